@@ -1,0 +1,71 @@
+# Watchpost. `make run` and `make test` do all the set-up on a fresh machine (see README.md).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+UV_VERSION := 0.13.9
+MANAGE := $(BIN)/python manage.py
+
+.PHONY: lock setup run test test-unit test-browser lint format web worker beat migrate healthcheck clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -c 'import sys; sys.exit("Watchpost needs Python >= 3.11") if sys.version_info < (3, 11) else None'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock
+	@touch $@
+
+requirements.lock: pyproject.toml
+	@test -x $(BIN)/uv || { echo "pyproject.toml changed: run 'make lock' after 'make setup'"; exit 1; }
+	$(BIN)/uv pip compile -q pyproject.toml --extra dev -o requirements.lock
+
+lock:
+	$(BIN)/uv pip compile -q pyproject.toml --extra dev -o requirements.lock
+
+# The portal with demo data on the embedded default (SQLite, in-memory channel layer, eager jobs).
+run: setup
+	$(MANAGE) migrate --noinput -v0
+	$(MANAGE) seed_demo
+	@echo "Watchpost on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
+	$(BIN)/daphne -b $(HOST) -p $(PORT) portal.asgi:application
+
+# The whole suite. Browser tests run in their own pytest process (STACK_NOTES.md, trap 3).
+test: test-unit test-browser
+
+test-unit: setup
+	$(BIN)/pytest -q --ignore=tests/e2e $(PYTEST_ARGS)
+
+test-browser: setup
+	$(BIN)/pytest -q -p no:asyncio tests/e2e $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Production-style processes: everything comes from the environment (.env.example).
+migrate: setup
+	$(MANAGE) migrate --noinput
+
+web: migrate
+	$(MANAGE) collectstatic --noinput -v0
+	$(BIN)/daphne -b $(HOST) -p $(PORT) --proxy-headers portal.asgi:application
+
+worker: setup
+	$(BIN)/celery -A portal worker --loglevel=INFO --concurrency=$${WORKER_CONCURRENCY:-4}
+
+beat: setup
+	$(BIN)/celery -A portal beat --loglevel=INFO --schedule=$${BEAT_SCHEDULE_FILE:-var/celerybeat-schedule}
+
+healthcheck: setup
+	$(MANAGE) healthcheck --url http://$(HOST):$(PORT)/healthz
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,139 @@
+"""The demo tenants and people that `manage.py seed_demo` creates (idempotent)."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from accounts.models import Membership, Organization, Partnership, Role, Site, SiteAssignment, User
+
+DEMO_PASSWORD = "watchpost-demo"  # noqa: S105  (demo data only; the command refuses DEBUG off)
+
+PROVIDERS = {"sentinel": "Sentinel Security", "harbor": "Harbor Guard Services"}
+AGENCIES = {"metro": "Metro Police Department", "county": "Lake County Sheriff's Office"}
+PARTNERSHIPS = [("sentinel", "metro"), ("sentinel", "county"), ("harbor", "metro")]
+SITES = [
+    # provider, code, name, address, lat, lon, agency
+    (
+        "sentinel",
+        "riverside",
+        "Riverside Mall",
+        "100 River Rd, Springfield",
+        "41.8781",
+        "-87.6298",
+        "metro",
+    ),
+    (
+        "sentinel",
+        "northgate",
+        "Northgate Offices",
+        "2 Northgate Plaza, Springfield",
+        "41.9001",
+        "-87.6502",
+        "metro",
+    ),
+    (
+        "sentinel",
+        "lakeside",
+        "Lakeside Depot",
+        "7 Shore Dr, Lake County",
+        "42.0100",
+        "-87.7000",
+        "county",
+    ),
+    (
+        "harbor",
+        "harborpoint",
+        "Harbor Point Plaza",
+        "1 Harbor Way, Springfield",
+        "41.8600",
+        "-87.6100",
+        "metro",
+    ),
+    (
+        "harbor",
+        "pier9",
+        "Pier 9 Warehouse",
+        "9 Pier St, Springfield",
+        "41.8550",
+        "-87.6050",
+        "metro",
+    ),
+]
+SITE_TIME_ZONE = "America/Chicago"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    full_name: str
+    role: str
+    organization: str
+
+
+def _accounts() -> list[DemoAccount]:
+    accounts = []
+    for key, name in PROVIDERS.items():
+        accounts += [
+            DemoAccount(f"guard@{key}.example", f"{key.title()} Guard", Role.GUARD, name),
+            DemoAccount(f"supervisor@{key}.example", f"{key.title()} Supervisor", Role.SUPERVISOR, name),
+            DemoAccount(f"admin@{key}.example", f"{key.title()} Admin", Role.ORG_ADMIN, name),
+        ]
+    for key, name in AGENCIES.items():
+        accounts += [
+            DemoAccount(f"liaison@{key}.example", f"{key.title()} Liaison", Role.LIAISON, name),
+            DemoAccount(f"admin@{key}.example", f"{key.title()} Admin", Role.ORG_ADMIN, name),
+        ]
+    return accounts
+
+
+DEMO_ACCOUNTS = _accounts()
+PLATFORM_ADMIN = DemoAccount("platform@watchpost.example", "Platform Admin", "platform admin", "—")
+
+
+def _user(email: str, full_name: str, **flags: bool) -> User:
+    user, created = User.objects.get_or_create(email=email, defaults={"full_name": full_name, **flags})
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    return user
+
+
+@transaction.atomic
+def seed_accounts() -> list[DemoAccount]:
+    orgs: dict[str, Organization] = {}
+    for key, name in PROVIDERS.items():
+        orgs[key], _ = Organization.objects.get_or_create(
+            name=name, defaults={"kind": Organization.Kind.PROVIDER}
+        )
+    for key, name in AGENCIES.items():
+        orgs[key], _ = Organization.objects.get_or_create(
+            name=name, defaults={"kind": Organization.Kind.AGENCY}
+        )
+    for provider, agency in PARTNERSHIPS:
+        Partnership.objects.get_or_create(provider=orgs[provider], agency=orgs[agency])
+    sites: dict[str, Site] = {}
+    for provider, code, name, address, lat, lon, agency in SITES:
+        sites[code], _ = Site.objects.get_or_create(
+            provider=orgs[provider],
+            code=code,
+            defaults={
+                "name": name,
+                "address": address,
+                "latitude": lat,
+                "longitude": lon,
+                "agency": orgs[agency],
+                "time_zone": SITE_TIME_ZONE,
+            },
+        )
+    by_name = {org.name: org for org in orgs.values()}
+    for account in DEMO_ACCOUNTS:
+        user = _user(account.email, account.full_name)
+        Membership.objects.get_or_create(
+            user=user,
+            defaults={"organization": by_name[account.organization], "role": account.role},
+        )
+        if account.role == Role.GUARD:
+            for site in Site.objects.filter(provider=by_name[account.organization]).order_by("pk")[:2]:
+                SiteAssignment.objects.get_or_create(user=user, site=site)
+    _user(PLATFORM_ADMIN.email, PLATFORM_ADMIN.full_name, is_staff=True, is_superuser=True)
+    return [*DEMO_ACCOUNTS, PLATFORM_ADMIN]

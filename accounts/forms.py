@@ -1,0 +1,70 @@
+from django import forms
+
+from accounts import policy
+from accounts.models import ROLES_BY_KIND, Membership, Organization, Role, Site, User
+
+
+def _role_choices(organization: Organization) -> list[tuple[str, str]]:
+    return [(role.value, role.label) for role in ROLES_BY_KIND[organization.kind]]
+
+
+class _SitesMixin(forms.Form):
+    sites = forms.ModelMultipleChoiceField(
+        queryset=Site.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Guards only: the sites they work at.",
+    )
+
+    def _limit(self, by: User, organization: Organization) -> None:
+        self.fields["role"].choices = _role_choices(organization)  # type: ignore[attr-defined]
+        sites = policy.assignable_sites(by, organization)
+        if sites.exists():
+            self.fields["sites"].queryset = sites  # type: ignore[attr-defined]
+        else:
+            del self.fields["sites"]
+
+
+class InviteForm(_SitesMixin):
+    email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    role = forms.ChoiceField(choices=Role.choices)
+
+    field_order = ["email", "role", "sites"]
+
+    def __init__(self, *args: object, by: User, organization: Organization, **kwargs: object):
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._limit(by, organization)
+
+
+class MemberForm(_SitesMixin):
+    role = forms.ChoiceField(choices=Role.choices)
+
+    field_order = ["role", "sites"]
+
+    def __init__(self, *args: object, by: User, membership: Membership, **kwargs: object):
+        kwargs.setdefault(
+            "initial",
+            {
+                "role": membership.role,
+                "sites": [a.site for a in membership.user.site_assignments.all()],
+            },
+        )
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._limit(by, membership.organization)
+
+
+class AcceptInvitationForm(forms.Form):
+    full_name = forms.CharField(max_length=150, label="Your name")
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 10 characters, not a common password.",
+    )
+    password_again = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), label="Password again"
+    )
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("password") and data.get("password") != data.get("password_again"):
+            self.add_error("password_again", "The two passwords differ.")
+        return data

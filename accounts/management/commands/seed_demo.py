@@ -1,0 +1,25 @@
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from accounts.demo import DEMO_PASSWORD, seed_accounts
+
+
+class Command(BaseCommand):
+    help = "Create (or top up) the demo organizations, sites and people. Safe to run again."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--force", action="store_true", help="Run even with DEBUG off.")
+
+    def handle(self, *args: Any, force: bool = False, **options: Any) -> None:
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "DEBUG is off: demo accounts have a published password. Use --force to seed anyway."
+            )
+        accounts = seed_accounts()
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data ready. Every demo account's password: {DEMO_PASSWORD}")
+        )
+        for account in accounts:
+            self.stdout.write(f"  {account.email:<30} {account.role!s:<16} {account.organization}")

@@ -1,0 +1,245 @@
+import uuid
+import zoneinfo
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create(self, email: str, password: str | None, **fields: object) -> "User":
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **fields: object) -> "User":
+        fields.setdefault("is_staff", False)
+        fields.setdefault("is_superuser", False)
+        return self._create(email, password, **fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **fields: object) -> "User":
+        fields.update(is_staff=True, is_superuser=True)
+        return self._create(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in with an email address. Platform admins are staff."""
+
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=150, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False, help_text="Platform admin: may use the Django admin.")
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return (self.full_name or self.email).split(" ")[0]
+
+
+class Organization(models.Model):
+    class Kind(models.TextChoices):
+        PROVIDER = "provider", "Security provider"
+        AGENCY = "agency", "Law-enforcement agency"
+
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_provider(self) -> bool:
+        return self.kind == self.Kind.PROVIDER
+
+    @property
+    def is_agency(self) -> bool:
+        return self.kind == self.Kind.AGENCY
+
+
+class Partnership(models.Model):
+    """A security provider works with a law-enforcement agency for the sites in its jurisdiction."""
+
+    provider = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="agency_partnerships",
+        limit_choices_to={"kind": Organization.Kind.PROVIDER},
+    )
+    agency = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="provider_partnerships",
+        limit_choices_to={"kind": Organization.Kind.AGENCY},
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["provider", "agency"], name="unique_partnership")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} ↔ {self.agency}"
+
+    def clean(self) -> None:
+        if self.provider_id and self.provider.kind != Organization.Kind.PROVIDER:
+            raise ValidationError({"provider": "Choose a security provider."})
+        if self.agency_id and self.agency.kind != Organization.Kind.AGENCY:
+            raise ValidationError({"agency": "Choose a law-enforcement agency."})
+
+
+def _validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a known time zone (e.g. Europe/London).")
+
+
+class Site(models.Model):
+    """A protected premises of a security provider."""
+
+    provider = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="sites",
+        limit_choices_to={"kind": Organization.Kind.PROVIDER},
+    )
+    agency = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="jurisdiction_sites",
+        null=True,
+        blank=True,
+        limit_choices_to={"kind": Organization.Kind.AGENCY},
+        help_text="The partnering agency whose jurisdiction the site is in.",
+    )
+    name = models.CharField(max_length=200)
+    code = models.SlugField(max_length=32, help_text="Short name used on the radio.")
+    address = models.TextField()
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[_validate_time_zone])
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "code"], name="unique_site_code"),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="site_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="site_longitude_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def clean(self) -> None:
+        if self.provider_id and self.provider.kind != Organization.Kind.PROVIDER:
+            raise ValidationError({"provider": "A site belongs to a security provider."})
+        if self.agency is not None:
+            if self.agency.kind != Organization.Kind.AGENCY:
+                raise ValidationError({"agency": "Choose a law-enforcement agency."})
+            if not Partnership.objects.filter(
+                provider_id=self.provider_id, agency_id=self.agency_id, is_active=True
+            ).exists():
+                raise ValidationError({"agency": "The provider has no active partnership with this agency."})
+
+
+class Role(models.TextChoices):
+    GUARD = "guard", "Guard"
+    SUPERVISOR = "supervisor", "Supervisor"
+    LIAISON = "liaison", "Police liaison"
+    ORG_ADMIN = "org_admin", "Organization admin"
+
+
+ROLES_BY_KIND: dict[str, tuple[Role, ...]] = {
+    Organization.Kind.PROVIDER: (Role.GUARD, Role.SUPERVISOR, Role.ORG_ADMIN),
+    Organization.Kind.AGENCY: (Role.LIAISON, Role.ORG_ADMIN),
+}
+
+
+class Membership(models.Model):
+    """A user's place in one organization, with one role."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="membership")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organization", "user__email"]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} at {self.organization}"
+
+
+class SiteAssignment(models.Model):
+    """A guard works at a site."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="site_assignments")
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="assignments")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "site"], name="unique_site_assignment")]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.site}"
+
+
+class Invitation(models.Model):
+    """An org admin's invitation: the link carries a token whose SHA-256 is all that is stored."""
+
+    email = models.EmailField()
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    sites = models.ManyToManyField(Site, blank=True, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email} to {self.organization}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()

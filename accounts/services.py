@@ -1,0 +1,178 @@
+"""Changes to people, roles and site assignments. Each one asks the access policy first."""
+
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import policy
+from accounts.models import (
+    ROLES_BY_KIND,
+    Invitation,
+    Membership,
+    Organization,
+    Role,
+    Site,
+    SiteAssignment,
+    User,
+)
+from accounts.policy import AnyUser
+from accounts.selectors import hash_token
+
+
+def _require(allowed: bool, message: str = "You may not do that.") -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def _check_sites(*, by: AnyUser, organization: Organization, sites: Iterable[Site]) -> list[Site]:
+    chosen = list(sites)
+    if not chosen:
+        return chosen
+    allowed = set(policy.assignable_sites(by, organization).values_list("pk", flat=True))
+    if any(site.pk not in allowed for site in chosen):
+        raise ValidationError({"sites": "Choose active sites of your own organization."})
+    return chosen
+
+
+@transaction.atomic
+def invite_member(
+    *,
+    invited_by: User,
+    organization: Organization,
+    email: str,
+    role: str,
+    sites: Iterable[Site] = (),
+) -> tuple[Invitation, str]:
+    """Invite someone into an organization; returns the invitation and the link's token."""
+    _require(policy.can_manage_members(invited_by, organization))
+    email = User.objects.normalize_email(email.strip()).lower()
+    if role not in ROLES_BY_KIND[organization.kind]:
+        raise ValidationError(
+            {"role": f"That role does not exist in a {organization.get_kind_display().lower()}."}
+        )
+    if Membership.objects.filter(user__email__iexact=email).exists():
+        raise ValidationError({"email": "This person already belongs to an organization."})
+    chosen_sites = _check_sites(by=invited_by, organization=organization, sites=sites)
+    if role != Role.GUARD and chosen_sites:
+        raise ValidationError({"sites": "Only guards are assigned to sites."})
+    Invitation.objects.filter(email__iexact=email, accepted_at=None, revoked_at=None).update(
+        revoked_at=timezone.now()
+    )
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        email=email,
+        organization=organization,
+        role=role,
+        token_hash=hash_token(token),
+        invited_by=invited_by,
+        expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
+    )
+    invitation.sites.set(chosen_sites)
+    transaction.on_commit(lambda: _send_invitation(invitation, token))
+    return invitation, token
+
+
+def invitation_url(token: str) -> str:
+    return settings.PUBLIC_URL + reverse("accounts:invitation_accept", args=[token])
+
+
+def _send_invitation(invitation: Invitation, token: str) -> None:
+    context = {
+        "invitation": invitation,
+        "url": invitation_url(token),
+        "valid_days": settings.INVITATION_VALID_DAYS,
+    }
+    send_mail(
+        subject=f"You are invited to Watchpost by {invitation.organization}",
+        message=render_to_string("accounts/email/invitation.txt", context),
+        html_message=render_to_string("accounts/email/invitation.html", context),
+        from_email=None,
+        recipient_list=[invitation.email],
+    )
+
+
+@transaction.atomic
+def revoke_invitation(*, invitation: Invitation, by: User) -> None:
+    _require(policy.can_manage_members(by, invitation.organization))
+    if invitation.accepted_at is None and invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+
+
+@transaction.atomic
+def accept_invitation(*, token: str, full_name: str, password: str) -> User:
+    """Turn a pending invitation into an active account with its role and sites."""
+    invitation = (
+        Invitation.objects.select_for_update()
+        .select_related("organization")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+    if invitation is None or not invitation.is_pending:
+        raise ValidationError("This invitation link is no longer valid. Ask your admin for a new one.")
+    full_name = full_name.strip()
+    if not full_name:
+        raise ValidationError({"full_name": "Enter your name as colleagues know it."})
+    user = User.objects.filter(email__iexact=invitation.email).first()
+    if user is not None and Membership.objects.filter(user=user).exists():
+        raise ValidationError("This account already belongs to an organization.")
+    candidate = user or User(email=invitation.email)
+    candidate.full_name = full_name
+    try:
+        validate_password(password, user=candidate)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from None
+    candidate.is_active = True
+    candidate.set_password(password)
+    candidate.save()
+    Membership.objects.create(user=candidate, organization=invitation.organization, role=invitation.role)
+    SiteAssignment.objects.bulk_create(
+        [SiteAssignment(user=candidate, site=site) for site in invitation.sites.all()]
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    return candidate
+
+
+@transaction.atomic
+def change_member(*, membership: Membership, by: User, role: str, sites: Iterable[Site] = ()) -> Membership:
+    """Change a member's role and (for guards) the sites they are assigned to."""
+    organization = membership.organization
+    _require(policy.can_grant_role(by, organization, role), "You may not grant that role.")
+    if membership.user_id == by.pk and role != membership.role:
+        raise ValidationError({"role": "You cannot change your own role."})
+    chosen = _check_sites(by=by, organization=organization, sites=sites)
+    if role != Role.GUARD and chosen:
+        raise ValidationError({"sites": "Only guards are assigned to sites."})
+    membership.role = role
+    membership.save(update_fields=["role"])
+    SiteAssignment.objects.filter(user_id=membership.user_id).exclude(site__in=chosen).delete()
+    existing = set(
+        SiteAssignment.objects.filter(user_id=membership.user_id).values_list("site_id", flat=True)
+    )
+    SiteAssignment.objects.bulk_create(
+        [SiteAssignment(user_id=membership.user_id, site=s) for s in chosen if s.pk not in existing]
+    )
+    return membership
+
+
+@transaction.atomic
+def set_member_active(*, membership: Membership, by: User, active: bool) -> User:
+    """Deactivate or reactivate a member. A deactivated user's sessions stop authenticating at once."""
+    _require(policy.can_manage_members(by, membership.organization))
+    user = membership.user
+    if user.pk == by.pk:
+        raise ValidationError("You cannot deactivate yourself.")
+    if user.is_active != active:
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+    return user

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("people/", views.people_list, name="people"),
+    path("people/invite/", views.people_invite, name="invite"),
+    path("people/<int:membership_id>/", views.member_edit, name="member_edit"),
+    path("people/<int:membership_id>/active/", views.member_set_active, name="member_set_active"),
+    path(
+        "people/invitations/<int:invitation_id>/revoke/",
+        views.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+]

@@ -1,0 +1,152 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts import policy, selectors, services
+from accounts.forms import AcceptInvitationForm, InviteForm, MemberForm
+from accounts.models import Invitation, Membership, Organization, Role, User
+from portal.forms import show_errors
+
+LANDING_TEMPLATES = {
+    Role.GUARD: "accounts/home_guard.html",
+    Role.SUPERVISOR: "accounts/home_supervisor.html",
+    Role.LIAISON: "accounts/home_liaison.html",
+    Role.ORG_ADMIN: "accounts/home_org_admin.html",
+}
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Each role lands on its own page."""
+    role = policy.role_of(request.user)
+    if role is not None:
+        template = LANDING_TEMPLATES[role]
+    elif policy.is_platform_admin(request.user):
+        template = "accounts/home_platform_admin.html"
+    else:
+        template = "accounts/home_no_role.html"
+    return render(request, template, {"sites": selectors.list_sites(for_user=request.user)})
+
+
+def _managing(request: HttpRequest) -> tuple[User, Organization]:
+    user = request.user
+    organization = policy.organization_of(user)
+    if organization is None or not policy.can_manage_members(user, organization):
+        raise PermissionDenied("Only your organization's admins manage its people.")
+    assert isinstance(user, User)
+    return user, organization
+
+
+def _member(request: HttpRequest, membership_id: int) -> tuple[User, Membership]:
+    user, organization = _managing(request)
+    try:
+        membership = selectors.get_member(membership_id=membership_id, for_user=user)
+    except Membership.DoesNotExist:
+        raise Http404("No such member.") from None
+    if membership.organization_id != organization.pk:
+        raise Http404("No such member.")
+    return user, membership
+
+
+def people_list(request: HttpRequest) -> HttpResponse:
+    user, organization = _managing(request)
+    return render(
+        request,
+        "accounts/people_list.html",
+        {
+            "organization": organization,
+            "members": selectors.list_members(for_user=user).filter(organization=organization),
+            "invitations": selectors.list_pending_invitations(for_user=user).filter(
+                organization=organization
+            ),
+        },
+    )
+
+
+def people_invite(request: HttpRequest) -> HttpResponse:
+    user, organization = _managing(request)
+    form = InviteForm(request.POST or None, by=user, organization=organization)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation, _token = services.invite_member(
+                invited_by=user,
+                organization=organization,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                sites=form.cleaned_data.get("sites") or (),
+            )
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            messages.success(request, f"Invitation sent to {invitation.email}.")
+            return redirect("accounts:people")
+    return render(request, "accounts/people_invite.html", {"form": form, "organization": organization})
+
+
+def member_edit(request: HttpRequest, membership_id: int) -> HttpResponse:
+    user, membership = _member(request, membership_id)
+    form = MemberForm(request.POST or None, by=user, membership=membership)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_member(
+                membership=membership,
+                by=user,
+                role=form.cleaned_data["role"],
+                sites=form.cleaned_data.get("sites") or (),
+            )
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            messages.success(request, f"{membership.user} updated.")
+            return redirect("accounts:people")
+    return render(request, "accounts/member_edit.html", {"form": form, "member": membership})
+
+
+@require_POST
+def member_set_active(request: HttpRequest, membership_id: int) -> HttpResponse:
+    user, membership = _member(request, membership_id)
+    active = request.POST.get("active") == "1"
+    try:
+        services.set_member_active(membership=membership, by=user, active=active)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        verb = "reactivated" if active else "deactivated"
+        messages.success(request, f"{membership.user} {verb}.")
+    return redirect("accounts:people")
+
+
+@require_POST
+def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    user, _organization = _managing(request)
+    invitation = selectors.list_pending_invitations(for_user=user).filter(pk=invitation_id).first()
+    if invitation is None:
+        raise Http404("No such invitation.")
+    services.revoke_invitation(invitation=invitation, by=user)
+    messages.success(request, f"Invitation for {invitation.email} revoked.")
+    return redirect("accounts:people")
+
+
+@login_not_required
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    invitation: Invitation | None = selectors.get_pending_invitation(token=token)
+    if invitation is None:
+        return render(request, "accounts/invitation_invalid.html", status=404)
+    form = AcceptInvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.accept_invitation(
+                token=token,
+                full_name=form.cleaned_data["full_name"],
+                password=form.cleaned_data["password"],
+            )
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome to Watchpost, {user.get_short_name()}.")
+            return redirect("home")
+    return render(request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation})

@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from accounts.views import home
+from portal.health import healthz
+
+
+@login_not_required
+def no_signup(request: HttpRequest) -> HttpResponse:
+    raise Http404("Watchpost has no open sign-up: ask your organization's admin for an invitation.")
+
+
+admin.site.site_header = "Watchpost platform admin"
+admin.site.site_title = "Watchpost admin"
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("healthz", login_not_required(healthz), name="healthz"),
+    # allauth's sign-up view is shadowed: people join only by invitation.
+    path("accounts/signup/", no_signup, name="account_signup"),
+    path("accounts/", include("allauth.urls")),
+    path("", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

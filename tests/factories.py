@@ -1,0 +1,61 @@
+from typing import cast
+
+import factory
+from factory.django import DjangoModelFactory
+
+from accounts.models import Membership, Organization, Partnership, Role, Site, SiteAssignment, User
+
+PASSWORD = "correct-horse-battery"
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.test")
+    full_name = factory.Faker("name")
+    password = factory.django.Password(PASSWORD)
+
+
+class ProviderFactory(DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Provider {n}")
+    kind = Organization.Kind.PROVIDER
+
+
+class AgencyFactory(DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Agency {n}")
+    kind = Organization.Kind.AGENCY
+
+
+class SiteFactory(DjangoModelFactory):
+    class Meta:
+        model = Site
+        skip_postgeneration_save = True
+
+    provider = factory.SubFactory(ProviderFactory)
+    agency = None
+    name = factory.Sequence(lambda n: f"Site {n}")
+    code = factory.Sequence(lambda n: f"site{n}")
+    address = "1 Test Street"
+    time_zone = "Europe/London"
+
+    @factory.post_generation
+    def partnership(site: Site, create: bool, extracted: object, **kwargs: object) -> None:
+        if create and site.agency_id:
+            Partnership.objects.get_or_create(provider=site.provider, agency=site.agency)
+
+
+def member(role: Role, organization: Organization, *, sites: tuple[Site, ...] = (), **fields: object) -> User:
+    """A user with a membership of ``role`` in ``organization`` (and site assignments)."""
+    user = cast(User, UserFactory(**fields))
+    Membership.objects.create(user=user, organization=organization, role=role)
+    for site in sites:
+        SiteAssignment.objects.create(user=user, site=site)
+    return user

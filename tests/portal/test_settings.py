@@ -1,0 +1,77 @@
+"""Start-up in a fresh interpreter, with exactly the environment given."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOW = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps([s.DATABASES['default']['ENGINE'], s.CHANNEL_LAYERS['default']['BACKEND'], "
+    "s.CELERY_TASK_ALWAYS_EAGER, s.EMAIL_BACKEND, s.DEBUG]))"
+)
+
+
+def boot(tmp_path: Path, **environ: str) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "portal.settings", **environ}
+    env.setdefault("DATA_DIR", str(tmp_path))
+    return subprocess.run(
+        [sys.executable, "-c", SHOW], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_the_embedded_default_boots_with_an_empty_environment(tmp_path):
+    result = boot(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [
+        "django.db.backends.sqlite3",
+        "channels.layers.InMemoryChannelLayer",
+        True,
+        "django.core.mail.backends.console.EmailBackend",
+        True,
+    ]
+
+
+def test_service_urls_switch_to_postgres_and_redis(tmp_path):
+    result = boot(
+        tmp_path,
+        DATABASE_URL="postgres://u@127.0.0.1:5432/x",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+    )
+    assert result.returncode == 0, result.stderr
+    engine, layer, eager, _, _ = json.loads(result.stdout)
+    assert (engine, layer, eager) == (
+        "django.db.backends.postgresql",
+        "channels_redis.core.RedisChannelLayer",
+        False,
+    )
+
+
+def test_a_malformed_database_url_stops_start_up_naming_it(tmp_path):
+    result = boot(tmp_path, DATABASE_URL="postgress:/nowhere")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: DATABASE_URL: unsupported scheme 'postgress'" in result.stderr
+
+
+def test_debug_off_refuses_the_default_secret_key(tmp_path):
+    result = boot(tmp_path, DEBUG="false")
+    assert result.returncode != 0
+    assert "SECRET_KEY: set a secret key of your own" in result.stderr
+
+
+def test_debug_off_with_a_secret_key_boots(tmp_path):
+    result = boot(tmp_path, DEBUG="false", SECRET_KEY="x" * 50)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)[-1] is False
+
+
+def test_env_example_lists_every_variable_the_settings_read():
+    settings_source = (ROOT / "portal" / "settings.py").read_text()
+    example = (ROOT / ".env.example").read_text()
+    read = set(re.findall(r'env\.\w+\(\s*"([A-Z_]+)"', settings_source))
+    listed = set(re.findall(r"^([A-Z_]+)=", example, re.MULTILINE))
+    assert read, "the settings read no variable?"
+    assert read <= listed, f"missing from .env.example: {sorted(read - listed)}"
