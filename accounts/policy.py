@@ -5,7 +5,7 @@ decides access on its own. "See" questions return querysets; "do" questions retu
 """
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from accounts.models import (
     ROLES_BY_KIND,
@@ -13,8 +13,10 @@ from accounts.models import (
     Organization,
     Role,
     Site,
+    SiteAssignment,
     User,
 )
+from incidents.models import Evidence, Incident
 
 AnyUser = User | AnonymousUser
 
@@ -96,3 +98,100 @@ def assignable_sites(user: AnyUser, organization: Organization) -> QuerySet[Site
     if not can_manage_members(user, organization) or not organization.is_provider:
         return Site.objects.none()
     return Site.objects.filter(provider=organization, is_active=True)
+
+
+# --- Incidents -------------------------------------------------------------------------------
+
+PROVIDER_STAFF = (Role.SUPERVISOR, Role.ORG_ADMIN)
+REPORTER_EDITABLE = (Incident.Status.DRAFT, Incident.Status.NEEDS_INFO)
+
+
+def visible_incidents(user: AnyUser) -> QuerySet[Incident]:
+    """Incidents the user may see.
+
+    A guard: their own reports and the submitted reports of their sites. A provider's supervisors
+    and admins: every submitted report of the provider's sites, and their own drafts. Nobody sees
+    another person's draft. An agency: only what was escalated to it (the dispatch issue).
+    """
+    incidents = Incident.objects.all()
+    if is_platform_admin(user):
+        return incidents.exclude(status=Incident.Status.DRAFT)
+    membership = membership_of(user)
+    if membership is None or membership.organization.is_agency:
+        return incidents.none()
+    not_draft = ~Q(status=Incident.Status.DRAFT)
+    own = Q(reporter_id=membership.user_id)
+    if membership.role == Role.GUARD:
+        sites = SiteAssignment.objects.filter(user_id=membership.user_id, site__is_active=True)
+        return incidents.filter(own | (not_draft & Q(site_id__in=sites.values("site_id"))))
+    return incidents.filter(site__provider_id=membership.organization_id).filter(own | not_draft)
+
+
+def can_view_incident(user: AnyUser, incident: Incident) -> bool:
+    return visible_incidents(user).filter(pk=incident.pk).exists()
+
+
+def reportable_sites(user: AnyUser) -> QuerySet[Site]:
+    """Sites the user may file a report for: a guard's assigned sites, a supervisor's provider's."""
+    membership = membership_of(user)
+    if membership is None or membership.role not in (Role.GUARD, Role.SUPERVISOR):
+        return Site.objects.none()
+    return visible_sites(user).filter(is_active=True)
+
+
+def is_provider_staff_of(user: AnyUser, incident: Incident) -> bool:
+    membership = membership_of(user)
+    return (
+        membership is not None
+        and membership.role in PROVIDER_STAFF
+        and membership.organization_id == incident.site.provider_id
+    )
+
+
+def can_edit_incident(user: AnyUser, incident: Incident) -> bool:
+    """The reporter edits a draft or a report sent back for more information; supervisors, any open one."""
+    if incident.status == Incident.Status.CLOSED:
+        return False
+    if incident.reporter_id == user.pk and incident.status in REPORTER_EDITABLE:
+        return membership_of(user) is not None
+    return incident.status != Incident.Status.DRAFT and is_provider_staff_of(user, incident)
+
+
+def can_submit_incident(user: AnyUser, incident: Incident) -> bool:
+    return (
+        incident.reporter_id == user.pk
+        and incident.status in REPORTER_EDITABLE
+        and membership_of(user) is not None
+    )
+
+
+def can_triage_incident(user: AnyUser, incident: Incident) -> bool:
+    """Supervisors triage their provider's submitted reports."""
+    membership = membership_of(user)
+    return (
+        membership is not None
+        and membership.role == Role.SUPERVISOR
+        and membership.organization_id == incident.site.provider_id
+    )
+
+
+def can_contribute_to_incident(user: AnyUser, incident: Incident) -> bool:
+    """Add notes, parties, vehicles and evidence: anyone on the provider's side who sees it, until closed."""
+    if incident.status == Incident.Status.CLOSED:
+        return False
+    membership = membership_of(user)
+    if membership is None or membership.organization.is_agency:
+        return False
+    return can_view_incident(user, incident)
+
+
+def visible_evidence(user: AnyUser) -> QuerySet[Evidence]:
+    return Evidence.objects.filter(incident__in=visible_incidents(user))
+
+
+def can_view_personal_data(user: AnyUser, incident: Incident) -> bool:
+    """Names and contacts of involved parties: the provider's side who see the incident."""
+    membership = membership_of(user)
+    return (
+        membership is not None and not membership.organization.is_agency and can_view_incident(user, incident)
+    )

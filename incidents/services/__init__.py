@@ -1,0 +1,39 @@
+"""Every change to incidents, evidence and the timeline goes through these functions."""
+
+from incidents.services.reporting import (
+    TRANSITIONS,
+    EditConflict,
+    PartyInput,
+    ReportResult,
+    VehicleInput,
+    accept_incident,
+    add_note,
+    add_party,
+    add_vehicle,
+    close_incident,
+    next_reference,
+    report_incident,
+    request_more_information,
+    submit_incident,
+    update_incident,
+)
+from incidents.services.timeline import add_timeline_entry
+
+__all__ = [
+    "TRANSITIONS",
+    "EditConflict",
+    "PartyInput",
+    "ReportResult",
+    "VehicleInput",
+    "accept_incident",
+    "add_note",
+    "add_party",
+    "add_timeline_entry",
+    "add_vehicle",
+    "close_incident",
+    "next_reference",
+    "report_incident",
+    "request_more_information",
+    "submit_incident",
+    "update_incident",
+]
