@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import (
     ROLES_BY_KIND,
+    ApiToken,
     Membership,
     Organization,
     Role,
@@ -195,3 +196,21 @@ def can_view_personal_data(user: AnyUser, incident: Incident) -> bool:
     return (
         membership is not None and not membership.organization.is_agency and can_view_incident(user, incident)
     )
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+
+def can_manage_api_tokens(user: AnyUser, owner: User) -> bool:
+    """Org admins issue and revoke API tokens for their organization's members; platform admins, anyone's."""
+    if is_platform_admin(user):
+        return True
+    return managed_memberships(user).filter(user_id=owner.pk).exists()
+
+
+def managed_api_tokens(user: AnyUser) -> QuerySet[ApiToken]:
+    """API tokens the user may list and revoke."""
+    tokens = ApiToken.objects.all()
+    if is_platform_admin(user):
+        return tokens
+    return tokens.filter(user__membership__in=managed_memberships(user))

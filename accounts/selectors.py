@@ -3,7 +3,7 @@ import hashlib
 from django.db.models import Prefetch, QuerySet
 
 from accounts import policy
-from accounts.models import Invitation, Membership, Site, SiteAssignment
+from accounts.models import ApiToken, Invitation, Membership, Site, SiteAssignment
 from accounts.policy import AnyUser
 
 
@@ -46,3 +46,19 @@ def get_pending_invitation(*, token: str) -> Invitation | None:
         Invitation.objects.select_related("organization").filter(token_hash=hash_token(token)).first()
     )
     return invitation if invitation and invitation.is_pending else None
+
+
+def list_api_tokens(*, for_user: AnyUser) -> QuerySet[ApiToken]:
+    """API tokens the user manages, active first, with their owners and issuers."""
+    return (
+        policy.managed_api_tokens(for_user)
+        .select_related("user", "created_by", "revoked_by")
+        .order_by("revoked_at", "-created_at", "-pk")
+    )
+
+
+def get_active_api_token(*, secret: str) -> ApiToken | None:
+    """The unrevoked token whose secret this is, with its user, or None."""
+    return (
+        ApiToken.objects.select_related("user").filter(token_hash=hash_token(secret), revoked_at=None).first()
+    )

@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts import policy
 from accounts.models import (
     ROLES_BY_KIND,
+    ApiToken,
     Invitation,
     Membership,
     Organization,
@@ -176,3 +177,52 @@ def set_member_active(*, membership: Membership, by: User, active: bool) -> User
         user.is_active = active
         user.save(update_fields=["is_active"])
     return user
+
+
+API_TOKEN_PREFIX = "wp_"  # noqa: S105 (a marker that makes leaked tokens easy to spot, not a secret)
+# Recording every request's use would write on every API call; a minute's precision is enough.
+API_TOKEN_USE_PRECISION = timedelta(minutes=1)
+
+
+@transaction.atomic
+def issue_api_token(*, user: User, by: User, name: str) -> tuple[ApiToken, str]:
+    """Issue an API token acting as ``user``; returns it and its secret, which is never shown again."""
+    _require(
+        policy.can_manage_api_tokens(by, user), "You may only issue tokens for your organization's people."
+    )
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Say what the token is for, e.g. the integration's name."})
+    if len(name) > 100:
+        raise ValidationError({"name": "Keep the name under 100 characters."})
+    if not user.is_active:
+        raise ValidationError({"user": "This person is deactivated; reactivate them first."})
+    secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        prefix=secret[: len(API_TOKEN_PREFIX) + 6],
+        token_hash=hash_token(secret),
+        created_by=by,
+    )
+    return token, secret
+
+
+@transaction.atomic
+def revoke_api_token(*, token: ApiToken, by: User) -> ApiToken:
+    """Revoke a token: requests carrying it are refused from now on."""
+    _require(policy.can_manage_api_tokens(by, token.user), "You may only revoke your organization's tokens.")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.revoked_by = by
+        token.save(update_fields=["revoked_at", "revoked_by"])
+    return token
+
+
+def record_api_token_use(*, token: ApiToken) -> None:
+    """Note when a token was last used (to the minute)."""
+    now = timezone.now()
+    if token.last_used_at is not None and now - token.last_used_at < API_TOKEN_USE_PRECISION:
+        return
+    token.last_used_at = now
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

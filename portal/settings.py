@@ -188,9 +188,12 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 REST_FRAMEWORK = {
+    # Token first: its challenge makes DRF answer 401 (not 403) to calls without credentials.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    "EXCEPTION_HANDLER": "portal.api.exception_handler",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -203,6 +206,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "SeverityEnum": "incidents.models.Severity",
+        "EvidenceKindEnum": "incidents.models.Evidence.Kind",
+        "TimelineKindEnum": "incidents.models.TimelineEntry.Kind",
+        "OrganizationKindEnum": "accounts.models.Organization.Kind",
+    },
 }
 
 X_FRAME_OPTIONS = "DENY"

@@ -1,0 +1,321 @@
+"""The REST API's viewsets: parse the request, call one selector or service, render.
+
+Access comes from the selectors (what the user may not see is 404) and the services
+(PermissionDenied is 403); portal/api.py turns their exceptions into the API's JSON errors.
+"""
+
+import uuid
+from typing import Any
+
+from django.contrib.auth.decorators import login_not_required
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, pagination, routers, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+
+from accounts import policy
+from accounts import selectors as account_selectors
+from accounts.models import Site, User
+from incidents import selectors, services
+from incidents.api import serializers as s
+from incidents.models import Category, Incident, TimelineEntry
+
+ERRORS = {
+    400: OpenApiResponse(s.ErrorSerializer, description="Not valid: the messages name the fields at fault."),
+    401: OpenApiResponse(s.ErrorSerializer, description="No valid session or token."),
+    403: OpenApiResponse(s.ErrorSerializer, description="You may not do this."),
+    404: OpenApiResponse(s.ErrorSerializer, description="No such object, or you may not see it."),
+}
+CONFLICT = {409: OpenApiResponse(s.ErrorSerializer, description="Changed by someone else since you read it.")}
+
+
+def _errors(*codes: int) -> dict[int, OpenApiResponse]:
+    return {code: ERRORS[code] for code in codes}
+
+
+class Pages(pagination.PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class ApiViewSet(viewsets.GenericViewSet):
+    """Base of every API viewset: reachable without a session, so that DRF (not the login
+    redirect of LoginRequiredMiddleware) answers anonymous calls, with a JSON 401."""
+
+    pagination_class = Pages
+
+    @classmethod
+    def as_view(cls, actions: Any = None, **initkwargs: Any) -> Any:
+        return login_not_required(super().as_view(actions, **initkwargs))
+
+    @property
+    def user(self) -> User:
+        user = self.request.user
+        assert isinstance(user, User), "IsAuthenticated lets only signed-in users through"
+        return user
+
+    def parse(self, serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
+        serializer = serializer_class(data=data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def page(
+        self, items: QuerySet[Any], serializer_class: type[serializers.Serializer], **context: Any
+    ) -> Response:
+        chosen = self.paginate_queryset(items)
+        data = serializer_class(chosen, many=True, context={**self.get_serializer_context(), **context}).data
+        return self.get_paginated_response(data)
+
+
+class ApiRootView(routers.APIRootView):
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Any:
+        return login_not_required(super().as_view(**initkwargs))
+
+
+def public_id(value: str, field: str = "id") -> uuid.UUID:
+    """A UUID from the URL or the body, or a 400 naming the field."""
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise serializers.ValidationError({field: [f"“{value}” is not a valid id (a UUID)."]}) from None
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Incidents you may see, filtered, searched and sorted",
+        parameters=[s.IncidentFilterSerializer],
+        responses={200: s.IncidentSerializer(many=True), **_errors(400, 401)},
+    ),
+    retrieve=extend_schema(
+        summary="One incident, with its parties and vehicles",
+        responses={200: s.IncidentDetailSerializer, **_errors(400, 401, 404)},
+    ),
+    create=extend_schema(
+        summary="Report an incident (idempotent by idempotency_key)",
+        request=s.IncidentCreateSerializer,
+        responses={
+            201: s.IncidentDetailSerializer,
+            200: OpenApiResponse(
+                s.IncidentDetailSerializer, description="Already reported with this idempotency_key."
+            ),
+            **_errors(400, 401, 403),
+        },
+    ),
+    partial_update=extend_schema(
+        summary="Change fields of a report (optimistic locking by version)",
+        request=s.IncidentUpdateSerializer,
+        responses={200: s.IncidentDetailSerializer, **_errors(400, 401, 403, 404), **CONFLICT},
+    ),
+)
+class IncidentViewSet(ApiViewSet):
+    queryset = Incident.objects.none()  # for the schema: every read goes through the selectors
+    serializer_class = s.IncidentDetailSerializer
+    lookup_field = "public_id"
+    lookup_url_kwarg = "id"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def incident(self) -> Incident:
+        return selectors.get_incident(incident_id=public_id(self.kwargs["id"]), for_user=self.user)
+
+    def respond(self, incident: Incident, status_code: int = status.HTTP_200_OK) -> Response:
+        fresh = selectors.get_incident(incident_id=incident.public_id, for_user=self.user)
+        personal_data = policy.can_view_personal_data(self.user, fresh)
+        context = {**self.get_serializer_context(), "personal_data": personal_data}
+        return Response(s.IncidentDetailSerializer(fresh, context=context).data, status=status_code)
+
+    def list(self, request: Request) -> Response:
+        query = s.IncidentFilterSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return self.page(
+            selectors.list_incidents(for_user=self.user, filters=query.filters()), s.IncidentSerializer
+        )
+
+    def retrieve(self, request: Request, id: str) -> Response:
+        return self.respond(self.incident())
+
+    def create(self, request: Request) -> Response:
+        data = self.parse(s.IncidentCreateSerializer, request.data)
+        result = services.report_incident(
+            reporter=self.user,
+            site=data.pop("site"),
+            idempotency_key=data.pop("idempotency_key"),
+            submit=data.pop("submit"),
+            device_time=data.pop("device_time", None),
+            parties=[services.PartyInput(**party) for party in data.pop("parties", [])],
+            vehicles=[services.VehicleInput(**vehicle) for vehicle in data.pop("vehicles", [])],
+            **data,
+        )
+        response = self.respond(
+            result.incident, status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        )
+        response["Location"] = reverse(
+            "api:incident-detail", args=[result.incident.public_id], request=request
+        )
+        return response
+
+    def partial_update(self, request: Request, id: str) -> Response:
+        changes = self.parse(s.IncidentUpdateSerializer, request.data)
+        version = changes.pop("version")
+        incident = services.update_incident(
+            incident=self.incident(), by=self.user, expected_version=version, **changes
+        )
+        return self.respond(incident)
+
+    @extend_schema(
+        summary="Send a draft (or a report sent back) to the supervisors",
+        request=s.VersionSerializer,
+        responses={200: s.IncidentDetailSerializer, **_errors(400, 401, 403, 404), **CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, id: str) -> Response:
+        data = self.parse(s.VersionSerializer, request.data)
+        incident = services.submit_incident(
+            incident=self.incident(), by=self.user, expected_version=data.get("version")
+        )
+        return self.respond(incident)
+
+    @extend_schema(
+        summary="Accept a submitted report (supervisors)",
+        request=s.VersionSerializer,
+        responses={200: s.IncidentDetailSerializer, **_errors(400, 401, 403, 404), **CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, id: str) -> Response:
+        data = self.parse(s.VersionSerializer, request.data)
+        incident = services.accept_incident(
+            incident=self.incident(), by=self.user, expected_version=data.get("version")
+        )
+        return self.respond(incident)
+
+    @extend_schema(
+        summary="Send a report back to its reporter with a question (supervisors)",
+        request=s.RequestInfoSerializer,
+        responses={200: s.IncidentDetailSerializer, **_errors(400, 401, 403, 404), **CONFLICT},
+    )
+    @action(detail=True, methods=["post"], url_path="request-info", url_name="request-info")
+    def request_info(self, request: Request, id: str) -> Response:
+        data = self.parse(s.RequestInfoSerializer, request.data)
+        incident = services.request_more_information(
+            incident=self.incident(),
+            by=self.user,
+            comment=data["comment"],
+            expected_version=data.get("version"),
+        )
+        return self.respond(incident)
+
+    @extend_schema(
+        summary="Close a report with its resolution (supervisors)",
+        request=s.CloseSerializer,
+        responses={200: s.IncidentDetailSerializer, **_errors(400, 401, 403, 404), **CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request: Request, id: str) -> Response:
+        data = self.parse(s.CloseSerializer, request.data)
+        incident = services.close_incident(
+            incident=self.incident(),
+            by=self.user,
+            resolution=data["resolution"],
+            expected_version=data.get("version"),
+        )
+        return self.respond(incident)
+
+    @extend_schema(
+        summary="The incident's history, oldest first",
+        responses={200: s.TimelineEntrySerializer(many=True), **_errors(400, 401, 404)},
+    )
+    @action(detail=True, methods=["get"])
+    def timeline(self, request: Request, id: str) -> Response:
+        return self.page(selectors.list_timeline(incident=self.incident()), s.TimelineEntrySerializer)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="The incident's notes, oldest first",
+        responses={200: s.NoteSerializer(many=True), **_errors(400, 401, 404)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Add a note",
+        request=s.NoteInputSerializer,
+        responses={201: s.NoteSerializer, **_errors(400, 401, 403, 404)},
+    )
+    @action(detail=True, methods=["get", "post"])
+    def notes(self, request: Request, id: str) -> Response:
+        incident = self.incident()
+        if request.method == "GET":
+            notes = selectors.list_timeline(incident=incident).filter(kind=TimelineEntry.Kind.NOTE_ADDED)
+            return self.page(notes, s.NoteSerializer)
+        data = self.parse(s.NoteInputSerializer, request.data)
+        note = services.add_note(incident=incident, by=self.user, text=data["text"])
+        return Response(s.NoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="People involved (name and contact only for those who may see personal data)",
+        responses={200: s.PartySerializer(many=True), **_errors(400, 401, 404)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Record a person involved",
+        request=s.PartyInputSerializer,
+        responses={201: s.PartySerializer, **_errors(400, 401, 403, 404)},
+    )
+    @action(detail=True, methods=["get", "post"])
+    def parties(self, request: Request, id: str) -> Response:
+        incident = self.incident()
+        personal_data = policy.can_view_personal_data(self.user, incident)
+        if request.method == "GET":
+            return self.page(incident.parties.all(), s.PartySerializer, personal_data=personal_data)
+        data = self.parse(s.PartyInputSerializer, request.data)
+        party = services.add_party(incident=incident, by=self.user, party=services.PartyInput(**data))
+        context = {"personal_data": personal_data}
+        return Response(s.PartySerializer(party, context=context).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="Vehicles involved",
+        responses={200: s.VehicleSerializer(many=True), **_errors(400, 401, 404)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Record a vehicle involved",
+        request=s.VehicleInputSerializer,
+        responses={201: s.VehicleSerializer, **_errors(400, 401, 403, 404)},
+    )
+    @action(detail=True, methods=["get", "post"])
+    def vehicles(self, request: Request, id: str) -> Response:
+        incident = self.incident()
+        if request.method == "GET":
+            return self.page(incident.vehicles.all(), s.VehicleSerializer)
+        data = self.parse(s.VehicleInputSerializer, request.data)
+        vehicle = services.add_vehicle(incident=incident, by=self.user, vehicle=services.VehicleInput(**data))
+        return Response(s.VehicleSerializer(vehicle).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Incident categories", responses={200: s.CategorySerializer(many=True)}),
+    retrieve=extend_schema(summary="One category", responses={200: s.CategorySerializer, **_errors(404)}),
+)
+class CategoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = s.CategorySerializer
+    queryset = Category.objects.none()
+    lookup_field = "code"
+
+    def get_queryset(self) -> QuerySet[Category]:
+        return selectors.list_categories()
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Sites you may see", responses={200: s.SiteSerializer(many=True)}),
+    retrieve=extend_schema(summary="One site", responses={200: s.SiteSerializer, **_errors(404)}),
+)
+class SiteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = s.SiteSerializer
+    queryset = Site.objects.none()
+
+    def get_queryset(self) -> QuerySet[Site]:
+        return account_selectors.list_sites(for_user=self.request.user)

@@ -1,0 +1,108 @@
+"""The one JSON shape of API errors, for every app's API.
+
+``{"detail": "what went wrong", "code": "invalid", "errors": {"field": ["message"]}}`` — ``errors``
+only on 400s from validation, keyed by the field at fault (``parties[1].role`` for nested input,
+``non_field_errors`` when no one field is at fault). Services raise Django's exceptions; this
+maps them: ValidationError -> 400, one with code "conflict" (an optimistic-lock miss) -> 409,
+PermissionDenied -> 403, Http404 and DoesNotExist -> 404.
+"""
+
+from collections import defaultdict
+from typing import Any
+
+from django.core import exceptions as django_exceptions
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+
+NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Someone else changed this since you read it. Reload it, then make your change again."
+    default_code = "conflict"
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    exc = as_api_exception(exc)
+    response = drf_exception_handler(exc, context)
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response
+    if isinstance(exc, exceptions.ValidationError):
+        errors = flatten(exc.detail)
+        response.data = {"detail": summary(errors), "code": _one_code(exc.get_codes()), "errors": errors}
+    else:
+        code = exc.get_codes()
+        response.data = {"detail": str(exc.detail), "code": code if isinstance(code, str) else "error"}
+    return response
+
+
+def as_api_exception(exc: Exception) -> Exception:
+    """Django's exceptions (raised by services and selectors) as DRF's, keeping their messages."""
+    if isinstance(exc, django_exceptions.ValidationError):
+        if getattr(exc, "code", None) == "conflict":
+            return Conflict(" ".join(exc.messages))
+        if hasattr(exc, "error_dict"):
+            detail = {
+                NON_FIELD if field == django_exceptions.NON_FIELD_ERRORS else field: messages
+                for field, messages in exc.message_dict.items()
+            }
+            return exceptions.ValidationError(detail)
+        return exceptions.ValidationError({NON_FIELD: exc.messages}, code=getattr(exc, "code", None))
+    if isinstance(exc, django_exceptions.PermissionDenied):
+        return exceptions.PermissionDenied(str(exc) or None)
+    if isinstance(exc, django_exceptions.ObjectDoesNotExist):
+        model = type(exc).__qualname__.removesuffix(".DoesNotExist").lower()
+        return exceptions.NotFound(f"No {model} with that id, or it is not visible to you.")
+    if isinstance(exc, Http404):
+        return exceptions.NotFound(str(exc) or None)
+    return exc
+
+
+def flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error detail as {"field": [...], "parties[1].role": [...]}."""
+    errors: defaultdict[str, list[str]] = defaultdict(list)
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = str(key) if key != NON_FIELD or not prefix else ""
+            for field, messages in flatten(value, _join(prefix, name)).items():
+                errors[field] += messages
+    elif isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
+        for index, item in enumerate(detail):
+            for field, messages in flatten(item, f"{prefix}[{index}]").items():
+                errors[field] += messages
+    elif isinstance(detail, list):
+        errors[prefix or NON_FIELD] += [str(item) for item in detail]
+    else:
+        errors[prefix or NON_FIELD].append(str(detail))
+    return dict(errors)
+
+
+def summary(errors: dict[str, list[str]]) -> str:
+    """One readable line: each message, led by its field's name."""
+    parts = [
+        message if field == NON_FIELD else f"{field}: {message}"
+        for field, messages in errors.items()
+        for message in messages
+    ]
+    return " ".join(parts) or "The request is not valid."
+
+
+def _join(prefix: str, name: str) -> str:
+    if not name:
+        return prefix
+    if not prefix:
+        return name
+    return f"{prefix}[{name}]" if name.isdigit() else f"{prefix}.{name}"
+
+
+def _one_code(codes: Any) -> str:
+    """The code shared by every message (e.g. "invalid_transition"), or "invalid" when they differ."""
+    if isinstance(codes, str):
+        return codes
+    values = codes.values() if isinstance(codes, dict) else codes
+    found = {_one_code(value) for value in values}
+    return found.pop() if len(found) == 1 else "invalid"
