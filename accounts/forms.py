@@ -1,4 +1,5 @@
 from django import forms
+from django.db.models import QuerySet
 
 from accounts import policy
 from accounts.models import ROLES_BY_KIND, Membership, Organization, Role, Site, User
@@ -68,3 +69,21 @@ class AcceptInvitationForm(forms.Form):
         if data.get("password") and data.get("password") != data.get("password_again"):
             self.add_error("password_again", "The two passwords differ.")
         return data
+
+
+class ApiTokenForm(forms.Form):
+    member = forms.ModelChoiceField(
+        queryset=Membership.objects.none(),
+        label="Acts as",
+        help_text="The token can see and do exactly what this person can.",
+    )
+    name = forms.CharField(
+        max_length=100, help_text="What the token is for, e.g. the integration's name.", label="Name"
+    )
+
+    def __init__(self, *args: object, members: QuerySet[Membership], **kwargs: object):
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["member"].queryset = members  # type: ignore[attr-defined]
+        self.fields["member"].label_from_instance = (  # type: ignore[attr-defined]
+            lambda m: f"{m.user} ({m.user.email}) — {m.get_role_display()}"
+        )

@@ -15,4 +15,7 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("people/tokens/", views.tokens_list, name="tokens"),
+    path("people/tokens/issue/", views.tokens_issue, name="token_issue"),
+    path("people/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
 ]

@@ -4,10 +4,11 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts import policy, selectors, services
-from accounts.forms import AcceptInvitationForm, InviteForm, MemberForm
+from accounts.forms import AcceptInvitationForm, ApiTokenForm, InviteForm, MemberForm
 from accounts.models import Invitation, Membership, Organization, Role, User
 from portal.forms import show_errors
 
@@ -150,3 +151,42 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             messages.success(request, f"Welcome to Watchpost, {user.get_short_name()}.")
             return redirect("home")
     return render(request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation})
+
+
+def tokens_list(request: HttpRequest) -> HttpResponse:
+    user, organization = _managing(request)
+    tokens = selectors.list_api_tokens(for_user=user).filter(user__membership__organization=organization)
+    return render(request, "accounts/tokens_list.html", {"organization": organization, "tokens": tokens})
+
+
+@never_cache
+def tokens_issue(request: HttpRequest) -> HttpResponse:
+    user, organization = _managing(request)
+    members = selectors.list_members(for_user=user).filter(organization=organization, user__is_active=True)
+    form = ApiTokenForm(request.POST or None, members=members)
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, secret = services.issue_api_token(
+                user=form.cleaned_data["member"].user, by=user, name=form.cleaned_data["name"]
+            )
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            # The secret is shown in this one response and never again: it is not stored anywhere.
+            return render(request, "accounts/tokens_issued.html", {"token": token, "secret": secret})
+    return render(request, "accounts/tokens_issue.html", {"form": form, "organization": organization})
+
+
+@require_POST
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    user, organization = _managing(request)
+    token = (
+        selectors.list_api_tokens(for_user=user)
+        .filter(pk=token_id, user__membership__organization=organization)
+        .first()
+    )
+    if token is None:
+        raise Http404("No such token.")
+    services.revoke_api_token(token=token, by=user)
+    messages.success(request, f"Token {token.prefix}… ({token.name}) revoked.")
+    return redirect("accounts:tokens")

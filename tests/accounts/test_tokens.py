@@ -3,6 +3,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -115,3 +116,68 @@ def test_a_token_needs_a_name_and_an_active_user(world):
     with pytest.raises(ValidationError) as error:
         issue(world, user=world.guard_a)
     assert "user" in error.value.message_dict
+
+
+# --- The org admin's pages --------------------------------------------------------------------
+
+
+def test_the_people_page_links_to_the_tokens_page(client, world):
+    client.force_login(world.admin_a)
+    assert reverse("accounts:tokens").encode() in client.get(reverse("accounts:people")).content
+
+
+def test_an_admin_issues_a_token_on_the_page_and_sees_it_only_once(client, world):
+    client.force_login(world.admin_a)
+    assert client.get(reverse("accounts:token_issue")).status_code == 200
+    response = client.post(
+        reverse("accounts:token_issue"),
+        {"member": world.supervisor_a.membership.pk, "name": "Control room sync"},
+    )
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    token = ApiToken.objects.get()
+    secret = response.context["secret"]
+    assert token.token_hash == hashlib.sha256(secret.encode()).hexdigest()
+    assert secret.encode() in response.content
+
+    listing = client.get(reverse("accounts:tokens"))
+    assert listing.status_code == 200
+    assert token.prefix.encode() in listing.content
+    assert secret.encode() not in listing.content
+    assert APIClient().get(SITES, HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 200
+
+
+def test_the_issue_form_offers_only_the_admins_own_active_members(client, world):
+    client.force_login(world.admin_a)
+    response = client.post(
+        reverse("accounts:token_issue"), {"member": world.guard_b.membership.pk, "name": "x"}
+    )
+    assert response.status_code == 200
+    assert "member" in response.context["form"].errors
+    assert not ApiToken.objects.exists()
+
+
+def test_an_admin_revokes_on_the_page(client, world):
+    token, secret = issue(world)
+    client.force_login(world.admin_a)
+    response = client.post(reverse("accounts:token_revoke", args=[token.pk]))
+    assert response.status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert APIClient().get(SITES, HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 401
+
+
+def test_another_organizations_token_is_not_found_on_the_pages(client, world):
+    token, _secret = issue(world, user=world.guard_b, by=world.admin_b)
+    client.force_login(world.admin_a)
+    assert token.prefix.encode() not in client.get(reverse("accounts:tokens")).content
+    assert client.post(reverse("accounts:token_revoke", args=[token.pk])).status_code == 404
+    token.refresh_from_db()
+    assert token.revoked_at is None
+
+
+@pytest.mark.parametrize("who", ["guard_a", "supervisor_a", "liaison_x"])
+def test_the_token_pages_are_for_org_admins(client, world, who):
+    client.force_login(getattr(world, who))
+    assert client.get(reverse("accounts:tokens")).status_code == 403
+    assert client.get(reverse("accounts:token_issue")).status_code == 403
