@@ -1,5 +1,6 @@
 """Every change to incidents, evidence and the timeline goes through these functions."""
 
+from incidents.services.evidence import add_evidence, open_evidence_file, record_custody
 from incidents.services.reporting import (
     TRANSITIONS,
     EditConflict,
@@ -26,12 +27,15 @@ __all__ = [
     "ReportResult",
     "VehicleInput",
     "accept_incident",
+    "add_evidence",
     "add_note",
     "add_party",
     "add_timeline_entry",
     "add_vehicle",
     "close_incident",
     "next_reference",
+    "open_evidence_file",
+    "record_custody",
     "report_incident",
     "request_more_information",
     "submit_incident",
