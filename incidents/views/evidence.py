@@ -1,0 +1,149 @@
+"""Evidence pages: adding files to an incident, one item with its versions and chain of custody,
+the download of the original and the thumbnail of a photo. Every one asks the access policy."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts import policy
+from accounts.models import User
+from incidents import selectors, services
+from incidents.models import CustodyEvent, Evidence, Incident
+from incidents.services.evidence import download_name
+from incidents.uploads import install_upload_handlers
+from portal.requests import origin_of
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _evidence(request: HttpRequest, evidence_id: Any) -> Evidence:
+    try:
+        return selectors.get_evidence(evidence_id=evidence_id, for_user=request.user)
+    except (Evidence.DoesNotExist, ValidationError):
+        raise Http404("No such evidence, or not evidence you may see.") from None
+
+
+def _no_sniffing(response: FileResponse) -> FileResponse:
+    # The bytes are whatever someone uploaded: never let a browser run them as a page.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@csrf_exempt
+@require_POST
+def evidence_upload(request: HttpRequest, incident_id: Any) -> HttpResponse:
+    # The hashing handler must be in place before the CSRF check reads request.POST.
+    install_upload_handlers(request)
+    return _evidence_upload(request, incident_id)
+
+
+@csrf_protect
+def _evidence_upload(request: HttpRequest, incident_id: Any) -> HttpResponse:
+    user = _user(request)
+    try:
+        incident = selectors.get_incident(incident_id=incident_id, for_user=user)
+    except Incident.DoesNotExist:
+        raise Http404("No such incident, or not one you may see.") from None
+    back = redirect("incidents:detail", incident_id=incident.public_id)
+    files = request.FILES.getlist("evidence")
+    hashes = request.POST.getlist("evidence_sha256")
+    supersedes = None
+    if request.POST.get("supersedes"):
+        supersedes = _evidence(request, request.POST["supersedes"])
+        if len(files) > 1:
+            messages.error(request, "A new version is one file: choose just one.")
+            return redirect("incidents:evidence_detail", evidence_id=supersedes.public_id)
+    if not files:
+        messages.error(request, "Choose at least one file to add.")
+        return back
+    origin = origin_of(request)
+    added = []
+    for index, upload in enumerate(files):
+        try:
+            added.append(
+                services.add_evidence(
+                    incident=incident,
+                    by=user,
+                    upload=upload,
+                    client_sha256=hashes[index] if index < len(hashes) else None,
+                    origin=origin,
+                    description=request.POST.get("description", ""),
+                    supersedes=supersedes,
+                )
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+    if added:
+        names = ", ".join(evidence.original_name for evidence in added)
+        messages.success(request, f"Added to {incident.reference}: {names}.")
+    if supersedes is not None:
+        newest = added[0] if added else supersedes
+        return redirect("incidents:evidence_detail", evidence_id=newest.public_id)
+    return back
+
+
+def _versions(evidence: Evidence, items: list[Evidence]) -> list[Evidence]:
+    """The chain of versions ``evidence`` belongs to, oldest first, from the incident's items."""
+    by_pk = {item.pk: item for item in items}
+    successor = {item.supersedes_id: item for item in items if item.supersedes_id}
+    first = evidence
+    while first.supersedes_id in by_pk:
+        first = by_pk[first.supersedes_id]
+    chain = [first]
+    while chain[-1].pk in successor:
+        chain.append(successor[chain[-1].pk])
+    return chain
+
+
+@require_GET
+def evidence_detail(request: HttpRequest, evidence_id: Any) -> HttpResponse:
+    user = _user(request)
+    found = _evidence(request, evidence_id)
+    services.record_custody(
+        evidence=found, actor=user, action=CustodyEvent.Action.VIEWED, origin=origin_of(request)
+    )
+    items = list(selectors.list_evidence(incident=found.incident))
+    evidence = next(item for item in items if item.pk == found.pk)
+    versions = _versions(evidence, items)
+    return render(
+        request,
+        "incidents/evidence_detail.html",
+        {
+            "incident": found.incident,
+            "evidence": evidence,
+            "versions": versions,
+            "newest": versions[-1],
+            "can_contribute": policy.can_contribute_to_incident(user, found.incident),
+        },
+    )
+
+
+@require_GET
+def evidence_download(request: HttpRequest, evidence_id: Any) -> FileResponse:
+    evidence = _evidence(request, evidence_id)
+    file = services.open_evidence_file(evidence=evidence, by=_user(request), origin=origin_of(request))
+    response = FileResponse(
+        file, as_attachment=True, filename=download_name(evidence), content_type=evidence.content_type
+    )
+    response["Cache-Control"] = "private, no-store"
+    return _no_sniffing(response)
+
+
+@require_GET
+def evidence_thumbnail(request: HttpRequest, evidence_id: Any) -> FileResponse:
+    evidence = _evidence(request, evidence_id)
+    if not evidence.thumbnail:
+        raise Http404("This item has no preview.")
+    response = FileResponse(evidence.thumbnail.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return _no_sniffing(response)
