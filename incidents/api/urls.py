@@ -11,6 +11,7 @@ class Router(routers.DefaultRouter):
 
 router = Router()
 router.register("incidents", views.IncidentViewSet, basename="incident")
+router.register("evidence", views.EvidenceViewSet, basename="evidence")
 router.register("categories", views.CategoryViewSet, basename="category")
 router.register("sites", views.SiteViewSet, basename="site")
 

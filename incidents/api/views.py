@@ -8,9 +8,12 @@ import uuid
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, pagination, routers, serializers, status, viewsets
+from rest_framework import mixins, pagination, parsers, routers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,7 +24,10 @@ from accounts import selectors as account_selectors
 from accounts.models import Site, User
 from incidents import selectors, services
 from incidents.api import serializers as s
-from incidents.models import Category, Incident, TimelineEntry
+from incidents.models import Category, CustodyEvent, Evidence, Incident, TimelineEntry
+from incidents.services.evidence import download_name
+from incidents.uploads import install_upload_handlers
+from portal.requests import origin_of
 
 ERRORS = {
     400: OpenApiResponse(s.ErrorSerializer, description="Not valid: the messages name the fields at fault."),
@@ -85,6 +91,15 @@ def public_id(value: str, field: str = "id") -> uuid.UUID:
         raise serializers.ValidationError({field: [f"“{value}” is not a valid id (a UUID)."]}) from None
 
 
+def _rename_error(error: DjangoValidationError, old: str, new: str) -> DjangoValidationError:
+    """The service's error for one of its arguments, under the name the API's field has."""
+    if not hasattr(error, "error_dict") or old not in error.error_dict:
+        return error
+    return DjangoValidationError(
+        {(new if field == old else field): errors for field, errors in error.error_dict.items()}
+    )
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="Incidents you may see, filtered, searched and sorted",
@@ -118,6 +133,13 @@ class IncidentViewSet(ApiViewSet):
     lookup_field = "public_id"
     lookup_url_kwarg = "id"
     http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def initialize_request(self, request: Any, *args: Any, **kwargs: Any) -> Request:
+        drf_request = super().initialize_request(request, *args, **kwargs)
+        if self.action == "evidence" and request.method == "POST":
+            # Before anything (the session's CSRF check included) parses the body.
+            install_upload_handlers(request)
+        return drf_request
 
     def incident(self) -> Incident:
         return selectors.get_incident(incident_id=public_id(self.kwargs["id"]), for_user=self.user)
@@ -294,6 +316,94 @@ class IncidentViewSet(ApiViewSet):
         data = self.parse(s.VehicleInputSerializer, request.data)
         vehicle = services.add_vehicle(incident=incident, by=self.user, vehicle=services.VehicleInput(**data))
         return Response(s.VehicleSerializer(vehicle).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="The incident's evidence, oldest first",
+        responses={200: s.EvidenceSerializer(many=True), **_errors(400, 401, 404)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Upload a file as evidence (multipart), checked against the client's SHA-256 if given",
+        request={"multipart/form-data": s.EvidenceUploadSerializer},
+        responses={201: s.EvidenceDetailSerializer, **_errors(400, 401, 403, 404)},
+    )
+    @action(detail=True, methods=["get", "post"], parser_classes=[parsers.MultiPartParser])
+    def evidence(self, request: Request, id: str) -> Response:
+        incident = self.incident()
+        if request.method == "GET":
+            return self.page(selectors.list_evidence(incident=incident), s.EvidenceSerializer)
+        data = self.parse(s.EvidenceUploadSerializer, request.data)
+        supersedes = None
+        if "supersedes" in data:
+            supersedes = (
+                selectors.list_evidence(incident=incident).filter(public_id=data["supersedes"]).first()
+            )
+            if supersedes is None:
+                raise serializers.ValidationError(
+                    {"supersedes": ["No evidence with that id on this incident."]}
+                )
+        try:
+            evidence = services.add_evidence(
+                incident=incident,
+                by=self.user,
+                upload=data["file"],
+                client_sha256=data.get("sha256"),
+                origin=origin_of(request._request),
+                description=data["description"],
+                supersedes=supersedes,
+            )
+        except DjangoValidationError as error:
+            raise _rename_error(error, "evidence", "file") from None
+        stored = selectors.list_evidence(incident=incident).get(pk=evidence.pk)
+        return Response(s.EvidenceDetailSerializer(stored).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    retrieve=extend_schema(
+        summary="One evidence item, with its SHA-256 and chain of custody",
+        responses={200: s.EvidenceDetailSerializer, **_errors(400, 401, 404)},
+    ),
+)
+class EvidenceViewSet(ApiViewSet):
+    queryset = Evidence.objects.none()  # for the schema: every read goes through the selectors
+    serializer_class = s.EvidenceDetailSerializer
+    lookup_field = "public_id"
+    lookup_url_kwarg = "id"
+
+    def evidence(self) -> Evidence:
+        return selectors.get_evidence(evidence_id=public_id(self.kwargs["id"]), for_user=self.user)
+
+    def retrieve(self, request: Request, id: str) -> Response:
+        evidence = self.evidence()
+        # list_evidence brings the custody log with its actors in one query.
+        with_custody = selectors.list_evidence(incident=evidence.incident).get(pk=evidence.pk)
+        return Response(s.EvidenceDetailSerializer(with_custody).data)
+
+    @extend_schema(
+        summary="The original file, byte for byte (logged in the chain of custody)",
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The file, as an attachment; its SHA-256 is the evidence's."
+            ),
+            **_errors(400, 401, 403, 404),
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def download(self, request: Request, id: str) -> FileResponse:
+        evidence = self.evidence()
+        file = services.open_evidence_file(
+            evidence=evidence,
+            by=self.user,
+            origin=origin_of(request._request),
+            action=CustodyEvent.Action.DOWNLOADED,
+        )
+        response = FileResponse(
+            file, as_attachment=True, filename=download_name(evidence), content_type=evidence.content_type
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 @extend_schema_view(

@@ -1,3 +1,5 @@
+import hashlib
+import io
 import re
 import uuid
 from datetime import timedelta
@@ -7,10 +9,12 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from PIL import Image
 from rest_framework.test import APIClient
 
-from incidents import services
-from incidents.models import Category, Incident, TimelineEntry
+from incidents import services, uploads
+from incidents.api import views as api_views
+from incidents.models import Category, CustodyEvent, Evidence, Incident, TimelineEntry
 from tests.factories import report
 
 INCIDENTS = "/api/v1/incidents/"
@@ -40,6 +44,12 @@ def new_report(where, **fields):
     }
     body.update(fields)
     return body
+
+
+def png_bytes():
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 # --- Authentication and the error shape -------------------------------------------------------
@@ -488,6 +498,83 @@ def test_categories_and_visible_sites(world, api):
     assert sites[0]["provider"]["id"] == str(world.provider_a.public_id)
     assert api.get(f"/api/v1/sites/{world.b1.pk}/").status_code == 404
     assert api.post("/api/v1/sites/", {}, format="json").status_code == 405
+
+
+# --- Evidence ----------------------------------------------------------------------------------
+
+
+def upload(api, incident, content, **fields):
+    file = io.BytesIO(content)
+    file.name = fields.pop("name", "photo.png")
+    return api.post(url(incident, "evidence"), {"file": file, **fields}, format="multipart")
+
+
+def test_evidence_upload_retrieve_and_download(world, api, three):
+    incident = three[0]
+    content = png_bytes()
+    digest = hashlib.sha256(content).hexdigest()
+    signed_in(api, world.guard_a)
+    response = upload(api, incident, content, sha256=digest.upper(), description="Rack")
+    assert response.status_code == 201, response.json()
+    created = response.json()
+    assert (created["sha256"], created["kind"], created["content_type"]) == (digest, "photo", "image/png")
+    assert [event["action"] for event in created["custody"]] == [CustodyEvent.Action.UPLOADED]
+    assert api.get(url(incident, "evidence")).json()["results"][0]["id"] == created["id"]
+
+    signed_in(api, world.supervisor_a)
+    download = api.get(f"/api/v1/evidence/{created['id']}/download/")
+    assert download.status_code == 200
+    body = b"".join(download.streaming_content)
+    assert hashlib.sha256(body).hexdigest() == digest == Evidence.objects.get().sha256
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert download["Content-Type"] == "image/png"
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert 'filename="photo.png"' in download["Content-Disposition"]
+    detail = api.get(f"/api/v1/evidence/{created['id']}/").json()
+    assert detail["incident"] == str(incident.public_id)
+    assert [event["action"] for event in detail["custody"]] == ["uploaded", "downloaded"]
+    assert detail["custody"][1]["actor"]["id"] == world.supervisor_a.pk
+
+
+def test_evidence_with_a_wrong_hash_or_content_is_refused_naming_the_file(world, api, three):
+    signed_in(api, world.guard_a)
+    response = upload(api, three[0], png_bytes(), sha256="0" * 64)
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["file"]
+    assert "SHA-256 does not match" in response.json()["detail"]
+    response = upload(api, three[0], b"MZ\x90\x00 not a photo", name="photo.png")
+    assert list(response.json()["errors"]) == ["file"]
+    response = upload(api, three[0], png_bytes(), sha256="abc")
+    assert response.json()["errors"] == {"sha256": ["Give the SHA-256 as 64 hexadecimal characters."]}
+    assert not Evidence.objects.exists()
+
+
+def test_an_oversize_upload_is_cut_off_while_streaming_and_refused(world, api, three, settings, monkeypatch):
+    installed = []
+
+    def spy(request):
+        installed.append(request)
+        uploads.install_upload_handlers(request)
+
+    monkeypatch.setattr(api_views, "install_upload_handlers", spy)
+    settings.EVIDENCE_MAX_BYTES = 4096
+    signed_in(api, world.guard_a)
+    response = upload(api, three[0], png_bytes() + b"\0" * 8192)
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["file"]
+    assert "larger than the 4 KB limit" in response.json()["detail"]
+    assert not Evidence.objects.exists()
+    assert len(installed) == 1
+
+
+def test_evidence_of_another_provider_is_not_found(world, api, three):
+    signed_in(api, world.guard_a)
+    created = upload(api, three[0], png_bytes()).json()
+    signed_in(api, world.guard_b)
+    assert api.get(f"/api/v1/evidence/{created['id']}/").status_code == 404
+    assert api.get(f"/api/v1/evidence/{created['id']}/download/").status_code == 404
+    assert upload(api, three[0], png_bytes()).status_code == 404
+    assert CustodyEvent.objects.filter(action=CustodyEvent.Action.DOWNLOADED).count() == 0
 
 
 # --- Schema and docs ---------------------------------------------------------------------------
