@@ -63,19 +63,19 @@ def _start_of(day: date, *, next_day: bool = False) -> datetime:
 def search(incidents: QuerySet[Incident], text: str) -> QuerySet[Incident]:
     """Full-text search over reference, narrative, place, parties and vehicles.
 
-    PostgreSQL matches the GIN-indexed ``to_tsvector('english', search_document)`` (a reference
-    like WP-2026-000123 also matches exactly); SQLite falls back to a case-insensitive LIKE per word.
+    PostgreSQL matches the GIN-indexed ``to_tsvector('english', search_document)`` (the document
+    holds the reference, so WP-2026-000123 finds its incident); SQLite falls back to a
+    case-insensitive LIKE per word.
     """
     text = text.strip()[:200]
-    reference = Q(reference__iexact=text)
     if connection.vendor == "postgresql":
         vector = SearchVector("search_document", config="english")
         query = SearchQuery(text, config="english", search_type="websearch")
-        return incidents.annotate(search=vector).filter(Q(search=query) | reference)
+        return incidents.annotate(search=vector).filter(search=query)
     words = Q()
     for word in text.split():
         words &= Q(search_document__icontains=word)
-    return incidents.filter(words | reference)
+    return incidents.filter(words)
 
 
 def get_incident(*, incident_id: uuid.UUID | str, for_user: AnyUser) -> Incident:

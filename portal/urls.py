@@ -23,6 +23,7 @@ urlpatterns = [
     path("accounts/signup/", no_signup, name="account_signup"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
+    path("", include("incidents.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("incidents.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -297,7 +297,11 @@ def _json(value: Any) -> Any:
 
 def _lock(incident: Incident, expected_version: int | None) -> Incident:
     """Re-read the incident under a row lock; refuse if it changed since the caller read it."""
-    current = Incident.objects.select_for_update().select_related("site", "category").get(pk=incident.pk)
+    current = (
+        Incident.objects.select_for_update(of=("self",))
+        .select_related("site", "category")
+        .get(pk=incident.pk)
+    )
     if expected_version is not None and current.version != expected_version:
         last = current.timeline.order_by("-at", "-pk").select_related("actor").first()
         who = f" by {last.actor}" if last and last.actor else ""

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.demo import DEMO_PASSWORD, seed_accounts
+from incidents.demo import seed_incidents
 
 
 class Command(BaseCommand):
@@ -18,8 +19,12 @@ class Command(BaseCommand):
                 "DEBUG is off: demo accounts have a published password. Use --force to seed anyway."
             )
         accounts = seed_accounts()
+        incidents = seed_incidents()
         self.stdout.write(
-            self.style.SUCCESS(f"Demo data ready. Every demo account's password: {DEMO_PASSWORD}")
+            self.style.SUCCESS(
+                f"Demo data ready ({incidents} new demo incidents). "
+                f"Every demo account's password: {DEMO_PASSWORD}"
+            )
         )
         for account in accounts:
             self.stdout.write(f"  {account.email:<30} {account.role!s:<16} {account.organization}")

@@ -1,0 +1,198 @@
+"""Forms parse input for the services; the services validate and decide."""
+
+import uuid
+import zoneinfo
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from accounts import policy
+from accounts.models import Site, User
+from incidents.models import Category, Incident, InvolvedParty, Severity
+from incidents.selectors import SORTS, list_categories
+
+
+class SeverityRadio(forms.RadioSelect):
+    option_template_name = "incidents/widgets/severity_option.html"
+
+
+class CategoryRadio(forms.RadioSelect):
+    option_template_name = "incidents/widgets/category_option.html"
+
+
+def local_input(value: datetime, zone: zoneinfo.ZoneInfo) -> str:
+    return timezone.localtime(value, zone).strftime("%Y-%m-%dT%H:%M")
+
+
+class ReportForm(forms.Form):
+    """The guard's report: category and severity first, few required fields, evidence in the same form."""
+
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+    site = forms.ModelChoiceField(queryset=Site.objects.none(), empty_label=None)
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.none(), widget=CategoryRadio, required=False, empty_label=None
+    )
+    severity = forms.TypedChoiceField(
+        choices=Severity.choices, coerce=int, widget=SeverityRadio, required=False, empty_value=None
+    )
+    occurred_at = forms.DateTimeField(
+        label="When did it happen?",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+        help_text="Site time. Leave as it is if it is happening now.",
+        required=False,
+    )
+    location = forms.CharField(
+        label="Where on the site?", max_length=200, required=False, help_text="e.g. north entrance, level 2"
+    )
+    latitude = forms.DecimalField(required=False, widget=forms.HiddenInput)
+    longitude = forms.DecimalField(required=False, widget=forms.HiddenInput)
+    location_accuracy_m = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    narrative = forms.CharField(
+        label="What happened?", widget=forms.Textarea(attrs={"rows": 5}), required=False, max_length=20_000
+    )
+    party_role = forms.ChoiceField(
+        label="Person involved",
+        choices=[("", "— none —"), *InvolvedParty.Role.choices],
+        required=False,
+    )
+    party_description = forms.CharField(
+        label="Description of the person",
+        required=False,
+        max_length=2000,
+        help_text="Clothing, height, direction of travel…",
+    )
+    party_name = forms.CharField(label="Name (if known)", required=False, max_length=200)
+    party_contact = forms.CharField(label="Contact (if known)", required=False, max_length=200)
+    vehicle_plate = forms.CharField(label="Vehicle plate", required=False, max_length=20)
+    vehicle_description = forms.CharField(label="Vehicle description", required=False, max_length=200)
+    device_time = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        sites = policy.reportable_sites(user).order_by("name")
+        self.fields["site"].queryset = sites  # type: ignore[attr-defined]
+        self.fields["category"].queryset = list_categories()  # type: ignore[attr-defined]
+        first = sites.first()
+        if first is not None and not self.is_bound:
+            self.initial.setdefault("site", first.pk)
+            self.initial.setdefault("occurred_at", local_input(timezone.now(), first.zone))
+            self.initial.setdefault("idempotency_key", uuid.uuid4())
+        if sites.count() == 1:
+            self.fields["site"].widget = forms.HiddenInput()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        site, occurred = data.get("site"), data.get("occurred_at")
+        if site is not None and occurred is not None:
+            # The form's clock is the site's: a naive time is read in the site's time zone.
+            data["occurred_at"] = timezone.make_aware(occurred.replace(tzinfo=None), site.zone)
+        if data.get("party_role") and not (data.get("party_description") or "").strip():
+            self.add_error("party_description", "Describe the person, or choose “none”.")
+        return data
+
+    def service_fields(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        fields = {name: data.get(name) for name in ("category", "severity", "location", "narrative")}
+        fields.update({name: data.get(name) for name in ("latitude", "longitude", "location_accuracy_m")})
+        if data.get("occurred_at"):
+            fields["occurred_at"] = data["occurred_at"]
+        return fields
+
+
+class EditForm(forms.Form):
+    """Changes to an existing report; carries the version the editor saw (optimistic locking)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    category = ReportForm.base_fields["category"]
+    severity = ReportForm.base_fields["severity"]
+    occurred_at = ReportForm.base_fields["occurred_at"]
+    location = ReportForm.base_fields["location"]
+    narrative = ReportForm.base_fields["narrative"]
+
+    def __init__(self, *args: Any, incident: Incident, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "version": incident.version,
+                "category": incident.category_id,
+                "severity": incident.severity,
+                "occurred_at": local_input(incident.occurred_at, incident.site.zone),
+                "location": incident.location,
+                "narrative": incident.narrative,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.incident = incident
+        self.fields["category"].queryset = list_categories()  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("occurred_at") is not None:
+            data["occurred_at"] = timezone.make_aware(
+                data["occurred_at"].replace(tzinfo=None), self.incident.site.zone
+            )
+        return data
+
+    def changes(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        changes = {name: data.get(name) for name in ("category", "severity", "location", "narrative")}
+        if data.get("occurred_at"):
+            changes["occurred_at"] = data["occurred_at"]
+        return changes
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label="Add a note", widget=forms.Textarea(attrs={"rows": 3}), max_length=20_000)
+
+
+class PartyForm(forms.Form):
+    role = forms.ChoiceField(choices=InvolvedParty.Role.choices)
+    description = forms.CharField(max_length=2000)
+    name = forms.CharField(required=False, max_length=200, label="Name (personal data)")
+    contact = forms.CharField(required=False, max_length=200, label="Contact (personal data)")
+
+
+class VehicleForm(forms.Form):
+    plate = forms.CharField(required=False, max_length=20)
+    description = forms.CharField(required=False, max_length=200)
+
+
+class TriageForm(forms.Form):
+    ACTIONS = [("accept", "Accept"), ("request_info", "Request more information"), ("close", "Close")]
+
+    action = forms.ChoiceField(choices=ACTIONS)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=20_000)
+
+
+class FilterForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=200)
+    site = forms.ModelChoiceField(queryset=Site.objects.none(), required=False, empty_label="All sites")
+    status = forms.ChoiceField(choices=[("", "Any status"), *Incident.Status.choices], required=False)
+    severity = forms.TypedChoiceField(
+        choices=[("", "Any severity"), *Severity.choices], coerce=int, required=False, empty_value=None
+    )
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.none(), required=False, empty_label="Any category"
+    )
+    reporter = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Anyone")
+    received_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    received_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    sort = forms.ChoiceField(choices=[(key, key.title()) for key in SORTS], required=False, initial="newest")
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = policy.visible_sites(user).order_by("name")  # type: ignore[attr-defined]
+        self.fields["category"].queryset = Category.objects.all()  # type: ignore[attr-defined]
+        organization = policy.organization_of(user)
+        reporters = (
+            User.objects.filter(membership__organization=organization)
+            if organization
+            else User.objects.none()
+        )
+        self.fields["reporter"].queryset = reporters.order_by("full_name")  # type: ignore[attr-defined]

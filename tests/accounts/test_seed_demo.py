@@ -1,0 +1,31 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from accounts.models import Membership, Organization, Site, User
+from incidents.models import Incident
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent_and_complete(settings, capsys):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo")
+    assert Organization.objects.filter(kind="provider").count() == 2
+    assert Organization.objects.filter(kind="agency").count() == 2
+    assert Site.objects.count() == 5
+    assert Membership.objects.count() == len(DEMO_ACCOUNTS) == 10
+    assert User.objects.filter(is_staff=True).count() == 1
+    assert Incident.objects.count() == 5
+    assert User.objects.get(email="guard@sentinel.example").check_password(DEMO_PASSWORD)
+    output = capsys.readouterr().out
+    assert "liaison@metro.example" in output
+    assert DEMO_PASSWORD in output
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_with_debug_off(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG is off"):
+        call_command("seed_demo")
+    assert not User.objects.exists()

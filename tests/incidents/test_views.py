@@ -1,0 +1,208 @@
+import io
+import uuid
+
+import pytest
+from django.urls import reverse
+from PIL import Image
+
+from incidents.models import Category, Incident, TimelineEntry
+from tests.factories import report
+
+
+def png_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def report_data(world, **overrides):
+    data = {
+        "idempotency_key": str(uuid.uuid4()),
+        "site": world.a1.pk,
+        "category": Category.objects.get(code="theft").pk,
+        "severity": "3",
+        "occurred_at": "2026-11-29T08:30",
+        "location": "North entrance",
+        "narrative": "Two jackets taken from the rack",
+        "action": "submit",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_guard_files_a_report_that_keeps_site_time(client, world):
+    client.force_login(world.guard_a)
+    page = client.get(reverse("incidents:report"))
+    assert page.status_code == 200
+    assert b'name="idempotency_key"' in page.content
+    response = client.post(reverse("incidents:report"), report_data(world))
+    incident = Incident.objects.get()
+    assert response.status_code == 302
+    assert response.url == reverse("incidents:detail", args=[incident.public_id])
+    assert incident.status == Incident.Status.SUBMITTED
+    # 08:30 at a Europe/London site in November is 08:30 UTC.
+    assert incident.occurred_at.isoformat() == "2026-11-29T08:30:00+00:00"
+    detail = client.get(response.url)
+    assert incident.reference.encode() in detail.content
+    assert b"Europe/London" in detail.content
+
+
+def test_a_double_submission_makes_one_incident(client, world):
+    client.force_login(world.guard_a)
+    data = report_data(world)
+    client.post(reverse("incidents:report"), data)
+    again = client.post(reverse("incidents:report"), data, follow=True)
+    assert Incident.objects.count() == 1
+    assert b"already received" in again.content
+
+
+def test_bad_input_keeps_what_was_typed_and_writes_nothing(client, world):
+    client.force_login(world.guard_a)
+    response = client.post(
+        reverse("incidents:report"), report_data(world, severity="9", narrative="keep me please")
+    )
+    assert response.status_code == 200
+    assert b"keep me please" in response.content
+    assert b"Select a valid choice" in response.content
+    assert not Incident.objects.exists()
+
+
+def test_a_draft_is_kept_and_finished_later(client, world):
+    client.force_login(world.guard_a)
+    client.post(reverse("incidents:report"), report_data(world, category="", severity="", action="draft"))
+    draft = Incident.objects.get()
+    assert draft.status == Incident.Status.DRAFT
+    edit = reverse("incidents:edit", args=[draft.public_id])
+    client.post(
+        edit,
+        {
+            "version": draft.version,
+            "category": Category.objects.get(code="fire").pk,
+            "severity": "1",
+            "occurred_at": "2026-11-29T08:30",
+            "location": "",
+            "narrative": "smoke",
+        },
+    )
+    client.post(reverse("incidents:submit", args=[draft.public_id]), {"version": draft.version + 1})
+    draft.refresh_from_db()
+    assert draft.status == Incident.Status.SUBMITTED
+    assert draft.severity == 1
+
+
+def test_report_with_a_photo_attaches_it_and_sends(client, world):
+    client.force_login(world.guard_a)
+    photo = io.BytesIO(png_bytes())
+    photo.name = "door.png"
+    response = client.post(reverse("incidents:report"), {**report_data(world), "evidence": [photo]})
+    incident = Incident.objects.get()
+    assert response.status_code == 302
+    assert incident.status == Incident.Status.SUBMITTED
+    assert incident.evidence.count() == 1
+    kinds = list(incident.timeline.order_by("pk").values_list("kind", flat=True))
+    assert kinds == ["created", "evidence_added", "status_changed", "submitted"]
+
+
+def test_a_refused_file_keeps_the_report_as_a_draft(client, world):
+    client.force_login(world.guard_a)
+    fake = io.BytesIO(b"<html><script>alert(1)</script></html>")
+    fake.name = "photo.jpg"
+    response = client.post(
+        reverse("incidents:report"), {**report_data(world), "evidence": [fake]}, follow=True
+    )
+    incident = Incident.objects.get()
+    assert incident.status == Incident.Status.DRAFT
+    assert incident.narrative == "Two jackets taken from the rack"
+    assert b"kept as a draft" in response.content
+    assert not incident.evidence.exists()
+
+
+def test_the_edit_conflict_is_shown_not_overwritten(client, world):
+    incident = report(world.guard_a, world.a1, narrative="original")
+    client.force_login(world.supervisor_a)
+    stale = incident.version
+    form = {
+        "category": incident.category_id,
+        "severity": "3",
+        "occurred_at": "2026-11-29T08:30",
+        "location": "",
+    }
+    edit = reverse("incidents:edit", args=[incident.public_id])
+    assert client.post(edit, {**form, "version": stale, "narrative": "first"}).status_code == 302
+    response = client.post(edit, {**form, "version": stale, "narrative": "second"})
+    assert response.status_code == 409
+    assert b"after you opened it" in response.content
+    incident.refresh_from_db()
+    assert incident.narrative == "first"
+
+
+def test_supervisor_triages_from_the_queue(client, world):
+    incident = report(world.guard_a, world.a1, severity=2)
+    client.force_login(world.supervisor_a)
+    queue = client.get(reverse("incidents:triage"))
+    assert incident.reference.encode() in queue.content
+    url = reverse("incidents:triage_action", args=[incident.public_id])
+    client.post(url, {"action": "request_info", "version": incident.version, "comment": "Which rack?"})
+    incident.refresh_from_db()
+    assert incident.status == Incident.Status.NEEDS_INFO
+    client.post(url, {"action": "close", "version": incident.version, "comment": ""}, follow=True)
+    incident.refresh_from_db()
+    assert incident.status == Incident.Status.NEEDS_INFO
+    client.post(url, {"action": "close", "version": incident.version, "comment": "Recovered by staff"})
+    incident.refresh_from_db()
+    assert incident.status == Incident.Status.CLOSED
+
+
+@pytest.mark.parametrize("who", ["guard_b", "supervisor_b", "liaison_x", "admin_x"])
+def test_other_tenants_get_404(client, world, who):
+    incident = report(world.guard_a, world.a1)
+    client.force_login(getattr(world, who))
+    assert client.get(reverse("incidents:detail", args=[incident.public_id])).status_code == 404
+    assert (
+        client.post(reverse("incidents:add_note", args=[incident.public_id]), {"text": "x"}).status_code
+        == 404
+    )
+    assert not TimelineEntry.objects.filter(kind="note_added").exists()
+
+
+def test_personal_data_is_shown_to_the_provider(client, world):
+    from incidents import services
+
+    incident = report(world.guard_a, world.a1)
+    services.add_party(
+        incident=incident,
+        by=world.guard_a,
+        party=services.PartyInput(role="witness", description="Cashier", name="Ann Lee", contact="555-0100"),
+    )
+    client.force_login(world.supervisor_a)
+    assert b"Ann Lee" in client.get(reverse("incidents:detail", args=[incident.public_id])).content
+
+
+def test_list_search_and_filters(client, world):
+    hit = report(world.guard_a, world.a1, narrative="Jackets taken")
+    miss = report(world.guard_a, world.a1, narrative="Leak in car park")
+    client.force_login(world.supervisor_a)
+    response = client.get(reverse("incidents:list"), {"q": "jackets"})
+    assert hit.reference.encode() in response.content
+    assert miss.reference.encode() not in response.content
+    response = client.get(reverse("incidents:list"), {"severity": "9"})
+    assert response.status_code == 200
+    assert b"Select a valid choice" in response.content
+
+
+@pytest.mark.parametrize("rows", [3, 30])
+def test_the_list_costs_the_same_queries_whatever_the_rows(
+    client, world, rows, django_assert_max_num_queries
+):
+    for _ in range(rows):
+        report(world.guard_a, world.a1)
+    client.force_login(world.supervisor_a)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("incidents:list"))
+    assert response.status_code == 200
+
+
+def test_guards_and_liaisons_cannot_reach_the_triage_queue(client, world):
+    for who in ("guard_a", "liaison_x"):
+        client.force_login(getattr(world, who))
+        assert client.get(reverse("incidents:triage")).status_code == 403
