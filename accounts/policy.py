@@ -17,6 +17,7 @@ from accounts.models import (
     SiteAssignment,
     User,
 )
+from dispatch.models import Escalation
 from incidents.models import Evidence, Incident
 
 AnyUser = User | AnonymousUser
@@ -112,14 +113,17 @@ def visible_incidents(user: AnyUser) -> QuerySet[Incident]:
 
     A guard: their own reports and the submitted reports of their sites. A provider's supervisors
     and admins: every submitted report of the provider's sites, and their own drafts. Nobody sees
-    another person's draft. An agency: only what was escalated to it (the dispatch issue).
+    another person's draft. An agency: only what was escalated to it.
     """
     incidents = Incident.objects.all()
     if is_platform_admin(user):
         return incidents.exclude(status=Incident.Status.DRAFT)
     membership = membership_of(user)
-    if membership is None or membership.organization.is_agency:
+    if membership is None:
         return incidents.none()
+    if membership.organization.is_agency:
+        escalated = Escalation.objects.filter(agency_id=membership.organization_id)
+        return incidents.filter(pk__in=escalated.values("incident_id"))
     not_draft = ~Q(status=Incident.Status.DRAFT)
     own = Q(reporter_id=membership.user_id)
     if membership.role == Role.GUARD:
@@ -191,11 +195,9 @@ def visible_evidence(user: AnyUser) -> QuerySet[Evidence]:
 
 
 def can_view_personal_data(user: AnyUser, incident: Incident) -> bool:
-    """Names and contacts of involved parties: the provider's side who see the incident."""
-    membership = membership_of(user)
-    return (
-        membership is not None and not membership.organization.is_agency and can_view_incident(user, incident)
-    )
+    """Names and contacts of involved parties: whoever may see the incident through their
+    organization (the provider's side, and the agency it was escalated to)."""
+    return membership_of(user) is not None and can_view_incident(user, incident)
 
 
 # --- API tokens ------------------------------------------------------------------------------
@@ -214,3 +216,76 @@ def managed_api_tokens(user: AnyUser) -> QuerySet[ApiToken]:
     if is_platform_admin(user):
         return tokens
     return tokens.filter(user__membership__in=managed_memberships(user))
+
+
+# --- Escalations and the live board ---------------------------------------------------------
+
+
+def board_agency(user: AnyUser) -> Organization | None:
+    """The agency whose live board the user may watch: its liaisons and its admins."""
+    membership = membership_of(user)
+    if membership is None or not membership.organization.is_agency:
+        return None
+    if membership.role not in (Role.LIAISON, Role.ORG_ADMIN):
+        return None
+    return membership.organization
+
+
+def visible_escalations(user: AnyUser) -> QuerySet[Escalation]:
+    """An agency's escalations for its people; the escalations of visible incidents for a provider."""
+    agency = board_agency(user)
+    if agency is not None:
+        return Escalation.objects.filter(agency=agency)
+    return Escalation.objects.filter(incident__in=visible_incidents(user))
+
+
+def can_escalate_incident(user: AnyUser, incident: Incident) -> bool:
+    """Supervisors escalate at any time; a guard directly when the report is life-threatening."""
+    if incident.status in (Incident.Status.DRAFT, Incident.Status.CLOSED):
+        return False
+    if incident.site.agency_id is None:
+        return False
+    if can_triage_incident(user, incident):
+        return True
+    return role_of(user) == Role.GUARD and incident.severity == 1 and can_view_incident(user, incident)
+
+
+def can_act_on_board(user: AnyUser, agency: Organization) -> bool:
+    """Accept, reject, dispatch, on scene, clear: the agency's liaisons (its admins only watch)."""
+    membership = membership_of(user)
+    return (
+        membership is not None and membership.role == Role.LIAISON and membership.organization_id == agency.pk
+    )
+
+
+def can_respond_to_escalation(user: AnyUser, escalation: Escalation) -> bool:
+    return can_act_on_board(user, escalation.agency)
+
+
+def can_cancel_escalation(user: AnyUser, escalation: Escalation) -> bool:
+    """The provider's supervisors cancel an escalation, and clear a panic once it is safe."""
+    return can_triage_incident(user, escalation.incident)
+
+
+def can_press_panic(user: AnyUser, site: Site) -> bool:
+    return role_of(user) == Role.GUARD and visible_sites(user).filter(pk=site.pk).exists()
+
+
+def panic_sites(user: AnyUser) -> QuerySet[Site]:
+    """Where a guard's panic button can send from: their assigned, active sites."""
+    if role_of(user) != Role.GUARD:
+        return Site.objects.none()
+    return visible_sites(user).order_by("name")
+
+
+def can_message_on_incident(user: AnyUser, incident: Incident) -> bool:
+    """Live messages on an escalated incident: its site's guards, the provider's supervisors and
+    the agency's liaisons."""
+    role = role_of(user)
+    if role not in (Role.GUARD, Role.SUPERVISOR, Role.LIAISON):
+        return False
+    if not incident.escalations.exists():
+        return False
+    if role == Role.GUARD:
+        return visible_sites(user).filter(pk=incident.site_id).exists()
+    return can_view_incident(user, incident)

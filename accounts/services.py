@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import policy
+from accounts.events import session_ended
 from accounts.models import (
     ROLES_BY_KIND,
     ApiToken,
@@ -27,6 +28,7 @@ from accounts.models import (
 )
 from accounts.policy import AnyUser
 from accounts.selectors import hash_token
+from portal.realtime import publish_on_commit
 
 
 def _require(allowed: bool, message: str = "You may not do that.") -> None:
@@ -154,6 +156,9 @@ def change_member(*, membership: Membership, by: User, role: str, sites: Iterabl
     chosen = _check_sites(by=by, organization=organization, sites=sites)
     if role != Role.GUARD and chosen:
         raise ValidationError({"sites": "Only guards are assigned to sites."})
+    if membership.role != role:
+        # Open sockets were authorised for the old role: they close, and reconnect under the new one.
+        publish_on_commit(session_ended(membership.user_id))
     membership.role = role
     membership.save(update_fields=["role"])
     SiteAssignment.objects.filter(user_id=membership.user_id).exclude(site__in=chosen).delete()
@@ -176,6 +181,8 @@ def set_member_active(*, membership: Membership, by: User, active: bool) -> User
     if user.is_active != active:
         user.is_active = active
         user.save(update_fields=["is_active"])
+    if not active:
+        publish_on_commit(session_ended(user.pk))
     return user
 
 

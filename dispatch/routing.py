@@ -1,5 +1,10 @@
-"""Websocket routes of the live board (see docs/websocket-protocol.md once it lands)."""
+"""Websocket routes of the live board and incident pages (protocol: docs/websocket-protocol.md)."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-websocket_urlpatterns: list[URLPattern] = []
+from dispatch.consumers import BoardConsumer, IncidentConsumer
+
+websocket_urlpatterns = [
+    path("ws/board/", BoardConsumer.as_asgi()),
+    path("ws/incidents/<str:incident_id>/", IncidentConsumer.as_asgi()),
+]

@@ -168,6 +168,9 @@ class TimelineEntry(models.Model):
         VEHICLE_ADDED = "vehicle_added", "Vehicle added"
         STATUS_CHANGED = "status_changed", "Status changed"
         INFO_REQUESTED = "info_requested", "More information requested"
+        ESCALATED = "escalated", "Escalated to the police"
+        ESCALATION_UPDATED = "escalation_updated", "Police response"
+        MESSAGE = "message", "Message"
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="timeline")
     at = models.DateTimeField()

@@ -213,6 +213,9 @@ SPECTACULAR_SETTINGS = {
         "EvidenceKindEnum": "incidents.models.Evidence.Kind",
         "TimelineKindEnum": "incidents.models.TimelineEntry.Kind",
         "OrganizationKindEnum": "accounts.models.Organization.Kind",
+        "IncidentStatusEnum": "incidents.models.Incident.Status",
+        "EscalationStatusEnum": "dispatch.models.Escalation.Status",
+        "EscalationSourceEnum": "dispatch.models.Escalation.Source",
     },
 }
 

@@ -22,6 +22,7 @@ from rest_framework.reverse import reverse
 from accounts import policy
 from accounts import selectors as account_selectors
 from accounts.models import Site, User
+from dispatch import services as dispatch_services
 from incidents import selectors, services
 from incidents.api import serializers as s
 from incidents.models import Category, CustodyEvent, Evidence, Incident, TimelineEntry
@@ -162,7 +163,7 @@ class IncidentViewSet(ApiViewSet):
 
     def create(self, request: Request) -> Response:
         data = self.parse(s.IncidentCreateSerializer, request.data)
-        result = services.report_incident(
+        result = dispatch_services.file_report(
             reporter=self.user,
             site=data.pop("site"),
             idempotency_key=data.pop("idempotency_key"),
@@ -196,7 +197,7 @@ class IncidentViewSet(ApiViewSet):
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, id: str) -> Response:
         data = self.parse(s.VersionSerializer, request.data)
-        incident = services.submit_incident(
+        incident = dispatch_services.send_report(
             incident=self.incident(), by=self.user, expected_version=data.get("version")
         )
         return self.respond(incident)

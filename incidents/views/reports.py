@@ -13,6 +13,8 @@ from django.views.decorators.http import require_POST
 
 from accounts import policy
 from accounts.models import Role, User
+from dispatch import selectors as dispatch_selectors
+from dispatch import services as dispatch_services
 from incidents import selectors, services
 from incidents.forms import EditForm, FilterForm, NoteForm, PartyForm, ReportForm, TriageForm, VehicleForm
 from incidents.models import Incident
@@ -118,7 +120,7 @@ def _incident_report(request: HttpRequest) -> HttpResponse:
                 services.VehicleInput(plate=data["vehicle_plate"], description=data["vehicle_description"])
             )
         try:
-            result = services.report_incident(
+            result = dispatch_services.file_report(
                 reporter=user,
                 site=data["site"],
                 idempotency_key=data["idempotency_key"],
@@ -141,7 +143,7 @@ def _incident_report(request: HttpRequest) -> HttpResponse:
                 messages.error(request, refusal)
             if has_files and wants_submit and not refusals:
                 try:
-                    services.submit_incident(incident=incident, by=user)
+                    dispatch_services.send_report(incident=incident, by=user)
                 except ValidationError as error:
                     refusals.extend(error.messages)
                     for message in error.messages:
@@ -178,6 +180,12 @@ def incident_detail(request: HttpRequest, incident_id: Any) -> HttpResponse:
             "party_form": PartyForm(),
             "vehicle_form": VehicleForm(),
             "triage_form": TriageForm(initial={"version": incident.version}),
+            "escalations": dispatch_selectors.list_incident_escalations(
+                incident_id=incident.pk, for_user=user
+            ),
+            "can_escalate": policy.can_escalate_incident(user, incident),
+            "can_cancel": policy.can_triage_incident(user, incident),
+            "can_message": policy.can_message_on_incident(user, incident),
         },
     )
 
@@ -224,7 +232,9 @@ def _report_errors(request: HttpRequest, error: ValidationError) -> None:
 def incident_submit(request: HttpRequest, incident_id: Any) -> HttpResponse:
     incident = _incident(request, incident_id)
     try:
-        services.submit_incident(incident=incident, by=_user(request), expected_version=_version(request))
+        dispatch_services.send_report(
+            incident=incident, by=_user(request), expected_version=_version(request)
+        )
     except ValidationError as error:
         _report_errors(request, error)
     else:

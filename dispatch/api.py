@@ -1,0 +1,202 @@
+"""The dispatch API: escalations and their lifecycle, the panic button, messages, and the board's
+numbered event log for integrations (CAD, paging) that poll instead of holding a websocket."""
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts import policy
+from dispatch import events, selectors, services
+from dispatch.models import Escalation
+from incidents import selectors as incident_selectors
+from incidents.api.views import ApiViewSet, _errors, public_id
+
+
+class EscalationSerializer(serializers.Serializer):
+    """An escalation as the board draws it (the same shape as a board event's ``escalation``)."""
+
+    id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=Escalation.Status.choices)
+    status_label = serializers.CharField()
+    source = serializers.ChoiceField(choices=Escalation.Source.choices)  # type: ignore[assignment]
+    is_panic = serializers.BooleanField()
+    panic_active = serializers.BooleanField()
+    reason = serializers.CharField()
+    rejection_reason = serializers.CharField()
+    cancel_reason = serializers.CharField()
+    disposition = serializers.CharField()
+    case_number = serializers.CharField()
+    version = serializers.IntegerField()
+    requested_at = serializers.DateTimeField()
+    accepted_at = serializers.DateTimeField(allow_null=True)
+    dispatched_at = serializers.DateTimeField(allow_null=True)
+    on_scene_at = serializers.DateTimeField(allow_null=True)
+    cleared_at = serializers.DateTimeField(allow_null=True)
+    incident = serializers.DictField(help_text="Reference, severity, category, site, place and narrative.")
+
+
+class EscalateSerializer(serializers.Serializer):
+    incident = serializers.UUIDField()
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+
+
+class StepSerializer(serializers.Serializer):
+    version = serializers.IntegerField(required=False, help_text="The version you saw (accept only).")
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+    disposition = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+    case_number = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
+
+
+class MessageSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=5000)
+
+
+class PanicSerializer(serializers.Serializer):
+    idempotency_key = serializers.UUIDField()
+    site = serializers.IntegerField(required=False, help_text="One of your sites; default: the first.")
+    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False)
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False)
+    accuracy = serializers.IntegerField(required=False, min_value=0)
+
+
+class BoardEventSerializer(serializers.Serializer):
+    seq = serializers.IntegerField()
+    event = serializers.CharField()
+    escalation = EscalationSerializer()
+    message = serializers.DictField(required=False)
+
+
+STEPS = {
+    "accept": lambda e, by, d: services.accept_escalation(
+        escalation=e, by=by, expected_version=d.get("version")
+    ),
+    "reject": lambda e, by, d: services.reject_escalation(escalation=e, by=by, reason=d["reason"]),
+    "dispatch": lambda e, by, d: services.mark_dispatched(escalation=e, by=by),
+    "on-scene": lambda e, by, d: services.mark_on_scene(escalation=e, by=by),
+    "clear": lambda e, by, d: services.clear_escalation(
+        escalation=e, by=by, disposition=d["disposition"], case_number=d["case_number"]
+    ),
+    "cancel": lambda e, by, d: services.cancel_escalation(escalation=e, by=by, reason=d["reason"]),
+    "clear-panic": lambda e, by, d: services.clear_panic(escalation=e, by=by),
+}
+
+
+class EscalationViewSet(ApiViewSet):
+    queryset = Escalation.objects.none()  # for the schema: every read goes through the selectors
+    serializer_class = EscalationSerializer
+    lookup_url_kwarg = "id"
+    http_method_names = ["get", "post", "head", "options"]
+
+    def escalation(self) -> Escalation:
+        return selectors.get_escalation(escalation_id=public_id(self.kwargs["id"]), for_user=self.user)
+
+    def render(self, escalation: Escalation, code: int = status.HTTP_200_OK) -> Response:
+        return Response(events.escalation_payload(escalation), status=code)
+
+    @extend_schema(
+        summary="Escalations you may see: your agency's, or those of your provider's incidents",
+        parameters=[OpenApiParameter("open", OpenApiTypes.BOOL, description="Only open ones (the board).")],
+        responses={200: EscalationSerializer(many=True), **_errors(401)},
+    )
+    def list(self, request: Request) -> Response:
+        if request.query_params.get("open") in ("1", "true"):
+            items = selectors.list_board_escalations(for_user=self.user)
+        else:
+            items = (
+                policy.visible_escalations(self.user)
+                .select_related("incident__site", "incident__category", "agency")
+                .order_by("-requested_at")
+            )
+        page = self.paginate_queryset(items)
+        return self.get_paginated_response([events.escalation_payload(e) for e in page or []])
+
+    @extend_schema(summary="One escalation", responses={200: EscalationSerializer, **_errors(400, 401, 404)})
+    def retrieve(self, request: Request, id: str) -> Response:
+        return self.render(self.escalation())
+
+    @extend_schema(
+        summary="Escalate an incident to its site's agency (supervisors; guards for severity 1)",
+        request=EscalateSerializer,
+        responses={201: EscalationSerializer, **_errors(400, 401, 403, 404)},
+    )
+    def create(self, request: Request) -> Response:
+        data = self.parse(EscalateSerializer, request.data)
+        incident = incident_selectors.get_incident(incident_id=data["incident"], for_user=self.user)
+        escalation = services.escalate_incident(incident=incident, by=self.user, reason=data["reason"])
+        return self.render(escalation, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Take one step: accept, reject (reason), dispatch, on-scene, clear (disposition, "
+        "case_number), cancel (reason), clear-panic",
+        parameters=[OpenApiParameter("step", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(STEPS))],
+        request=StepSerializer,
+        responses={200: EscalationSerializer, **_errors(400, 401, 403, 404)},
+    )
+    @action(detail=True, methods=["post"], url_path=r"steps/(?P<step>[a-z-]+)")
+    def step(self, request: Request, id: str, step: str) -> Response:
+        if step not in STEPS:
+            raise serializers.ValidationError({"step": [f"Choose one of: {', '.join(STEPS)}."]})
+        data = self.parse(StepSerializer, request.data)
+        return self.render(STEPS[step](self.escalation(), self.user, data))
+
+    @extend_schema(
+        summary="Post a message on the escalated incident",
+        request=MessageSerializer,
+        responses={201: OpenApiTypes.OBJECT, **_errors(400, 401, 403, 404)},
+    )
+    @action(detail=True, methods=["post"])
+    def messages(self, request: Request, id: str) -> Response:
+        data = self.parse(MessageSerializer, request.data)
+        escalation = self.escalation()
+        entry = services.post_message(incident=escalation.incident, by=self.user, text=data["text"])
+        return Response(
+            {"id": entry.pk, "text": data["text"], "at": entry.at}, status=status.HTTP_201_CREATED
+        )
+
+
+class PanicViewSet(ApiViewSet):
+    serializer_class = PanicSerializer
+
+    @extend_schema(
+        summary="Press the panic button (guards): a severity-1 incident and its escalation at once",
+        request=PanicSerializer,
+        responses={201: OpenApiTypes.OBJECT, **_errors(400, 401, 403)},
+    )
+    def create(self, request: Request) -> Response:
+        data = self.parse(PanicSerializer, request.data)
+        site = policy.panic_sites(self.user).filter(pk=data.get("site") or 0).first()
+        incident, escalation = services.press_panic(
+            guard=self.user,
+            site=site,
+            idempotency_key=data["idempotency_key"],
+            latitude=data.get("latitude"),
+            longitude=data.get("longitude"),
+            accuracy_m=data.get("accuracy"),
+        )
+        body: dict[str, Any] = {"incident": str(incident.public_id), "reference": incident.reference}
+        body["escalation"] = events.escalation_payload(escalation) if escalation else None
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class BoardEventViewSet(ApiViewSet):
+    serializer_class = BoardEventSerializer
+
+    @extend_schema(
+        summary="Your agency's board events numbered after `after`, in order (poll to replay)",
+        parameters=[OpenApiParameter("after", OpenApiTypes.INT, default=0)],
+        responses={200: BoardEventSerializer(many=True), **_errors(400, 401, 403)},
+    )
+    def list(self, request: Request) -> Response:
+        agency = policy.board_agency(self.user)
+        if agency is None:
+            raise serializers.ValidationError({"after": ["Only an agency's people read its board."]})
+        after = request.query_params.get("after", "0")
+        if not after.isdigit():
+            raise serializers.ValidationError({"after": ["A whole number: the last sequence you have."]})
+        records = selectors.list_board_events_after(agency_id=agency.pk, after=int(after), limit=500)
+        return Response([events.as_message(record) for record in records])

@@ -1,0 +1,67 @@
+"""Board events: names, payloads and recipients. Sent only through publish_on_commit."""
+
+from typing import Any
+
+from dispatch.models import BoardEvent, Escalation
+from incidents.events import incident_group
+from portal.realtime import Event
+
+
+def board_group(agency_id: int) -> str:
+    return f"board.{agency_id}"
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value else None
+
+
+def escalation_payload(escalation: Escalation) -> dict[str, Any]:
+    """What a board (and an incident page) needs to draw one escalation."""
+    incident = escalation.incident
+    return {
+        "id": str(escalation.public_id),
+        "status": escalation.status,
+        "status_label": escalation.get_status_display(),
+        "source": escalation.source,
+        "is_panic": escalation.is_panic,
+        "panic_active": escalation.panic_active,
+        "reason": escalation.reason,
+        "rejection_reason": escalation.rejection_reason,
+        "cancel_reason": escalation.cancel_reason,
+        "disposition": escalation.disposition,
+        "case_number": escalation.case_number,
+        "version": escalation.version,
+        "requested_at": _iso(escalation.requested_at),
+        "accepted_at": _iso(escalation.accepted_at),
+        "dispatched_at": _iso(escalation.dispatched_at),
+        "on_scene_at": _iso(escalation.on_scene_at),
+        "cleared_at": _iso(escalation.cleared_at),
+        "incident": {
+            "id": str(incident.public_id),
+            "reference": incident.reference,
+            "severity": incident.severity,
+            "category": incident.category.name if incident.category else None,
+            "site": incident.site.name,
+            "site_address": incident.site.address,
+            "time_zone": incident.site.time_zone,
+            "location": incident.location,
+            "latitude": str(incident.latitude) if incident.latitude is not None else None,
+            "longitude": str(incident.longitude) if incident.longitude is not None else None,
+            "narrative": incident.narrative,
+            "occurred_at": _iso(incident.occurred_at),
+        },
+    }
+
+
+def board_event(record: BoardEvent, escalation: Escalation) -> Event:
+    """A numbered board event: to the agency's boards and to everyone watching the incident."""
+    return Event(
+        name=record.name,
+        payload=as_message(record),
+        groups=(board_group(record.agency_id), incident_group(escalation.incident)),
+    )
+
+
+def as_message(record: BoardEvent) -> dict[str, Any]:
+    """The JSON a board receives for one event, live or replayed: the same either way."""
+    return {"seq": record.sequence, "event": record.name, **record.payload}

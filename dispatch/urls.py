@@ -1,0 +1,14 @@
+from django.urls import path
+
+from dispatch import views
+
+app_name = "dispatch"
+
+urlpatterns = [
+    path("board/", views.board, name="board"),
+    path("board/escalations/<uuid:escalation_id>/", views.board_panel, name="panel"),
+    path("escalations/<uuid:escalation_id>/<slug:action>/", views.escalation_act, name="act"),
+    path("incidents/<uuid:incident_id>/escalate/", views.incident_escalate, name="escalate"),
+    path("incidents/<uuid:incident_id>/messages/", views.incident_message, name="message"),
+    path("panic/", views.panic, name="panic"),
+]

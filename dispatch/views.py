@@ -1,0 +1,200 @@
+"""The live board page, its detail panel, and the escalation, panic and message actions.
+
+Actions answer JSON to the board's fetch calls and redirect ordinary form posts back."""
+
+import json
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from accounts import policy
+from accounts.models import User
+from dispatch import events, selectors, services
+from dispatch.models import Escalation
+from incidents import selectors as incident_selectors
+from incidents.models import Incident
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _back(request: HttpRequest, fallback: str) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return redirect(target)
+    return redirect(fallback)
+
+
+def board(request: HttpRequest) -> HttpResponse:
+    """The agency's live escalation board."""
+    agency = policy.board_agency(request.user)
+    if agency is None:
+        raise PermissionDenied("The live board is for the agency's liaisons.")
+    escalations = selectors.list_board_escalations(for_user=request.user)
+    snapshot = {
+        "last": selectors.last_board_sequence(agency_id=agency.pk),
+        "escalations": [events.escalation_payload(escalation) for escalation in escalations],
+        "can_act": policy.can_act_on_board(request.user, agency),
+    }
+    return render(
+        request,
+        "dispatch/board.html",
+        {"agency": agency, "escalations": escalations, "snapshot": json.dumps(snapshot)},
+    )
+
+
+def _escalation(request: HttpRequest, escalation_id: Any) -> Escalation:
+    try:
+        return selectors.get_escalation(escalation_id=escalation_id, for_user=request.user)
+    except Escalation.DoesNotExist:
+        raise Http404("No such escalation, or not one you may see.") from None
+
+
+def board_panel(request: HttpRequest, escalation_id: Any) -> HttpResponse:
+    """The board's detail panel: the incident, its evidence, its timeline and messages."""
+    escalation = _escalation(request, escalation_id)
+    incident = incident_selectors.get_incident(
+        incident_id=escalation.incident.public_id, for_user=request.user
+    )
+    return render(
+        request,
+        "dispatch/board_panel.html",
+        {
+            "escalation": escalation,
+            "incident": incident,
+            "timeline": incident_selectors.list_timeline(incident=incident),
+            "evidence": incident_selectors.list_evidence(incident=incident),
+            "show_personal_data": policy.can_view_personal_data(request.user, incident),
+            "can_act": policy.can_respond_to_escalation(request.user, escalation),
+        },
+    )
+
+
+ACTIONS: dict[str, Callable[..., Escalation]] = {
+    "accept": lambda e, by, data: services.accept_escalation(
+        escalation=e, by=by, expected_version=_int(data.get("version"))
+    ),
+    "reject": lambda e, by, data: services.reject_escalation(
+        escalation=e, by=by, reason=data.get("reason", "")
+    ),
+    "dispatch": lambda e, by, data: services.mark_dispatched(escalation=e, by=by),
+    "on_scene": lambda e, by, data: services.mark_on_scene(escalation=e, by=by),
+    "clear": lambda e, by, data: services.clear_escalation(
+        escalation=e, by=by, disposition=data.get("disposition", ""), case_number=data.get("case_number", "")
+    ),
+    "cancel": lambda e, by, data: services.cancel_escalation(
+        escalation=e, by=by, reason=data.get("reason", "")
+    ),
+    "clear_panic": lambda e, by, data: services.clear_panic(escalation=e, by=by),
+}
+
+
+def _int(value: Any) -> int | None:
+    return int(value) if isinstance(value, str) and value.isdigit() else None
+
+
+@require_POST
+def escalation_act(request: HttpRequest, escalation_id: Any, action: str) -> HttpResponse:
+    """One step of an escalation's lifecycle (accept, reject, dispatch, on scene, clear, cancel)."""
+    if action not in ACTIONS:
+        raise Http404("No such action.")
+    escalation = _escalation(request, escalation_id)
+    try:
+        updated = ACTIONS[action](escalation, _user(request), request.POST)
+    except ValidationError as error:
+        if _wants_json(request):
+            return JsonResponse({"detail": " ".join(error.messages)}, status=409)
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        if _wants_json(request):
+            return JsonResponse(events.escalation_payload(updated))
+        messages.success(request, f"{updated.incident.reference}: {updated.get_status_display().lower()}.")
+    return _back(request, f"/incidents/{escalation.incident.public_id}/")
+
+
+def _incident(request: HttpRequest, incident_id: Any) -> Incident:
+    try:
+        return incident_selectors.get_incident(incident_id=incident_id, for_user=request.user)
+    except Incident.DoesNotExist:
+        raise Http404("No such incident, or not one you may see.") from None
+
+
+@require_POST
+def incident_escalate(request: HttpRequest, incident_id: Any) -> HttpResponse:
+    incident = _incident(request, incident_id)
+    try:
+        escalation = services.escalate_incident(
+            incident=incident, by=_user(request), reason=request.POST.get("reason", "")
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, f"{incident.reference} escalated to {escalation.agency}.")
+    return redirect("incidents:detail", incident_id=incident.public_id)
+
+
+@require_POST
+def incident_message(request: HttpRequest, incident_id: Any) -> HttpResponse:
+    """A message without the live socket (no JavaScript, or the socket is down)."""
+    incident = _incident(request, incident_id)
+    try:
+        services.post_message(incident=incident, by=_user(request), text=request.POST.get("text", ""))
+    except ValidationError as error:
+        if _wants_json(request):
+            return JsonResponse({"detail": " ".join(error.messages)}, status=400)
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        if _wants_json(request):
+            return JsonResponse({"ok": True}, status=201)
+    return _back(request, f"/incidents/{incident.public_id}/")
+
+
+@require_POST
+def panic(request: HttpRequest) -> HttpResponse:
+    """The panic button: one deliberate gesture makes a severity-1 incident and its escalation."""
+    data = request.POST
+    try:
+        key = uuid.UUID(data.get("idempotency_key", ""))
+    except ValueError:
+        key = uuid.uuid4()
+    incident, escalation = services.press_panic(
+        guard=_user(request),
+        site=policy.panic_sites(request.user).filter(pk=_int(data.get("site")) or 0).first(),
+        idempotency_key=key,
+        latitude=data.get("latitude") or None,
+        longitude=data.get("longitude") or None,
+        accuracy_m=_int(data.get("accuracy")),
+    )
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "incident": str(incident.public_id),
+                "reference": incident.reference,
+                "escalated": escalation is not None,
+                "url": f"/incidents/{incident.public_id}/",
+            },
+            status=201,
+        )
+    if escalation is None:
+        messages.warning(
+            request, f"PANIC {incident.reference}: your supervisors were alerted (no police partner)."
+        )
+    else:
+        messages.error(request, f"PANIC {incident.reference} sent to {escalation.agency}. Help is coming.")
+    return redirect("incidents:detail", incident_id=incident.public_id)

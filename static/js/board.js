@@ -1,0 +1,188 @@
+// The liaison's live board: a websocket that resumes from the last event number it saw,
+// rows sorted panic first, then severity, then age; keyboard operable; never loses an event.
+import { connectLive } from "./live.js";
+
+const data = JSON.parse(document.getElementById("board-data").textContent);
+const list = document.querySelector("[data-board-list]");
+const panel = document.querySelector("[data-panel]");
+const count = document.querySelector("[data-count]");
+const soundToggle = document.querySelector("[data-sound]");
+const csrf = document.cookie.match(/csrftoken=([^;]+)/)?.[1] ?? "";
+const OPEN = new Set(["requested", "accepted", "dispatched", "on_scene"]);
+
+const escalations = new Map(data.escalations.map((e) => [e.id, e]));
+let selected = null;
+let panelFor = null;
+
+soundToggle.checked = localStorage.getItem("board-sound") === "on";
+soundToggle.addEventListener("change", () => localStorage.setItem("board-sound", soundToggle.checked ? "on" : "off"));
+
+function beep() {
+  if (!soundToggle.checked) return;
+  const audio = new AudioContext();
+  const tone = audio.createOscillator();
+  const gain = audio.createGain();
+  tone.frequency.value = 880;
+  gain.gain.setValueAtTime(0.2, audio.currentTime);
+  gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.6);
+  tone.connect(gain).connect(audio.destination);
+  tone.start();
+  tone.stop(audio.currentTime + 0.6);
+}
+
+const onBoard = (e) => OPEN.has(e.status) || e.panic_active;
+const rank = (e) => [e.panic_active ? 0 : 1, e.incident.severity ?? 9, Date.parse(e.requested_at)];
+function compare(a, b) {
+  const [x, y] = [rank(a), rank(b)];
+  for (let i = 0; i < x.length; i += 1) if (x[i] !== y[i]) return x[i] - y[i];
+  return 0;
+}
+
+function age(iso) {
+  const seconds = Math.max(0, Math.floor((Date.now() - Date.parse(iso)) / 1000));
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  return h ? `${h}h ${String(m).padStart(2, "0")}m` : `${m}:${String(s).padStart(2, "0")}`;
+}
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function row(e) {
+  const item = el("li", `board-row sev-row-${e.incident.severity ?? 0}${e.panic_active ? " panic" : ""}`);
+  item.dataset.id = e.id;
+  item.setAttribute("aria-selected", String(e.id === selected));
+  const button = el("button", "row-main");
+  button.type = "button";
+  const severity = e.incident.severity ? `Severity ${e.incident.severity}` : "No severity";
+  if (e.panic_active) button.append(el("span", "badge sev sev-1 panic-badge", "PANIC"));
+  button.append(
+    el("span", `badge sev sev-${e.incident.severity ?? 4}`, severity),
+    el("span", "mono ref", e.incident.reference),
+    el("span", "cat", e.incident.category ?? "Uncategorised"),
+    el("span", "site", e.incident.site),
+    el("span", `badge state-${e.status}`, e.status_label),
+  );
+  const ageNode = el("time", "age mono", age(e.requested_at));
+  ageNode.dataset.age = e.requested_at;
+  ageNode.dateTime = e.requested_at;
+  ageNode.title = "Time since escalation";
+  button.append(ageNode);
+  button.addEventListener("click", () => select(e.id, true));
+  item.append(button);
+  return item;
+}
+
+function render() {
+  const rows = [...escalations.values()].filter(onBoard).sort(compare);
+  list.replaceChildren(...(rows.length ? rows.map(row) : [el("li", "muted board-empty", "No open escalations.")]));
+  count.textContent = `${rows.length} open`;
+  if (selected && !escalations.has(selected)) selected = null;
+}
+
+setInterval(() => {
+  document.querySelectorAll("[data-age]").forEach((node) => { node.textContent = age(node.dataset.age); });
+}, 1000);
+
+async function loadPanel(id) {
+  const response = await fetch(`/board/escalations/${id}/`, { headers: { Accept: "text/html" } });
+  if (!response.ok) { panel.textContent = "This escalation is no longer available."; return; }
+  panel.innerHTML = await response.text(); // server-rendered, escaped by Django templates
+  panelFor = id;
+}
+
+function select(id, open = false) {
+  selected = id;
+  list.querySelectorAll(".board-row").forEach((node) => node.setAttribute("aria-selected", String(node.dataset.id === id)));
+  list.querySelector(`[data-id="${id}"] button`)?.focus();
+  if (open) loadPanel(id).then(() => panel.focus());
+}
+
+function move(step) {
+  const ids = [...list.querySelectorAll(".board-row")].map((node) => node.dataset.id);
+  if (!ids.length) return;
+  const index = ids.indexOf(selected);
+  select(ids[Math.min(ids.length - 1, Math.max(0, index + step))] ?? ids[0]);
+}
+
+async function act(form) {
+  const response = await fetch(form.action, {
+    method: "POST",
+    body: new FormData(form),
+    headers: { Accept: "application/json", "X-CSRFToken": csrf },
+  });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const note = el("p", "message message-error", body.detail ?? "That did not work. Try again.");
+    note.setAttribute("role", "alert");
+    form.closest(".panel-body")?.prepend(note);
+    return;
+  }
+  if (body.id) { escalations.set(body.id, body); render(); }
+  if (panelFor) loadPanel(panelFor);
+}
+
+panel.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement)) return;
+  event.preventDefault();
+  if (form.matches("[data-message-form]")) {
+    act(form).then(() => { const box = form.querySelector("textarea"); if (box) box.value = ""; });
+  } else {
+    act(form);
+  }
+});
+
+function submitAction(name) {
+  const form = panel.querySelector(`[data-act="${name}"]`);
+  if (!form) return false;
+  const required = form.querySelector("input[required]");
+  if (required && !required.value.trim()) { required.focus(); return true; }
+  act(form);
+  return true;
+}
+
+document.addEventListener("keydown", (event) => {
+  const typing = event.target.closest?.("input, textarea, select");
+  if (event.key === "Escape") { panel.innerHTML = ""; panelFor = null; list.querySelector(`[data-id="${selected}"] button`)?.focus(); return; }
+  if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+  const keys = {
+    j: () => move(1), ArrowDown: () => move(1), k: () => move(-1), ArrowUp: () => move(-1),
+    Enter: () => selected && select(selected, true),
+    a: () => submitAction("accept"), d: () => submitAction("dispatch"), o: () => submitAction("on_scene"),
+    r: () => submitAction("reject"), c: () => submitAction("clear"),
+    m: () => panel.querySelector("[data-message-form] textarea")?.focus(),
+    s: () => { soundToggle.checked = !soundToggle.checked; soundToggle.dispatchEvent(new Event("change")); },
+  };
+  const handler = keys[event.key];
+  if (!handler) return;
+  if (event.key === "Enter" && event.target.closest?.("button, a")) return;
+  event.preventDefault();
+  handler();
+});
+
+document.querySelector("[data-help]").addEventListener("click", (event) => {
+  const keys = document.getElementById("keys");
+  keys.hidden = !keys.hidden;
+  event.currentTarget.setAttribute("aria-expanded", String(!keys.hidden));
+});
+
+connectLive({
+  path: "/ws/board/",
+  indicator: document.querySelector("[data-connection]"),
+  resumeFrom: data.last,
+  onEvent(frame) {
+    if (!frame.escalation) return;
+    const known = escalations.has(frame.escalation.id);
+    escalations.set(frame.escalation.id, frame.escalation);
+    if (frame.event === "escalation.requested" && !known && (frame.escalation.incident.severity === 1 || frame.escalation.is_panic)) beep();
+    render();
+    if (panelFor === frame.escalation.id && frame.event !== "escalation.requested") loadPanel(panelFor);
+  },
+});
+render();

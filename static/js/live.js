@@ -1,0 +1,59 @@
+// One live connection: reconnects by itself with backoff, shows its state, resumes by number.
+export function connectLive({ path, indicator, resumeFrom = null, onEvent, onOpen }) {
+  let last = resumeFrom;
+  let socket = null;
+  let attempt = 0;
+  let downSince = null;
+  let pingTimer = null;
+  let pongTimer = null;
+
+  function show(state, text) {
+    if (!indicator) return;
+    indicator.className = `connection connection-${state}`;
+    indicator.textContent = text;
+    document.body.classList.toggle("live-down", state !== "up");
+  }
+
+  function open() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    socket = new WebSocket(`${scheme}://${location.host}${path}`);
+    socket.addEventListener("open", () => {
+      attempt = 0;
+      downSince = null;
+      if (last !== null) socket.send(JSON.stringify({ type: "resume", after: last }));
+      show("up", "Live");
+      onOpen?.(socket);
+      pingTimer = setInterval(() => {
+        socket.send(JSON.stringify({ type: "ping" }));
+        pongTimer = setTimeout(() => socket.close(), 10000);
+      }, 25000);
+    });
+    socket.addEventListener("message", (message) => {
+      const frame = JSON.parse(message.data);
+      if (frame.type === "pong") { clearTimeout(pongTimer); return; }
+      if (frame.type !== "event") return;
+      if (typeof frame.seq === "number") {
+        if (last !== null && frame.seq <= last) return; // already applied
+        last = frame.seq;
+      }
+      onEvent(frame);
+    });
+    socket.addEventListener("close", (event) => {
+      clearInterval(pingTimer);
+      clearTimeout(pongTimer);
+      if (event.code === 4401 || event.code === 4403) {
+        show("down", "Signed out: reload the page to sign in again.");
+        return;
+      }
+      downSince ??= new Date();
+      attempt += 1;
+      const delay = Math.min(15000, 500 * 2 ** Math.min(attempt, 5)) * (0.75 + Math.random() / 2);
+      show("down", `Connection lost since ${downSince.toLocaleTimeString()} — reconnecting…`);
+      setTimeout(open, delay);
+    });
+  }
+
+  window.addEventListener("online", () => { if (socket?.readyState === WebSocket.CLOSED) open(); });
+  open();
+  return { send: (payload) => socket?.readyState === WebSocket.OPEN && socket.send(JSON.stringify(payload)) };
+}

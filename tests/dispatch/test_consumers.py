@@ -1,0 +1,186 @@
+"""The board and incident sockets, through the real consumers and the configured channel layer."""
+
+import asyncio
+import uuid
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+
+from accounts import services as account_services
+from dispatch import services
+from dispatch.models import BoardEvent
+from dispatch.routing import websocket_urlpatterns
+from tests.factories import report
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+app = URLRouter(websocket_urlpatterns)
+
+
+async def connect(path, user):
+    communicator = WebsocketCommunicator(app, path)
+    communicator.scope["user"] = user
+    connected, code = await communicator.connect(timeout=5)
+    return communicator, connected, code
+
+
+async def board(user, after=0):
+    communicator, connected, code = await connect("/ws/board/", user)
+    assert connected, code
+    await communicator.send_json_to({"type": "resume", "after": after})
+    return communicator
+
+
+async def frames_until_resumed(communicator):
+    frames = []
+    while True:
+        frame = await communicator.receive_json_from(timeout=5)
+        if frame["type"] == "resumed":
+            return frames, frame["last"]
+        frames.append(frame)
+
+
+escalate = sync_to_async(
+    lambda world, site=None: services.escalate_incident(
+        incident=report(world.guard_a, site or world.a1), by=world.supervisor_a
+    )
+)
+
+
+@pytest.mark.parametrize("who", ["guard_a", "supervisor_a", "admin_a", "nobody"])
+async def test_only_the_agencys_people_open_its_board(world, who):
+    _, connected, code = await connect("/ws/board/", getattr(world, who))
+    assert not connected
+    assert code == 4403
+
+
+async def test_a_new_escalation_reaches_the_board_with_its_payload(world):
+    communicator = await board(world.liaison_x)
+    assert await frames_until_resumed(communicator) == ([], 0)
+    escalation = await escalate(world)
+    frame = await communicator.receive_json_from(timeout=5)
+    assert frame["type"] == "event"
+    assert frame["event"] == "escalation.requested"
+    assert frame["seq"] == 1
+    payload = frame["escalation"]
+    assert payload["id"] == str(escalation.public_id)
+    assert payload["status"] == "requested"
+    assert payload["is_panic"] is False
+    assert payload["incident"]["reference"] == escalation.incident.reference
+    assert payload["incident"]["site"] == "A1"
+    assert payload["incident"]["time_zone"] == "Europe/London"
+    await communicator.disconnect()
+
+
+async def test_another_agencys_board_hears_nothing(world):
+    other = await board(world.liaison_y)
+    await frames_until_resumed(other)
+    await escalate(world)
+    assert await other.receive_nothing(timeout=0.5)
+    await other.disconnect()
+
+
+async def test_replay_after_a_disconnect_gives_exactly_the_missed_events_in_order(world):
+    communicator = await board(world.liaison_x)
+    await frames_until_resumed(communicator)
+    await escalate(world)
+    last = (await communicator.receive_json_from(timeout=5))["seq"]
+    await communicator.disconnect()
+    missed = [await escalate(world) for _ in range(5)]
+    again = await board(world.liaison_x, after=last)
+    frames, resumed_at = await frames_until_resumed(again)
+    assert [frame["seq"] for frame in frames] == [2, 3, 4, 5, 6]
+    assert [frame["escalation"]["id"] for frame in frames] == [str(e.public_id) for e in missed]
+    assert resumed_at == 6
+    assert await again.receive_nothing(timeout=0.3)
+    await again.disconnect()
+
+
+async def test_a_dropped_live_message_is_filled_from_the_database(world):
+    communicator = await board(world.liaison_x)
+    await frames_until_resumed(communicator)
+    first = await escalate(world)
+    assert (await communicator.receive_json_from(timeout=5))["seq"] == 1
+
+    @sync_to_async
+    def lose_one():
+        # Stored, numbered, never pushed: what a dropped channel-layer message looks like.
+        BoardEvent.objects.create(
+            agency=world.agency_x,
+            sequence=services.next_board_sequence(world.agency_x.pk),
+            name="escalation.requested",
+            escalation=first,
+            payload={"escalation": {"id": "lost"}},
+        )
+
+    await lose_one()
+    await escalate(world)
+    seqs = [(await communicator.receive_json_from(timeout=5))["seq"] for _ in range(2)]
+    assert seqs == [2, 3]
+    await communicator.disconnect()
+
+
+async def test_bad_client_messages_get_an_error_not_a_crash(world):
+    communicator, connected, _ = await connect("/ws/board/", world.liaison_x)
+    assert connected
+    await communicator.send_json_to({"type": "resume", "after": "lots"})
+    assert (await communicator.receive_json_from())["type"] == "error"
+    await communicator.send_json_to({"type": "shout", "text": "hi"})
+    assert (await communicator.receive_json_from())["type"] == "error"
+    await communicator.send_json_to({"type": "ping"})
+    assert (await communicator.receive_json_from()) == {"type": "pong"}
+    await communicator.disconnect()
+
+
+async def test_deactivating_a_liaison_closes_their_board(world):
+    communicator = await board(world.liaison_x)
+    await frames_until_resumed(communicator)
+    await sync_to_async(account_services.set_member_active)(
+        membership=await sync_to_async(lambda: world.liaison_x.membership)(), by=world.admin_x, active=False
+    )
+    output = await communicator.receive_output(timeout=5)
+    assert output == {"type": "websocket.close", "code": 4401}
+
+
+async def test_the_incident_page_sees_the_police_response_and_messages_live(world):
+    incident = await sync_to_async(report)(world.guard_a, world.a1)
+    page, connected, _ = await connect(f"/ws/incidents/{incident.public_id}/", world.guard_a)
+    assert connected
+    escalation = await sync_to_async(services.escalate_incident)(incident=incident, by=world.supervisor_a)
+    assert (await page.receive_json_from(timeout=5))["event"] == "escalation.requested"
+    await sync_to_async(services.accept_escalation)(escalation=escalation, by=world.liaison_x)
+    frame = await page.receive_json_from(timeout=5)
+    assert (frame["event"], frame["escalation"]["status"]) == ("escalation.accepted", "accepted")
+    await page.send_json_to({"type": "message", "text": "He is heading to the car park"})
+    frame = await page.receive_json_from(timeout=5)
+    assert frame["event"] == "message.posted"
+    assert frame["message"]["text"] == "He is heading to the car park"
+    assert frame["message"]["side"] == "provider"
+    await page.send_json_to({"type": "message", "text": ""})
+    assert (await page.receive_json_from(timeout=5))["type"] == "error"
+    await page.disconnect()
+
+
+@pytest.mark.parametrize("who", ["guard_b", "liaison_x", "supervisor_b"])
+async def test_the_incident_socket_follows_the_policy(world, who):
+    incident = await sync_to_async(report)(world.guard_a, world.a1)
+    _, connected, code = await connect(f"/ws/incidents/{incident.public_id}/", getattr(world, who))
+    assert not connected
+    assert code == 4403
+    _, connected, _ = await connect(f"/ws/incidents/{uuid.uuid4()}/", world.guard_a)
+    assert not connected
+    _, connected, _ = await connect("/ws/incidents/not-a-uuid/", world.guard_a)
+    assert not connected
+
+
+@pytest.mark.redis
+async def test_a_socket_idle_longer_than_the_redis_client_timeout_stays_alive(world):
+    communicator = await board(world.liaison_x)
+    await frames_until_resumed(communicator)
+    await asyncio.sleep(6.5)  # redis-py 8 times out reads after 5 s by default (STACK_NOTES.md)
+    await escalate(world)
+    frame = await communicator.receive_json_from(timeout=5)
+    assert frame["event"] == "escalation.requested"
+    await communicator.disconnect()
