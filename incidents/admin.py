@@ -31,7 +31,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class TimelineInline(admin.TabularInline):
     model = TimelineEntry
     fields = ["at", "kind", "actor", "data"]
-    readonly_fields = fields
+    readonly_fields = ["at", "kind", "actor", "data"]
     extra = 0
     can_delete = False
 
