@@ -18,11 +18,9 @@ $(VENV)/.installed: requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock
 	@touch $@
 
-requirements.lock: pyproject.toml
-	@test -x $(BIN)/uv || { echo "pyproject.toml changed: run 'make lock' after 'make setup'"; exit 1; }
-	$(BIN)/uv pip compile -q pyproject.toml --extra dev -o requirements.lock
-
-lock:
+# After changing pyproject.toml's dependencies: regenerate the pinned lock (never implicitly: a fresh
+# clone's file times must not trigger a re-resolution).
+lock: setup
 	$(BIN)/uv pip compile -q pyproject.toml --extra dev -o requirements.lock
 
 # The portal with demo data on the embedded default (SQLite, in-memory channel layer, eager jobs).

@@ -17,6 +17,7 @@ from accounts.models import (
     SiteAssignment,
     User,
 )
+from debriefs.models import CorrectiveAction, Debrief
 from dispatch.models import Escalation
 from incidents.models import Evidence, Incident
 
@@ -289,3 +290,47 @@ def can_message_on_incident(user: AnyUser, incident: Incident) -> bool:
     if role == Role.GUARD:
         return visible_sites(user).filter(pk=incident.site_id).exists()
     return can_view_incident(user, incident)
+
+
+# --- Debriefs ---------------------------------------------------------------------------------
+
+
+def visible_debriefs(user: AnyUser) -> QuerySet[Debrief]:
+    """Debriefs of the incidents the user may see (the agency's only for what was escalated to it)."""
+    return Debrief.objects.filter(incident__in=visible_incidents(user))
+
+
+def can_write_debrief(user: AnyUser, incident: Incident) -> bool:
+    """The provider's supervisors draft, edit and submit debriefs and own the improvement plan."""
+    return can_triage_incident(user, incident)
+
+
+def can_approve_debrief(user: AnyUser, debrief: Debrief) -> bool:
+    """A supervisor other than the one who submitted it approves (four eyes)."""
+    return can_triage_incident(user, debrief.incident) and debrief.submitted_by_id != user.pk
+
+
+def can_contribute_to_debrief_as_agency(user: AnyUser, debrief: Debrief) -> bool:
+    """The liaisons of an agency the incident was escalated to write the agency's part."""
+    agency = board_agency(user)
+    return (
+        agency is not None
+        and role_of(user) == Role.LIAISON
+        and debrief.incident.escalations.filter(agency=agency).exists()
+    )
+
+
+def can_update_corrective_action(user: AnyUser, action: CorrectiveAction) -> bool:
+    """Its owner and the provider's supervisors track an action to done."""
+    return action.owner_id == user.pk or can_triage_incident(user, action.incident)
+
+
+def visible_corrective_actions(user: AnyUser) -> QuerySet[CorrectiveAction]:
+    membership = membership_of(user)
+    if membership is None or membership.organization.is_agency:
+        return (
+            CorrectiveAction.objects.filter(owner_id=user.pk)
+            if membership
+            else CorrectiveAction.objects.none()
+        )
+    return CorrectiveAction.objects.filter(incident__in=visible_incidents(user))

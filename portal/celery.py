@@ -9,4 +9,6 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # Periodic tasks are declared here, beside the schedule they run on.
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    "debriefs-resume-stalled": {"task": "debriefs.resume_stalled", "schedule": 60.0},
+}

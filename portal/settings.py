@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "accounts",
     "incidents",
     "dispatch",
+    "debriefs",
 ]
 
 MIDDLEWARE = [

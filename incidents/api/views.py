@@ -22,6 +22,7 @@ from rest_framework.reverse import reverse
 from accounts import policy
 from accounts import selectors as account_selectors
 from accounts.models import Site, User
+from debriefs import services as debrief_services
 from dispatch import services as dispatch_services
 from incidents import selectors, services
 from incidents.api import serializers as s
@@ -239,7 +240,7 @@ class IncidentViewSet(ApiViewSet):
     @action(detail=True, methods=["post"])
     def close(self, request: Request, id: str) -> Response:
         data = self.parse(s.CloseSerializer, request.data)
-        incident = services.close_incident(
+        incident = debrief_services.close_incident(
             incident=self.incident(),
             by=self.user,
             resolution=data["resolution"],

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import policy
 from accounts.models import Role, User
+from debriefs import services as debrief_services
 from dispatch import selectors as dispatch_selectors
 from dispatch import services as dispatch_services
 from incidents import selectors, services
@@ -265,7 +266,9 @@ def incident_triage(request: HttpRequest, incident_id: Any) -> HttpResponse:
                 incident=incident, by=user, comment=comment, expected_version=version
             )
         else:
-            services.close_incident(incident=incident, by=user, resolution=comment, expected_version=version)
+            debrief_services.close_incident(
+                incident=incident, by=user, resolution=comment, expected_version=version
+            )
     except ValidationError as error:
         _report_errors(request, error)
     else:

@@ -1,0 +1,95 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Role
+from debriefs import services
+from debriefs.models import Debrief
+from tests.factories import member
+
+
+def test_the_supervisor_edits_submits_and_a_second_approves_then_downloads(client, world, drafted):
+    second = member(Role.SUPERVISOR, world.provider_a)
+    client.force_login(world.supervisor_a)
+    page = client.get(reverse("debriefs:detail", args=[drafted.public_id]))
+    assert page.status_code == 200
+    assert b"Escalated \xe2\x86\x92 accepted" in page.content
+    client.post(
+        reverse("debriefs:edit", args=[drafted.public_id]),
+        {
+            "edit_version": 1,
+            "summary": "Shoplifting handled",
+            "strengths": "Fast call",
+            "improvements": "Rack",
+            "then": "submit",
+        },
+    )
+    drafted.refresh_from_db()
+    assert drafted.status == Debrief.Status.SUBMITTED
+    client.force_login(second)
+    queue = client.get(reverse("debriefs:index"))
+    assert drafted.incident.reference.encode() in queue.content
+    client.post(reverse("debriefs:review", args=[drafted.public_id]), {"decision": "approve", "comment": ""})
+    drafted.refresh_from_db()
+    assert drafted.status == Debrief.Status.APPROVED
+    services.render_pdf(debrief=drafted)
+    response = client.get(reverse("debriefs:pdf", args=[drafted.public_id]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    page = client.get(reverse("debriefs:detail", args=[drafted.public_id]))
+    drafted.refresh_from_db()
+    assert drafted.pdf_sha256.encode() in page.content
+
+
+def test_progress_is_reported_while_generating(client, world, closed):
+    debrief = closed.debriefs.get()
+    client.force_login(world.supervisor_a)
+    page = client.get(reverse("debriefs:detail", args=[debrief.public_id]))
+    assert b"Generating the draft" in page.content
+    assert client.get(reverse("debriefs:status", args=[debrief.public_id])).json()["status"] == "generating"
+
+
+@pytest.mark.parametrize("who", ["supervisor_b", "guard_b", "liaison_y"])
+def test_outsiders_get_404(client, world, drafted, who):
+    client.force_login(getattr(world, who))
+    assert client.get(reverse("debriefs:detail", args=[drafted.public_id])).status_code == 404
+    assert client.get(reverse("debriefs:status", args=[drafted.public_id])).status_code == 404
+
+
+def test_the_liaison_reads_and_writes_the_agency_part(client, world, drafted):
+    client.force_login(world.liaison_x)
+    page = client.get(reverse("debriefs:detail", args=[drafted.public_id]))
+    assert b"The agency&#x27;s account" in page.content or b"The agency's account" in page.content
+    client.post(
+        reverse("debriefs:agency", args=[drafted.public_id]),
+        {"edit_version": drafted.edit_version, "agency_contribution": "Unit 12 on scene in 6 min"},
+    )
+    drafted.refresh_from_db()
+    assert drafted.agency_contribution == "Unit 12 on scene in 6 min"
+
+
+def test_the_pdf_is_404_until_ready(client, world, drafted):
+    client.force_login(world.supervisor_a)
+    assert client.get(reverse("debriefs:pdf", args=[drafted.public_id])).status_code == 404
+
+
+def test_actions_page_and_update(client, world, drafted):
+    action = services.add_corrective_action(
+        incident=drafted.incident,
+        by=world.supervisor_a,
+        what="Lock rack",
+        owner=world.guard_a,
+        due_date=timezone.localdate() + timedelta(days=1),
+    )
+    client.force_login(world.guard_a)
+    assert b"Lock rack" in client.get(reverse("debriefs:actions")).content
+    client.post(
+        reverse("debriefs:update_action", args=[action.public_id]),
+        {"status": "done", "verification": "Seen locked", "from": "actions"},
+    )
+    action.refresh_from_db()
+    assert action.status == "done"
