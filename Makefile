@@ -7,7 +7,7 @@ PORT ?= 8000
 UV_VERSION := 0.13.9
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: lock setup run test test-unit test-browser lint format web worker beat migrate healthcheck clean
+.PHONY: lock setup setup-browser run test test-unit test-browser lint format web worker beat migrate healthcheck clean
 
 setup: $(VENV)/.installed
 
@@ -17,6 +17,14 @@ $(VENV)/.installed: requirements.lock
 	@$(BIN)/python -m pip install -q --disable-pip-version-check "uv==$(UV_VERSION)"
 	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock
 	@touch $@
+
+# The browser tests' own tool from the npm registry: axe-core, pinned by package-lock.json.
+# Without npm the accessibility-checked browser tests skip here (and fail in CI).
+setup-browser: node_modules/.installed
+
+node_modules/.installed: package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --ignore-scripts --loglevel=error && touch $@; \
+	else echo "npm not found (apt-get install npm): the browser tests that check accessibility will skip"; fi
 
 # After changing pyproject.toml's dependencies: regenerate the pinned lock (never implicitly: a fresh
 # clone's file times must not trigger a re-resolution).
@@ -36,7 +44,7 @@ test: test-unit test-browser
 test-unit: setup
 	$(BIN)/pytest -q --ignore=tests/e2e $(PYTEST_ARGS)
 
-test-browser: setup
+test-browser: setup setup-browser
 	$(BIN)/pytest -q -p no:asyncio tests/e2e $(PYTEST_ARGS)
 
 lint: setup
@@ -66,4 +74,4 @@ healthcheck: setup
 	$(MANAGE) healthcheck --url http://$(HOST):$(PORT)/healthz
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -4,6 +4,7 @@ import os
 import shutil
 from collections.abc import Callable
 from functools import cache
+from pathlib import Path
 
 import redis
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.db import connection
 
 REQUIRED = os.environ.get("CI", "").lower() == "true" or os.environ.get("REQUIRE_SERVICES") == "1"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+AXE = Path(__file__).resolve().parents[1] / "node_modules/axe-core/axe.min.js"
 
 
 @cache
@@ -36,9 +38,16 @@ def browser_problem() -> str | None:
     return None
 
 
+def axe_problem() -> str | None:
+    if not AXE.is_file():
+        return "axe-core is not installed in node_modules/ ('make setup-browser' runs npm ci)"
+    return None
+
+
 PROBLEMS: dict[str, Callable[[], str | None]] = {
     "postgres": postgres_problem,
     "redis": redis_problem,
     "worker": redis_problem,
     "browser": browser_problem,
+    "axe": axe_problem,
 }
