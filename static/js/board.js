@@ -11,6 +11,7 @@ const csrf = document.cookie.match(/csrftoken=([^;]+)/)?.[1] ?? "";
 const OPEN = new Set(["requested", "accepted", "dispatched", "on_scene"]);
 
 const escalations = new Map(data.escalations.map((e) => [e.id, e]));
+const hint = panel.innerHTML;
 let selected = null;
 let panelFor = null;
 
@@ -56,7 +57,7 @@ function el(tag, className, text) {
 function row(e) {
   const item = el("li", `board-row sev-row-${e.incident.severity ?? 0}${e.panic_active ? " panic" : ""}`);
   item.dataset.id = e.id;
-  item.setAttribute("aria-selected", String(e.id === selected));
+  if (e.id === selected) item.setAttribute("aria-current", "true");
   const button = el("button", "row-main");
   button.type = "button";
   const severity = e.incident.severity ? `Severity ${e.incident.severity}` : "No severity";
@@ -80,25 +81,46 @@ function row(e) {
 
 function render() {
   const rows = [...escalations.values()].filter(onBoard).sort(compare);
+  const focused = list.contains(document.activeElement);
+  if (selected && !rows.some((e) => e.id === selected)) selected = null;
   list.replaceChildren(...(rows.length ? rows.map(row) : [el("li", "muted board-empty", "No open escalations.")]));
   count.textContent = `${rows.length} open`;
-  if (selected && !escalations.has(selected)) selected = null;
+  // Redrawing the rows must not throw a keyboard user's focus back to the top of the page.
+  if (focused) (list.querySelector(`[data-id="${selected}"] button`) ?? list).focus();
 }
 
 setInterval(() => {
   document.querySelectorAll("[data-age]").forEach((node) => { node.textContent = age(node.dataset.age); });
 }, 1000);
 
+const messageBox = () => panel.querySelector("[data-message-form] textarea");
+
 async function loadPanel(id) {
   const response = await fetch(`/board/escalations/${id}/`, { headers: { Accept: "text/html" } });
   if (!response.ok) { panel.textContent = "This escalation is no longer available."; return; }
-  panel.innerHTML = await response.text(); // server-rendered, escaped by Django templates
+  const html = await response.text();
+  // A message being typed survives the redraw that a new event or message causes.
+  const box = messageBox();
+  const draft = panelFor === id && box ? box.value : "";
+  const typing = Boolean(draft) && document.activeElement === box;
+  panel.innerHTML = html; // server-rendered, escaped by Django templates
   panelFor = id;
+  const fresh = messageBox();
+  if (fresh && draft) fresh.value = draft;
+  if (fresh && typing) fresh.focus();
+}
+
+async function openSelected() {
+  if (selected && panelFor !== selected) await loadPanel(selected);
+  return panelFor === selected;
 }
 
 function select(id, open = false) {
   selected = id;
-  list.querySelectorAll(".board-row").forEach((node) => node.setAttribute("aria-selected", String(node.dataset.id === id)));
+  list.querySelectorAll(".board-row").forEach((node) => {
+    if (node.dataset.id === id) node.setAttribute("aria-current", "true");
+    else node.removeAttribute("aria-current");
+  });
   list.querySelector(`[data-id="${id}"] button`)?.focus();
   if (open) loadPanel(id).then(() => panel.focus());
 }
@@ -111,52 +133,55 @@ function move(step) {
 }
 
 async function act(form) {
+  const data = new FormData(form);
+  const message = form.matches("[data-message-form]");
+  if (message) form.reset(); // now, so that the redraw the message itself causes does not bring it back
   const response = await fetch(form.action, {
     method: "POST",
-    body: new FormData(form),
+    body: data,
     headers: { Accept: "application/json", "X-CSRFToken": csrf },
-  });
-  const body = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    const note = el("p", "message message-error", body.detail ?? "That did not work. Try again.");
+  }).catch(() => null);
+  const body = await response?.json().catch(() => ({}));
+  if (!response?.ok) {
+    const box = messageBox();
+    if (message && box && !box.value) box.value = data.get("text");
+    const note = el("p", "message message-error", body?.detail ?? "That did not work. Try again.");
     note.setAttribute("role", "alert");
-    form.closest(".panel-body")?.prepend(note);
+    panel.querySelector(".panel-body")?.prepend(note);
     return;
   }
   if (body.id) { escalations.set(body.id, body); render(); }
-  if (panelFor) loadPanel(panelFor);
+  if (panelFor) await loadPanel(panelFor);
+  if (message) messageBox()?.focus(); // ready for the next line of the conversation
 }
 
 panel.addEventListener("submit", (event) => {
   const form = event.target;
   if (!(form instanceof HTMLFormElement)) return;
   event.preventDefault();
-  if (form.matches("[data-message-form]")) {
-    act(form).then(() => { const box = form.querySelector("textarea"); if (box) box.value = ""; });
-  } else {
-    act(form);
-  }
+  act(form);
 });
 
-function submitAction(name) {
+// A key acts on the selected row, whose details open first if they are not open yet.
+async function submitAction(name) {
+  if (!(await openSelected())) return;
   const form = panel.querySelector(`[data-act="${name}"]`);
-  if (!form) return false;
+  if (!form) return;
   const required = form.querySelector("input[required]");
-  if (required && !required.value.trim()) { required.focus(); return true; }
+  if (required && !required.value.trim()) { required.focus(); return; }
   act(form);
-  return true;
 }
 
 document.addEventListener("keydown", (event) => {
   const typing = event.target.closest?.("input, textarea, select");
-  if (event.key === "Escape") { panel.innerHTML = ""; panelFor = null; list.querySelector(`[data-id="${selected}"] button`)?.focus(); return; }
+  if (event.key === "Escape") { panel.innerHTML = hint; panelFor = null; list.querySelector(`[data-id="${selected}"] button`)?.focus(); return; }
   if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
   const keys = {
     j: () => move(1), ArrowDown: () => move(1), k: () => move(-1), ArrowUp: () => move(-1),
     Enter: () => selected && select(selected, true),
     a: () => submitAction("accept"), d: () => submitAction("dispatch"), o: () => submitAction("on_scene"),
     r: () => submitAction("reject"), c: () => submitAction("clear"),
-    m: () => panel.querySelector("[data-message-form] textarea")?.focus(),
+    m: () => openSelected().then(() => messageBox()?.focus()),
     s: () => { soundToggle.checked = !soundToggle.checked; soundToggle.dispatchEvent(new Event("change")); },
   };
   const handler = keys[event.key];

@@ -6,12 +6,18 @@ const indicator = document.querySelector("[data-live-status] [data-connection]")
 const csrf = document.cookie.match(/csrftoken=([^;]+)/)?.[1] ?? "";
 let opened = false;
 
+const messageBox = () => document.querySelector("[data-live-status] [data-message-form] textarea");
+
 async function refresh() {
   // After a reconnect, redraw the live sections from the server: nothing missed stays missed.
   const response = await fetch(location.href, { headers: { Accept: "text/html" } });
   if (!response.ok) return;
   const page = new DOMParser().parseFromString(await response.text(), "text/html");
-  for (const selector of ["[data-live-status]", "[data-live-timeline] .timeline"]) {
+  // A message being typed survives the redraw.
+  const box = messageBox();
+  const draft = box?.value ?? "";
+  const typing = Boolean(box) && document.activeElement === box;
+  for (const selector of [".incident-header", "[data-live-status]", "[data-live-timeline] .timeline"]) {
     const fresh = page.querySelector(selector);
     const current = document.querySelector(selector);
     if (fresh && current) {
@@ -20,6 +26,9 @@ async function refresh() {
       if (keepIndicator) fresh.querySelector("[data-connection]")?.replaceWith(keepIndicator);
     }
   }
+  const fresh = messageBox();
+  if (fresh && draft) fresh.value = draft;
+  if (fresh && typing) fresh.focus();
   bindMessageForm();
 }
 
@@ -29,10 +38,20 @@ function bindMessageForm() {
   form.dataset.bound = "1";
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    const body = new FormData(form);
+    form.reset(); // now, so that the redraw the message itself causes does not bring it back
     const response = await fetch(form.action, {
-      method: "POST", body: new FormData(form), headers: { Accept: "application/json", "X-CSRFToken": csrf },
-    });
-    if (response.ok) form.querySelector("textarea").value = "";
+      method: "POST", body, headers: { Accept: "application/json", "X-CSRFToken": csrf },
+    }).catch(() => null);
+    if (response?.ok) return;
+    const box = messageBox();
+    if (box && !box.value) box.value = body.get("text");
+    const reason = response ? (await response.json().catch(() => ({}))).detail : null;
+    const note = document.createElement("p");
+    note.className = "message message-error";
+    note.setAttribute("role", "alert");
+    note.textContent = reason ?? "Not sent: no network. Send it again.";
+    box?.closest("form")?.prepend(note);
   });
 }
 
@@ -43,6 +62,6 @@ connectLive({
   indicator,
   onOpen() { if (opened) refresh(); opened = true; },
   onEvent(frame) {
-    if (frame.event?.startsWith("escalation.") || frame.event === "message.posted") refresh();
+    if (/^(escalation|incident)\.|^message\.posted$/.test(frame.event ?? "")) refresh();
   },
 });

@@ -4,6 +4,7 @@ export function connectLive({ path, indicator, resumeFrom = null, onEvent, onOpe
   let socket = null;
   let attempt = 0;
   let downSince = null;
+  let retryTimer = null;
   let pingTimer = null;
   let pongTimer = null;
 
@@ -15,6 +16,7 @@ export function connectLive({ path, indicator, resumeFrom = null, onEvent, onOpe
   }
 
   function open() {
+    clearTimeout(retryTimer);
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     socket = new WebSocket(`${scheme}://${location.host}${path}`);
     socket.addEventListener("open", () => {
@@ -46,13 +48,20 @@ export function connectLive({ path, indicator, resumeFrom = null, onEvent, onOpe
         return;
       }
       downSince ??= new Date();
+      const since = `Connection lost since ${downSince.toLocaleTimeString()}`;
+      if (!navigator.onLine) {
+        show("down", `${since}: this device is offline. Reconnecting when it is back…`);
+        return; // the "online" event reconnects
+      }
       attempt += 1;
       const delay = Math.min(15000, 500 * 2 ** Math.min(attempt, 5)) * (0.75 + Math.random() / 2);
-      show("down", `Connection lost since ${downSince.toLocaleTimeString()} — reconnecting…`);
-      setTimeout(open, delay);
+      show("down", `${since} — reconnecting…`);
+      retryTimer = setTimeout(open, delay);
     });
   }
 
+  // The device knows before the socket does: say so at once, and come back as soon as it can.
+  window.addEventListener("offline", () => socket?.close());
   window.addEventListener("online", () => { if (socket?.readyState === WebSocket.CLOSED) open(); });
   open();
   return { send: (payload) => socket?.readyState === WebSocket.OPEN && socket.send(JSON.stringify(payload)) };
