@@ -5,7 +5,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
+from tests.e2e.helpers import assert_accessible
 from tests.processes import ROOT, base_environ, database_url, free_port, spawn, wait_http
 from tests.services import CHROMIUM, browser_problem
 
@@ -38,7 +40,21 @@ def _fast_password_hashing() -> None:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def migrated_contents(django_db_setup) -> dict[str, str]:
+    """What the migrations put in the test database (categories…), as Django serialized it then.
+
+    Django keeps it on the connection objects of the context that made the database; Playwright's
+    sync API runs the tests in another context, whose connection objects are new. So it is taken
+    here, before the browser starts, and handed to each test's connections by ``portal``."""
+    return {
+        db.alias: db._test_serialized_contents
+        for db in connections.all()
+        if hasattr(db, "_test_serialized_contents")
+    }
+
+
+@pytest.fixture(scope="session")
+def browser(migrated_contents) -> Iterator[object]:
     if browser_problem():
         pytest.skip(browser_problem() or "")  # the browser marker fails it in CI first
     from playwright.sync_api import sync_playwright
@@ -64,8 +80,15 @@ def server(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[str
 
 
 @pytest.fixture
-def portal(transactional_db, server: str) -> str:
-    """The live portal's base URL; rows a test writes are committed, so the server sees them."""
+def _migrated_data(migrated_contents: dict[str, str]) -> None:
+    for alias, contents in migrated_contents.items():
+        connections[alias]._test_serialized_contents = contents  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def portal(_migrated_data, django_db_serialized_rollback, transactional_db, server: str) -> str:
+    """The live portal's base URL; rows a test writes are committed, so the server sees them.
+    Each test starts from the migrated database (categories included), not from an empty one."""
     return server
 
 
@@ -76,7 +99,24 @@ def screenshot(request: pytest.FixtureRequest):
 
     def take(page, name: str) -> Path:
         path = ARTIFACTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        if page.viewport_size["width"] < DESKTOP["viewport"]["width"]:
+            # A phone: the screen as the guard sees it where the test left it, panic button included.
+            page.screenshot(path=str(path))
+        else:
+            page.evaluate("() => window.scrollTo(0, 0)")
+            page.screenshot(path=str(path), full_page=True)
         return path
 
     return take
+
+
+@pytest.fixture
+def look(screenshot):
+    """Look at a page: no serious accessibility problem (axe-core), and its screenshot if named."""
+
+    def check(page, what: str, shot: str | None = None) -> None:
+        assert_accessible(page, what)
+        if shot:
+            screenshot(page, shot)
+
+    return check
