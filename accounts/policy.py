@@ -4,6 +4,8 @@ Selectors, services, views, the API, consumers, tasks and exports all ask here; 
 decides access on its own. "See" questions return querysets; "do" questions return booleans.
 """
 
+from collections.abc import Iterable
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
@@ -20,6 +22,7 @@ from accounts.models import (
 from debriefs.models import CorrectiveAction, Debrief
 from dispatch.models import Escalation
 from incidents.models import Evidence, Incident
+from notifications.models import EscalationPolicy, Notification, OutboxMessage, WebhookEndpoint
 
 AnyUser = User | AnonymousUser
 
@@ -334,3 +337,94 @@ def visible_corrective_actions(user: AnyUser) -> QuerySet[CorrectiveAction]:
             else CorrectiveAction.objects.none()
         )
     return CorrectiveAction.objects.filter(incident__in=visible_incidents(user))
+
+
+# --- Notifications ----------------------------------------------------------------------------
+
+
+def can_manage_notifications(user: AnyUser, organization: Organization) -> bool:
+    """Org admins manage their organization's escalation policies and webhook endpoints."""
+    return can_manage_members(user, organization)
+
+
+def _own_organization_rows(user: AnyUser, rows: QuerySet) -> QuerySet:
+    if is_platform_admin(user):
+        return rows
+    membership = membership_of(user)
+    if membership is None or membership.role != Role.ORG_ADMIN:
+        return rows.none()
+    return rows.filter(organization_id=membership.organization_id)
+
+
+def managed_escalation_policies(user: AnyUser) -> QuerySet[EscalationPolicy]:
+    """Escalation policies the user may edit: their own organization's, as its admin."""
+    return _own_organization_rows(user, EscalationPolicy.objects.all())
+
+
+def managed_webhook_endpoints(user: AnyUser) -> QuerySet[WebhookEndpoint]:
+    """Webhook endpoints the user may edit, test and read the delivery log of: as for policies."""
+    return _own_organization_rows(user, WebhookEndpoint.objects.all())
+
+
+def policy_sites(user: AnyUser, organization: Organization) -> QuerySet[Site]:
+    """Sites a policy of the organization may be limited to: an agency's jurisdiction, a provider's own."""
+    if not can_manage_notifications(user, organization):
+        return Site.objects.none()
+    if organization.is_agency:
+        return Site.objects.filter(agency=organization, is_active=True)
+    return Site.objects.filter(provider=organization, is_active=True)
+
+
+def policy_people(user: AnyUser, organization: Organization) -> QuerySet[User]:
+    """People a policy step may name: the organization's own active members, nobody else's."""
+    if not can_manage_notifications(user, organization):
+        return User.objects.none()
+    return User.objects.filter(membership__organization=organization, is_active=True)
+
+
+def can_be_notified_about(user: User, incident: Incident) -> bool:
+    """A notification about an incident goes only to an active member who may see the incident."""
+    return membership_of(user) is not None and can_view_incident(user, incident)
+
+
+def notifiable_people(users: Iterable[User], incident: Incident) -> list[User]:
+    """Those of ``users`` who may be told about the incident (can_be_notified_about, for many).
+    What visible_incidents grants a non-guard depends only on their organization and role (an
+    escalated incident is never a draft), so each pair is checked once; guards and platform admins
+    one by one."""
+    verdicts: dict[tuple[int, str], bool] = {}
+    allowed = []
+    for user in users:
+        membership = membership_of(user)
+        if membership is None:
+            continue
+        one_by_one = membership.role == Role.GUARD or is_platform_admin(user)
+        if one_by_one or incident.status == Incident.Status.DRAFT:
+            ok = can_view_incident(user, incident)
+        else:
+            key = (membership.organization_id, membership.role)
+            if key not in verdicts:
+                verdicts[key] = can_view_incident(user, incident)
+            ok = verdicts[key]
+        if ok:
+            allowed.append(user)
+    return allowed
+
+
+def visible_notifications(user: AnyUser) -> QuerySet[Notification]:
+    """In-app notifications: each person sees their own and nobody else's."""
+    if not user.is_authenticated or not user.is_active:
+        return Notification.objects.none()
+    return Notification.objects.filter(recipient_id=user.pk)
+
+
+def incident_notification_log(user: AnyUser, incident: Incident) -> QuerySet[OutboxMessage]:
+    """Who was told about an incident, how, when and with what result: whoever may see the incident."""
+    if not can_view_incident(user, incident):
+        return OutboxMessage.objects.none()
+    return OutboxMessage.objects.filter(incident=incident)
+
+
+def can_go_on_duty(user: AnyUser) -> bool:
+    """Liaisons mark themselves on or off duty; off duty they are not paged but still see the board."""
+    return role_of(user) == Role.LIAISON

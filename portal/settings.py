@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "incidents",
     "dispatch",
     "debriefs",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -81,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.membership",
+                "notifications.context_processors.notifications",
             ],
         },
     },
@@ -164,6 +166,21 @@ if EMAIL_HOST:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", "Watchpost <no-reply@watchpost.local>")
+EMAIL_TIMEOUT = env.integer("EMAIL_TIMEOUT", 10, minimum=1)
+
+# Notifications (docs/notifications.md): the outbox's retries, webhooks and the SMS provider.
+NOTIFY_LEASE_SECONDS = env.integer("NOTIFY_LEASE_SECONDS", 60, minimum=2)
+NOTIFY_MAX_ATTEMPTS = env.integer("NOTIFY_MAX_ATTEMPTS", 8, minimum=1)
+WEBHOOK_TIMEOUT = env.integer("WEBHOOK_TIMEOUT", 10, minimum=1)
+WEBHOOK_REQUIRE_HTTPS = env.boolean("WEBHOOK_REQUIRE_HTTPS", default=not DEBUG)
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.boolean("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False)
+SMS_PROVIDER = env.string("SMS_PROVIDER", "json")
+SMS_PROVIDER_URL = env.string("SMS_PROVIDER_URL")
+SMS_API_KEY = env.string("SMS_API_KEY")
+SMS_FROM = env.string("SMS_FROM")
+if max(EMAIL_TIMEOUT, WEBHOOK_TIMEOUT) >= NOTIFY_LEASE_SECONDS:
+    # A send still running when its lease ends would be retried beside it.
+    raise ImproperlyConfigured("NOTIFY_LEASE_SECONDS: must be longer than EMAIL_TIMEOUT and WEBHOOK_TIMEOUT")
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"

@@ -16,6 +16,7 @@ from dispatch.models import Escalation, EscalationRule
 from dispatch.services.board import record_board_event
 from incidents import services as incident_services
 from incidents.models import Category, Incident, TimelineEntry
+from notifications import services as notification_services
 
 Status = Escalation.Status
 Source = Escalation.Source
@@ -121,6 +122,7 @@ def _step(
         **{name: value for name, value in fields.items() if isinstance(value, str) and value},
     )
     record_board_event(escalation=escalation, name=f"escalation.{step.target}")
+    notification_services.on_escalation_event(escalation=escalation, event=f"escalation.{step.target}", by=by)
     return escalation
 
 
@@ -207,6 +209,7 @@ def clear_panic(*, escalation: Escalation, by: User) -> Escalation:
         panic="cleared",
     )
     record_board_event(escalation=current, name="escalation.panic_cleared")
+    notification_services.on_escalation_event(escalation=current, event="escalation.panic_cleared", by=by)
     return current
 
 
@@ -240,6 +243,7 @@ def _open(incident: Incident, *, by: User, source: str, reason: str) -> Escalati
         reason=reason,
     )
     record_board_event(escalation=escalation, name="escalation.requested")
+    notification_services.on_escalation_event(escalation=escalation, event="escalation.requested", by=by)
     return escalation
 
 
@@ -375,4 +379,5 @@ def post_message(*, incident: Incident, by: User, text: str) -> TimelineEntry:
             }
         },
     )
+    notification_services.on_message_posted(escalation=escalation, entry=entry, by=by)
     return entry

@@ -1,0 +1,37 @@
+"""Notification events: a person's unread count and new notifications, to their sockets only.
+Sent only through publish_on_commit."""
+
+from typing import Any
+
+from notifications.models import Notification
+from portal.realtime import Event
+
+
+def notification_group(user_id: int) -> str:
+    """Only the person's own notification sockets join it (not their board or incident pages)."""
+    return f"notifications.{user_id}"
+
+
+def notification_payload(notification: Notification) -> dict[str, Any]:
+    return {
+        "id": notification.pk,
+        "kind": notification.kind,
+        "title": notification.title,
+        "body": notification.body,
+        "url": notification.url,
+        "created_at": notification.created_at.isoformat(),
+    }
+
+
+def notification_created(notification: Notification, *, unread: int) -> Event:
+    """``notification.created``: the new notification and the recipient's unread count."""
+    return Event(
+        name="notification.created",
+        payload={"unread": unread, "notification": notification_payload(notification)},
+        groups=(notification_group(notification.recipient_id),),
+    )
+
+
+def unread_changed(user_id: int, *, unread: int) -> Event:
+    """``notification.read``: the unread count after the person read some (other tabs follow)."""
+    return Event(name="notification.read", payload={"unread": unread}, groups=(notification_group(user_id),))

@@ -1,0 +1,157 @@
+"""Reads for notifications: recipients of a policy step, preferences, the inbox and the logs."""
+
+import uuid
+from collections.abc import Iterable
+
+from django.db.models import F, Q, QuerySet
+
+from accounts import policy
+from accounts.models import Organization, Role, User
+from accounts.policy import AnyUser
+from incidents.models import Incident
+from notifications.models import (
+    PERSON_CHANNELS,
+    Channel,
+    ChannelPreference,
+    DeliveryAttempt,
+    EscalationPolicy,
+    Kind,
+    Notification,
+    NotificationProfile,
+    OutboxMessage,
+    WebhookEndpoint,
+)
+
+# What reaches a person who never chose: pages on every channel the policy uses, the rest in-app.
+DEFAULT_CHANNELS: dict[str, frozenset[str]] = {
+    Kind.PAGE: frozenset(PERSON_CHANNELS),
+    Kind.UPDATE: frozenset({Channel.IN_APP}),
+    Kind.MESSAGE: frozenset({Channel.IN_APP}),
+}
+
+
+def resolve_policy(*, organization_id: int, site_id: int) -> EscalationPolicy | None:
+    """The organization's active policy for the site, else its default policy, else None."""
+    return (
+        EscalationPolicy.objects.filter(organization_id=organization_id, is_active=True)
+        .filter(Q(site_id=site_id) | Q(site__isnull=True))
+        .prefetch_related("steps")
+        .order_by(F("site_id").asc(nulls_last=True))
+        .first()
+    )
+
+
+def _members(organization_id: int, *roles: Role) -> QuerySet[User]:
+    return (
+        User.objects.filter(
+            is_active=True, membership__organization_id=organization_id, membership__role__in=roles
+        )
+        .select_related("membership__organization")
+        .order_by("pk")
+    )
+
+
+def list_on_duty_liaisons(*, agency_id: int) -> QuerySet[User]:
+    """The agency's liaisons who are on duty (no profile yet: on duty)."""
+    return _members(agency_id, Role.LIAISON).exclude(notification_profile__on_duty=False)
+
+
+def list_supervisors(*, provider_id: int) -> QuerySet[User]:
+    return _members(provider_id, Role.SUPERVISOR)
+
+
+def list_org_admins(*, organization_id: int) -> QuerySet[User]:
+    return _members(organization_id, Role.ORG_ADMIN)
+
+
+def list_subscribed_endpoints(*, organization_ids: Iterable[int], kind: str) -> list[WebhookEndpoint]:
+    """Active endpoints of these organizations that asked for this kind of event."""
+    endpoints = WebhookEndpoint.objects.filter(organization_id__in=list(organization_ids), is_active=True)
+    return [endpoint for endpoint in endpoints.order_by("pk") if kind in endpoint.events]
+
+
+def preference_matrix(*, user: User) -> dict[tuple[str, str], bool]:
+    """Every (kind, channel) a person may choose, with their choice or the default."""
+    matrix: dict[tuple[str, str], bool] = {
+        (kind, channel): channel in DEFAULT_CHANNELS[kind]
+        for kind in DEFAULT_CHANNELS
+        for channel in PERSON_CHANNELS
+    }
+    for kind, channel, enabled in ChannelPreference.objects.filter(user=user).values_list(
+        "kind", "channel", "enabled"
+    ):
+        if (kind, channel) in matrix:
+            matrix[(kind, channel)] = enabled
+    return matrix
+
+
+def wanted_channels(*, users: Iterable[User], kind: str) -> dict[int, set[str]]:
+    """For each person, the channels they want this kind of notification on (one query for all)."""
+    wanted = {user.pk: set(DEFAULT_CHANNELS[kind]) for user in users}
+    choices = ChannelPreference.objects.filter(user_id__in=list(wanted), kind=kind)
+    for user_id, channel, enabled in choices.values_list("user_id", "channel", "enabled"):
+        if enabled:
+            wanted[user_id].add(channel)
+        else:
+            wanted[user_id].discard(channel)
+    return wanted
+
+
+def get_profile(*, user: User) -> NotificationProfile:
+    """The person's duty status and mobile number (an unsaved default when they never set one)."""
+    return NotificationProfile.objects.filter(user=user).first() or NotificationProfile(user=user)
+
+
+def is_on_duty(*, user: User) -> bool:
+    return get_profile(user=user).on_duty
+
+
+def count_unread(*, user: AnyUser) -> int:
+    return policy.visible_notifications(user).filter(read_at__isnull=True).count()
+
+
+def list_inbox(*, for_user: AnyUser) -> QuerySet[Notification]:
+    return policy.visible_notifications(for_user).order_by("-created_at", "-pk")
+
+
+def list_incident_notifications(*, incident: Incident, for_user: AnyUser) -> QuerySet[OutboxMessage]:
+    """The incident's notification log, oldest first, with each message's attempts."""
+    return (
+        policy.incident_notification_log(for_user, incident)
+        .select_related("recipient", "endpoint")
+        .prefetch_related("delivery_attempts")
+        .order_by("created_at", "pk")
+    )
+
+
+def list_policies(*, for_user: AnyUser, organization: Organization) -> QuerySet[EscalationPolicy]:
+    return (
+        policy.managed_escalation_policies(for_user)
+        .filter(organization=organization)
+        .select_related("site", "updated_by")
+        .prefetch_related("steps__person")
+        .order_by("site__name", "pk")
+    )
+
+
+def get_policy(*, policy_id: int, for_user: AnyUser) -> EscalationPolicy:
+    """One policy the user may edit, or EscalationPolicy.DoesNotExist."""
+    return policy.managed_escalation_policies(for_user).prefetch_related("steps").get(pk=policy_id)
+
+
+def list_endpoints(*, for_user: AnyUser, organization: Organization) -> QuerySet[WebhookEndpoint]:
+    return policy.managed_webhook_endpoints(for_user).filter(organization=organization).order_by("name")
+
+
+def get_endpoint(*, endpoint_id: uuid.UUID | str, for_user: AnyUser) -> WebhookEndpoint:
+    """One endpoint the user may manage, or WebhookEndpoint.DoesNotExist."""
+    return policy.managed_webhook_endpoints(for_user).get(public_id=endpoint_id)
+
+
+def list_endpoint_attempts(*, endpoint: WebhookEndpoint, limit: int = 50) -> QuerySet[DeliveryAttempt]:
+    """The endpoint's delivery log, newest first."""
+    return (
+        DeliveryAttempt.objects.filter(message__endpoint=endpoint)
+        .select_related("message")
+        .order_by("-at", "-pk")[:limit]
+    )

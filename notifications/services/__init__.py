@@ -1,0 +1,39 @@
+"""Every change notifications make goes through these functions."""
+
+from notifications.services.chains import fire_due_timers, fire_timer, on_escalation_event, on_message_posted
+from notifications.services.configuration import (
+    StepInput,
+    create_webhook_endpoint,
+    delete_escalation_policy,
+    delete_webhook_endpoint,
+    rotate_webhook_secret,
+    save_escalation_policy,
+    send_test_event,
+    update_webhook_endpoint,
+)
+from notifications.services.outbox import DELIVER_TASK, Outcome, deliver_message, queue_messages, sweep_outbox
+from notifications.services.people import mark_all_read, mark_read, save_notification_settings, set_on_duty
+
+__all__ = [
+    "DELIVER_TASK",
+    "Outcome",
+    "StepInput",
+    "create_webhook_endpoint",
+    "delete_escalation_policy",
+    "delete_webhook_endpoint",
+    "deliver_message",
+    "fire_due_timers",
+    "fire_timer",
+    "mark_all_read",
+    "mark_read",
+    "on_escalation_event",
+    "on_message_posted",
+    "queue_messages",
+    "rotate_webhook_secret",
+    "save_escalation_policy",
+    "save_notification_settings",
+    "send_test_event",
+    "set_on_duty",
+    "sweep_outbox",
+    "update_webhook_endpoint",
+]

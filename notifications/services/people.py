@@ -1,0 +1,75 @@
+"""A person's own settings: duty, mobile number, channel choices; and reading notifications."""
+
+import re
+from collections.abc import Mapping
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts import policy
+from accounts.models import User
+from notifications import events, selectors
+from notifications.models import ChannelPreference, Notification, NotificationProfile
+from portal.realtime import publish_on_commit
+
+PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+@transaction.atomic
+def set_on_duty(*, user: User, on_duty: bool) -> NotificationProfile:
+    """A liaison goes on or off duty: off duty, policies do not page them (the board stays open)."""
+    if not policy.can_go_on_duty(user):
+        raise PermissionDenied("Only liaisons go on and off duty.")
+    profile, _ = NotificationProfile.objects.select_for_update().get_or_create(user=user)
+    if profile.on_duty != on_duty:
+        profile.on_duty = on_duty
+        profile.duty_changed_at = timezone.now()
+        profile.save(update_fields=["on_duty", "duty_changed_at"])
+    return profile
+
+
+def clean_phone(value: str) -> str:
+    phone = re.sub(r"[\s\-().]", "", value or "")
+    if phone and not PHONE.match(phone):
+        raise ValidationError({"phone": "Give the number in international format, e.g. +447700900123."})
+    return phone
+
+
+@transaction.atomic
+def save_notification_settings(
+    *, user: User, phone: str, choices: Mapping[tuple[str, str], bool]
+) -> NotificationProfile:
+    """Store a person's mobile number and their channel choice for each kind of notification.
+    Pages still use the channels the policy requires, whatever is chosen here."""
+    phone = clean_phone(phone)
+    profile, _ = NotificationProfile.objects.select_for_update().get_or_create(user=user)
+    profile.phone = phone
+    profile.save(update_fields=["phone"])
+    known = selectors.preference_matrix(user=user)
+    for (kind, channel), enabled in choices.items():
+        if (kind, channel) not in known:
+            raise ValidationError(f"Unknown choice {kind} by {channel}.")
+        ChannelPreference.objects.update_or_create(
+            user=user, kind=kind, channel=channel, defaults={"enabled": bool(enabled)}
+        )
+    return profile
+
+
+def _read(user: User, notifications: QuerySet[Notification]) -> int:
+    changed = notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
+    if changed:
+        publish_on_commit(events.unread_changed(user.pk, unread=selectors.count_unread(user=user)))
+    return changed
+
+
+@transaction.atomic
+def mark_read(*, user: User, notification_id: int) -> int:
+    """Mark one of the person's own notifications read."""
+    return _read(user, policy.visible_notifications(user).filter(pk=notification_id))
+
+
+@transaction.atomic
+def mark_all_read(*, user: User) -> int:
+    return _read(user, policy.visible_notifications(user))
