@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("incidents.urls")),
     path("", include("dispatch.urls")),
+    path("notifications/", include("notifications.urls")),
     path("", include("debriefs.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("incidents.api.urls")),

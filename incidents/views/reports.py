@@ -21,6 +21,7 @@ from incidents.forms import EditForm, FilterForm, NoteForm, PartyForm, ReportFor
 from incidents.models import Incident
 from incidents.selectors import IncidentFilters
 from incidents.uploads import install_upload_handlers
+from notifications import selectors as notification_selectors
 from portal.forms import show_errors
 from portal.requests import origin_of
 
@@ -187,6 +188,9 @@ def incident_detail(request: HttpRequest, incident_id: Any) -> HttpResponse:
             "can_escalate": policy.can_escalate_incident(user, incident),
             "can_cancel": policy.can_triage_incident(user, incident),
             "can_message": policy.can_message_on_incident(user, incident),
+            "notification_log": notification_selectors.list_incident_notifications(
+                incident=incident, for_user=user
+            ),
         },
     )
 

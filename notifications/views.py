@@ -1,0 +1,281 @@
+"""Notification pages: each person's inbox and settings; org admins' policies and webhooks."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from accounts import policy
+from accounts.models import Organization, User
+from notifications import selectors, services
+from notifications.forms import EndpointForm, PolicyForm, SettingsForm, StepFormSet
+from notifications.models import CHANNEL_LABELS, EscalationPolicy, WebhookEndpoint
+from notifications.services.chains import default_agency_plans
+from portal.forms import show_errors
+
+PAGE_SIZE = 50
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _back(request: HttpRequest, fallback: str) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return redirect(target)
+    return redirect(fallback)
+
+
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The person's notifications, newest first, with the unread ones marked."""
+    user = _user(request)
+    page = Paginator(selectors.list_inbox(for_user=user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "notifications/notification_list.html",
+        {"page": page, "unread": selectors.count_unread(user=user)},
+    )
+
+
+@require_POST
+def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
+    services.mark_read(user=_user(request), notification_id=notification_id)
+    if "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse({"unread": selectors.count_unread(user=request.user)})
+    return _back(request, "notifications:inbox")
+
+
+@require_POST
+def mark_all_read(request: HttpRequest) -> HttpResponse:
+    count = services.mark_all_read(user=_user(request))
+    messages.success(request, f"{count} marked read.")
+    return redirect("notifications:inbox")
+
+
+def settings_page(request: HttpRequest) -> HttpResponse:
+    """Mobile number, duty (liaisons) and which channels each kind of notification uses."""
+    user = _user(request)
+    form = SettingsForm(
+        request.POST or None,
+        profile=selectors.get_profile(user=user),
+        matrix=selectors.preference_matrix(user=user),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_notification_settings(
+                user=user, phone=form.cleaned_data["phone"], choices=form.choices()
+            )
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            messages.success(request, "Notification settings saved.")
+            return redirect("notifications:settings")
+    return render(
+        request,
+        "notifications/settings_edit.html",
+        {"form": form, "channels": CHANNEL_LABELS, "can_go_on_duty": policy.can_go_on_duty(user)},
+    )
+
+
+@require_POST
+def set_duty(request: HttpRequest) -> HttpResponse:
+    """A liaison goes on or off duty (from the board header or the settings page)."""
+    on_duty = request.POST.get("on_duty") == "1"
+    services.set_on_duty(user=_user(request), on_duty=on_duty)
+    messages.success(
+        request, "You are on duty: policies page you." if on_duty else "You are off duty: nobody pages you."
+    )
+    return _back(request, "notifications:settings")
+
+
+def _organization(request: HttpRequest) -> tuple[User, Organization]:
+    user = _user(request)
+    organization = policy.organization_of(user)
+    if organization is None or not policy.can_manage_notifications(user, organization):
+        raise PermissionDenied("Only your organization's admins manage its notifications.")
+    return user, organization
+
+
+def policy_list(request: HttpRequest) -> HttpResponse:
+    user, organization = _organization(request)
+    policies = selectors.list_policies(for_user=user, organization=organization)
+    return render(
+        request,
+        "notifications/policy_list.html",
+        {
+            "organization": organization,
+            "policies": policies,
+            "default_plans": default_agency_plans(organization.pk) if organization.is_agency else [],
+            "has_default": any(p.site_id is None and p.is_active for p in policies),
+            "channels": CHANNEL_LABELS,
+        },
+    )
+
+
+def policy_edit(request: HttpRequest, policy_id: int | None = None) -> HttpResponse:
+    """Create or edit a policy: its site (or every site) and its ordered steps."""
+    user, organization = _organization(request)
+    escalation_policy: EscalationPolicy | None = None
+    if policy_id is not None:
+        try:
+            escalation_policy = selectors.get_policy(policy_id=policy_id, for_user=user)
+        except EscalationPolicy.DoesNotExist:
+            raise Http404("No such policy.") from None
+    sites = policy.policy_sites(user, organization)
+    people = policy.policy_people(user, organization)
+    initial_steps: list[dict[str, Any]] = []
+    if escalation_policy is not None:
+        initial_steps = [
+            {
+                "delay_seconds": step.delay_seconds,
+                "target": step.target,
+                "person": step.person,
+                "channels": step.channels,
+                "required_channels": step.required_channels,
+            }
+            for step in escalation_policy.steps.all()
+        ]
+    form = PolicyForm(
+        request.POST or None,
+        sites=sites,
+        initial={
+            "name": escalation_policy.name if escalation_policy else "",
+            "site": escalation_policy.site if escalation_policy else None,
+            "is_active": escalation_policy.is_active if escalation_policy else True,
+        },
+    )
+    steps = StepFormSet(
+        request.POST or None,
+        initial=initial_steps,
+        prefix="steps",
+        form_kwargs={"organization": organization, "people": people},
+    )
+    if request.method == "POST" and form.is_valid() and steps.is_valid():
+        try:
+            saved = services.save_escalation_policy(
+                by=user,
+                organization=organization,
+                escalation_policy=escalation_policy,
+                name=form.cleaned_data["name"],
+                site=form.cleaned_data["site"],
+                is_active=form.cleaned_data["is_active"],
+                steps=steps.steps(),  # type: ignore[attr-defined]
+            )
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            messages.success(request, f"Policy “{saved.name}” saved.")
+            return redirect("notifications:policies")
+    return render(
+        request,
+        "notifications/policy_edit.html",
+        {"form": form, "steps": steps, "policy": escalation_policy, "organization": organization},
+    )
+
+
+@require_POST
+def policy_delete(request: HttpRequest, policy_id: int) -> HttpResponse:
+    user, _ = _organization(request)
+    try:
+        escalation_policy = selectors.get_policy(policy_id=policy_id, for_user=user)
+    except EscalationPolicy.DoesNotExist:
+        raise Http404("No such policy.") from None
+    services.delete_escalation_policy(escalation_policy=escalation_policy, by=user)
+    messages.success(request, f"Policy “{escalation_policy.name}” deleted.")
+    return redirect("notifications:policies")
+
+
+def endpoint_list(request: HttpRequest) -> HttpResponse:
+    user, organization = _organization(request)
+    return render(
+        request,
+        "notifications/endpoint_list.html",
+        {
+            "organization": organization,
+            "endpoints": selectors.list_endpoints(for_user=user, organization=organization),
+        },
+    )
+
+
+def endpoint_create(request: HttpRequest) -> HttpResponse:
+    user, organization = _organization(request)
+    form = EndpointForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            endpoint = services.create_webhook_endpoint(
+                by=user, organization=organization, **form.cleaned_data
+            )
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            messages.success(request, f"Endpoint {endpoint.name} added. Give its secret to the receiver.")
+            return redirect("notifications:endpoint", endpoint_id=endpoint.public_id)
+    return render(request, "notifications/endpoint_create.html", {"form": form, "organization": organization})
+
+
+def _endpoint(request: HttpRequest, endpoint_id: Any) -> tuple[User, WebhookEndpoint]:
+    user, _ = _organization(request)
+    try:
+        return user, selectors.get_endpoint(endpoint_id=endpoint_id, for_user=user)
+    except WebhookEndpoint.DoesNotExist:
+        raise Http404("No such endpoint.") from None
+
+
+@never_cache
+def endpoint_detail(request: HttpRequest, endpoint_id: Any) -> HttpResponse:
+    """An endpoint: edit it, see its secret, send a test event, read its delivery log."""
+    user, endpoint = _endpoint(request, endpoint_id)
+    form = EndpointForm(
+        request.POST or None,
+        initial={
+            "name": endpoint.name,
+            "url": endpoint.url,
+            "events": endpoint.events,
+            "is_active": endpoint.is_active,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_webhook_endpoint(endpoint=endpoint, by=user, **form.cleaned_data)
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            messages.success(request, f"Endpoint {endpoint.name} saved.")
+            return redirect("notifications:endpoint", endpoint_id=endpoint.public_id)
+    return render(
+        request,
+        "notifications/endpoint_detail.html",
+        {"endpoint": endpoint, "form": form, "attempts": selectors.list_endpoint_attempts(endpoint=endpoint)},
+    )
+
+
+@require_POST
+def endpoint_test(request: HttpRequest, endpoint_id: Any) -> HttpResponse:
+    user, endpoint = _endpoint(request, endpoint_id)
+    services.send_test_event(endpoint=endpoint, by=user)
+    messages.success(request, "Test event queued: its result appears in the delivery log below.")
+    return redirect("notifications:endpoint", endpoint_id=endpoint.public_id)
+
+
+@require_POST
+def endpoint_rotate(request: HttpRequest, endpoint_id: Any) -> HttpResponse:
+    user, endpoint = _endpoint(request, endpoint_id)
+    services.rotate_webhook_secret(endpoint=endpoint, by=user)
+    messages.warning(request, "New secret made: the old one no longer verifies. Update the receiver now.")
+    return redirect("notifications:endpoint", endpoint_id=endpoint.public_id)
+
+
+@require_POST
+def endpoint_delete(request: HttpRequest, endpoint_id: Any) -> HttpResponse:
+    user, endpoint = _endpoint(request, endpoint_id)
+    services.delete_webhook_endpoint(endpoint=endpoint, by=user)
+    messages.success(request, f"Endpoint {endpoint.name} deleted.")
+    return redirect("notifications:endpoints")

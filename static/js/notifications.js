@@ -1,0 +1,57 @@
+// The unread count in the navigation, live on every page; on the notifications page, new ones
+// appear at the top. Built with textContent only: nothing from the server becomes markup.
+import { connectLive } from "./live.js";
+
+const counters = document.querySelectorAll("[data-unread-count]");
+const list = document.querySelector("[data-notification-list]");
+const unreadText = document.querySelector("[data-unread-text]");
+
+function showCount(unread) {
+  for (const counter of counters) {
+    counter.textContent = String(unread);
+    counter.hidden = unread === 0;
+  }
+  if (unreadText) unreadText.textContent = String(unread);
+}
+
+function line(className, text) {
+  const p = document.createElement("p");
+  p.className = className;
+  p.textContent = text;
+  return p;
+}
+
+function prepend(notification) {
+  if (!list || !notification) return;
+  list.querySelector("[data-empty]")?.remove();
+  const item = document.createElement("li");
+  item.className = "notification unread";
+  const title = line("notification-title", "");
+  const badge = document.createElement("span");
+  badge.className = "badge";
+  badge.textContent = "new";
+  title.append(badge, " ");
+  if (typeof notification.url === "string" && notification.url.startsWith("/")) {
+    const link = document.createElement("a");
+    link.href = notification.url;
+    link.textContent = notification.title;
+    title.append(link);
+  } else {
+    title.append(notification.title);
+  }
+  item.append(title);
+  if (notification.body) item.append(line("notification-body", notification.body));
+  item.append(line("muted", new Date(notification.created_at).toLocaleString()));
+  list.prepend(item);
+}
+
+if (counters.length) {
+  connectLive({
+    path: "/ws/notifications/",
+    indicator: null,
+    onEvent(frame) {
+      if (typeof frame.unread === "number") showCount(frame.unread);
+      if (frame.event === "notification.created") prepend(frame.notification);
+    },
+  });
+}
