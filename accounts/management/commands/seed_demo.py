@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.demo import DEMO_PASSWORD, seed_accounts
 from incidents.demo import seed_incidents
+from notifications.demo import seed_policies
 
 
 class Command(BaseCommand):
@@ -19,6 +20,7 @@ class Command(BaseCommand):
                 "DEBUG is off: demo accounts have a published password. Use --force to seed anyway."
             )
         accounts = seed_accounts()
+        seed_policies()
         incidents = seed_incidents()
         self.stdout.write(
             self.style.SUCCESS(
