@@ -9,7 +9,7 @@ import socket
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import ExitStack, contextmanager
 
 import pytest
@@ -35,7 +35,7 @@ LEASE = 3  # seconds: the workers' NOTIFY_LEASE_SECONDS, so that a lost send is 
 
 
 @pytest.fixture
-def queue() -> Iterator[str]:
+def queue():
     """A queue of this test's own: no other worker takes its tasks, and it publishes only there."""
     name = f"test-notifications-{uuid.uuid4().hex[:10]}"
     before = app.conf.task_default_queue
@@ -46,7 +46,7 @@ def queue() -> Iterator[str]:
 
 
 @pytest.fixture
-def workers(tmp_path, queue, smtp) -> Iterator[Callable[[str], object]]:
+def workers(tmp_path, queue, smtp):
     """Start `celery -A portal worker` processes on the test database, Redis and the test's queue."""
     env = base_environ(
         DATABASE_URL=database_url(),
@@ -64,7 +64,7 @@ def workers(tmp_path, queue, smtp) -> Iterator[Callable[[str], object]]:
     )
     with ExitStack() as stack:
 
-        def start(name: str):
+        def start(name):
             log = tmp_path / f"{name}.log"
             args = [
                 sys.executable, "-m", "celery", "-A", "portal", "worker", "-Q", queue,
@@ -181,11 +181,11 @@ def test_a_pool_process_killed_mid_send_is_replaced_and_the_task_taken_up_at_onc
 
 
 @contextmanager
-def broker_at(url: str) -> Iterator[None]:
+def broker_at(url):
     """Point this process's Celery producer at ``url`` (an address where nothing listens)."""
     before = app.conf.broker_url
 
-    def switch(to: str) -> None:
+    def switch(to):
         # kombu keeps one pool per broker: the real one stays open, to be found again on the way back.
         app.conf.broker_url = to
         app._pool = None
