@@ -3,6 +3,7 @@ killed mid-send, the notification still arrives once per idempotency key; with t
 commit, the beat's sweep delivers it later. STACK_NOTES traps 1, 2 and 6: transactional tests, the
 test database's name given to the worker, a queue of the test's own, and the real pid killed."""
 
+import json
 import os
 import signal
 import socket
@@ -42,7 +43,16 @@ def queue():
     app.conf.task_default_queue = name
     yield name
     app.conf.task_default_queue = before
-    redis.Redis.from_url(settings.REDIS_URL).delete(name)
+    forget_queue(redis.Redis.from_url(str(settings.REDIS_URL)), name)
+
+
+def forget_queue(client, name):
+    """Leave nothing of the queue in Redis: its list, bindings, and messages a killed worker held."""
+    client.delete(name, f"_kombu.binding.{name}", f"_kombu.binding_permanent.{name}")
+    for tag, raw in client.hscan_iter("unacked"):
+        if json.loads(raw)[-1] == name:  # [message, exchange, routing key]
+            client.hdel("unacked", tag)
+            client.zrem("unacked_index", tag)
 
 
 @pytest.fixture
