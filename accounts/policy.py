@@ -19,6 +19,7 @@ from accounts.models import (
     SiteAssignment,
     User,
 )
+from audit.models import AuditEvent
 from debriefs.models import CorrectiveAction, Debrief
 from dispatch.models import Escalation
 from incidents.models import Evidence, Incident
@@ -428,3 +429,20 @@ def incident_notification_log(user: AnyUser, incident: Incident) -> QuerySet[Out
 def can_go_on_duty(user: AnyUser) -> bool:
     """Liaisons mark themselves on or off duty; off duty they are not paged but still see the board."""
     return role_of(user) == Role.LIAISON
+
+
+# --- Audit ------------------------------------------------------------------------------------
+
+
+def can_read_audit_trail(user: AnyUser) -> bool:
+    """Org admins read their organization's trail; platform admins read all of it."""
+    return is_platform_admin(user) or role_of(user) == Role.ORG_ADMIN
+
+
+def visible_audit_events(user: AnyUser) -> QuerySet[AuditEvent]:
+    if is_platform_admin(user):
+        return AuditEvent.objects.all()
+    membership = membership_of(user)
+    if membership is None or membership.role != Role.ORG_ADMIN:
+        return AuditEvent.objects.none()
+    return AuditEvent.objects.filter(organization_id=membership.organization_id)

@@ -28,6 +28,7 @@ from accounts.models import (
 )
 from accounts.policy import AnyUser
 from accounts.selectors import hash_token
+from audit import services as audit
 from portal.realtime import publish_on_commit
 
 
@@ -80,6 +81,7 @@ def invite_member(
         expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
     )
     invitation.sites.set(chosen_sites)
+    audit.record(action="people.invited", actor=invited_by, obj=invitation, email=email, role=role)
     transaction.on_commit(lambda: _send_invitation(invitation, token))
     return invitation, token
 
@@ -109,6 +111,7 @@ def revoke_invitation(*, invitation: Invitation, by: User) -> None:
     if invitation.accepted_at is None and invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
+        audit.record(action="people.invitation_revoked", actor=by, obj=invitation)
 
 
 @transaction.atomic
@@ -143,6 +146,7 @@ def accept_invitation(*, token: str, full_name: str, password: str) -> User:
     )
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
+    audit.record(action="people.joined", actor=candidate, obj=candidate, role=invitation.role)
     return candidate
 
 
@@ -156,6 +160,14 @@ def change_member(*, membership: Membership, by: User, role: str, sites: Iterabl
     chosen = _check_sites(by=by, organization=organization, sites=sites)
     if role != Role.GUARD and chosen:
         raise ValidationError({"sites": "Only guards are assigned to sites."})
+    audit.record(
+        action="people.role_changed",
+        actor=by,
+        obj=membership.user,
+        old=membership.role,
+        new=role,
+        sites=[site.pk for site in chosen],
+    )
     if membership.role != role:
         # Open sockets were authorised for the old role: they close, and reconnect under the new one.
         publish_on_commit(session_ended(membership.user_id))
@@ -181,6 +193,7 @@ def set_member_active(*, membership: Membership, by: User, active: bool) -> User
     if user.is_active != active:
         user.is_active = active
         user.save(update_fields=["is_active"])
+        audit.record(action="people.activated" if active else "people.deactivated", actor=by, obj=user)
     if not active:
         publish_on_commit(session_ended(user.pk))
     return user
@@ -212,6 +225,7 @@ def issue_api_token(*, user: User, by: User, name: str) -> tuple[ApiToken, str]:
         token_hash=hash_token(secret),
         created_by=by,
     )
+    audit.record(action="api_token.issued", actor=by, obj=token, for_user=user.email)
     return token, secret
 
 
@@ -223,6 +237,7 @@ def revoke_api_token(*, token: ApiToken, by: User) -> ApiToken:
         token.revoked_at = timezone.now()
         token.revoked_by = by
         token.save(update_fields=["revoked_at", "revoked_by"])
+        audit.record(action="api_token.revoked", actor=by, obj=token)
     return token
 
 

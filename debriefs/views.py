@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import policy
 from accounts.models import Role, User
+from audit import services as audit
 from debriefs import selectors, services
 from debriefs.forms import ActionForm, ActionUpdateForm, AgencyForm, DebriefForm, ReviewForm
 from debriefs.models import CorrectiveAction, Debrief
@@ -75,6 +76,7 @@ def request_debrief(request: HttpRequest, incident_id: Any) -> HttpResponse:
 def detail(request: HttpRequest, debrief_id: Any) -> HttpResponse:
     user = _user(request)
     debrief = _debrief(request, debrief_id)
+    audit.record(action="debrief.viewed", actor=user, obj=debrief)
     incident = debrief.incident
     editable = debrief.status in (Debrief.Status.DRAFT, Debrief.Status.CHANGES_REQUESTED)
     can_write = policy.can_write_debrief(user, incident)
@@ -198,6 +200,7 @@ def pdf(request: HttpRequest, debrief_id: Any) -> FileResponse:
     debrief = _debrief(request, debrief_id)
     if debrief.pdf_status != Debrief.Pdf.READY or not debrief.pdf:
         raise Http404("The PDF is not ready yet.")
+    audit.record(action="debrief.exported", actor=request.user, obj=debrief, sha256=debrief.pdf_sha256)
     response = FileResponse(
         debrief.pdf.open("rb"),
         as_attachment=True,

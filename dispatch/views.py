@@ -2,7 +2,6 @@
 
 Actions answer JSON to the board's fetch calls and redirect ordinary form posts back."""
 
-import json
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import policy
 from accounts.models import User
+from audit import services as audit
 from dispatch import events, selectors, services
 from dispatch.models import Escalation
 from incidents import selectors as incident_selectors
@@ -52,7 +52,7 @@ def board(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "dispatch/board.html",
-        {"agency": agency, "escalations": escalations, "snapshot": json.dumps(snapshot)},
+        {"agency": agency, "escalations": escalations, "snapshot": snapshot},
     )
 
 
@@ -69,6 +69,7 @@ def board_panel(request: HttpRequest, escalation_id: Any) -> HttpResponse:
     incident = incident_selectors.get_incident(
         incident_id=escalation.incident.public_id, for_user=request.user
     )
+    audit.record(action="incident.viewed", actor=request.user, obj=incident, via="board")
     return render(
         request,
         "dispatch/board_panel.html",

@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("dispatch.urls")),
     path("notifications/", include("notifications.urls")),
     path("", include("debriefs.urls")),
+    path("", include("audit.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("incidents.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -22,6 +22,7 @@ from rest_framework.reverse import reverse
 from accounts import policy
 from accounts import selectors as account_selectors
 from accounts.models import Site, User
+from audit import services as audit
 from debriefs import services as debrief_services
 from dispatch import services as dispatch_services
 from incidents import selectors, services
@@ -160,7 +161,9 @@ class IncidentViewSet(ApiViewSet):
         )
 
     def retrieve(self, request: Request, id: str) -> Response:
-        return self.respond(self.incident())
+        incident = self.incident()
+        audit.record(action="incident.viewed", actor=self.user, obj=incident, via="api")
+        return self.respond(incident)
 
     def create(self, request: Request) -> Response:
         data = self.parse(s.IncidentCreateSerializer, request.data)

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts import policy
 from accounts.models import User
+from audit import services as audit
 from incidents.models import CustodyEvent, Evidence, Incident, TimelineEntry, evidence_storage
 from incidents.services import content
 from incidents.services.timeline import add_timeline_entry
@@ -76,6 +77,9 @@ def record_custody(*, evidence: Evidence, actor: User, action: str, origin: Requ
     """Log who touched an evidence item, how, when and from where (the caller has checked the policy)."""
     if action not in CustodyEvent.Action.values:
         raise ValueError(f"{action!r} is not a custody action")
+    audit.record(
+        action=f"evidence.{action}", actor=actor, obj=evidence, origin=origin, sha256=evidence.sha256
+    )
     return CustodyEvent.objects.create(
         evidence=evidence,
         action=action,

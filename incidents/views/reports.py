@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import policy
 from accounts.models import Role, User
+from audit import services as audit
 from debriefs import services as debrief_services
 from dispatch import selectors as dispatch_selectors
 from dispatch import services as dispatch_services
@@ -166,6 +167,8 @@ def _incident_report(request: HttpRequest) -> HttpResponse:
 def incident_detail(request: HttpRequest, incident_id: Any) -> HttpResponse:
     user = _user(request)
     incident = _incident(request, incident_id)
+    audit.record(action="incident.viewed", actor=user, obj=incident)
+    escalations = list(dispatch_selectors.list_incident_escalations(incident_id=incident.pk, for_user=user))
     return render(
         request,
         "incidents/incident_detail.html",
@@ -182,10 +185,9 @@ def incident_detail(request: HttpRequest, incident_id: Any) -> HttpResponse:
             "party_form": PartyForm(),
             "vehicle_form": VehicleForm(),
             "triage_form": TriageForm(initial={"version": incident.version}),
-            "escalations": dispatch_selectors.list_incident_escalations(
-                incident_id=incident.pk, for_user=user
-            ),
-            "can_escalate": policy.can_escalate_incident(user, incident),
+            "escalations": escalations,
+            "can_escalate": policy.can_escalate_incident(user, incident)
+            and not any(e.is_open for e in escalations),
             "can_cancel": policy.can_triage_incident(user, incident),
             "can_message": policy.can_message_on_incident(user, incident),
             "notification_log": notification_selectors.list_incident_notifications(

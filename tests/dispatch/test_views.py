@@ -1,4 +1,3 @@
-import json
 import uuid
 
 import pytest
@@ -23,7 +22,7 @@ def test_the_board_shows_the_agencys_open_escalations_with_a_snapshot(client, wo
     response = client.get(reverse("dispatch:board"))
     assert response.status_code == 200
     assert b"theme-dark" in response.content
-    snapshot = json.loads(response.context["snapshot"])
+    snapshot = response.context["snapshot"]
     assert snapshot["last"] == 1
     assert [e["id"] for e in snapshot["escalations"]] == [str(mine.public_id)]
     assert snapshot["can_act"] is True
@@ -40,7 +39,7 @@ def test_board_order_is_panic_then_severity_then_age(client, world):
     new_high = escalated(world, severity=1)
     panic = services.press_panic(guard=world.guard_a, site=world.a1, idempotency_key=uuid.uuid4()).escalation
     client.force_login(world.liaison_x)
-    snapshot = json.loads(client.get(reverse("dispatch:board")).context["snapshot"])
+    snapshot = client.get(reverse("dispatch:board")).context["snapshot"]
     assert [e["id"] for e in snapshot["escalations"]] == [
         str(x.public_id) for x in (panic, new_high, old_low)
     ]
@@ -118,3 +117,22 @@ def test_messages_without_the_socket(client, world):
     assert client.post(url, {"text": " "}, HTTP_ACCEPT="application/json").status_code == 400
     client.force_login(world.guard_b)
     assert client.post(url, {"text": "x"}).status_code == 404
+
+
+def test_a_narrative_cannot_break_out_of_the_board_snapshot(client, world):
+    """Regression: the snapshot was written into a script element with |safe (XSS)."""
+    escalated(world, narrative="</script><script>alert(1)</script>")
+    client.force_login(world.liaison_x)
+    content = client.get(reverse("dispatch:board")).content
+    assert b"<script>alert(1)</script>" not in content
+    assert b"\\u003C/script\\u003E" in content
+
+
+def test_no_escalate_button_while_an_escalation_is_open(client, world):
+    escalation = escalated(world)
+    client.force_login(world.supervisor_a)
+    page = client.get(reverse("incidents:detail", args=[escalation.incident.public_id]))
+    assert b"Escalate to" not in page.content
+    services.cancel_escalation(escalation=escalation, by=world.supervisor_a, reason="False alarm")
+    page = client.get(reverse("incidents:detail", args=[escalation.incident.public_id]))
+    assert b"Escalate to" in page.content
