@@ -95,23 +95,32 @@ setInterval(() => {
 
 const messageBox = () => panel.querySelector("[data-message-form] textarea");
 
-async function loadPanel(id) {
-  const response = await fetch(`/board/escalations/${id}/`, { headers: { Accept: "text/html" } });
-  if (!response.ok) { panel.textContent = "This escalation is no longer available."; return; }
-  const html = await response.text();
-  // A message being typed survives the redraw that a new event or message causes.
-  const box = messageBox();
-  const draft = panelFor === id && box ? box.value : "";
-  const typing = Boolean(draft) && document.activeElement === box;
-  panel.innerHTML = html; // server-rendered, escaped by Django templates
-  panelFor = id;
-  const fresh = messageBox();
-  if (fresh && draft) fresh.value = draft;
-  if (fresh && typing) fresh.focus();
+let panelLoads = 0;
+let panelLoad = Promise.resolve();
+
+function loadPanel(id) {
+  const load = ++panelLoads;
+  panelLoad = (async () => {
+    const response = await fetch(`/board/escalations/${id}/`, { headers: { Accept: "text/html" } }).catch(() => null);
+    const html = response?.ok ? await response.text() : null;
+    if (load !== panelLoads || !response) return; // never draw over a later load; offline: keep what is shown
+    if (html === null) { panel.textContent = "This escalation is no longer available."; return; }
+    // A message being typed survives the redraw that a new event or message causes.
+    const box = messageBox();
+    const draft = panelFor === id && box ? box.value : "";
+    const typing = box !== null && document.activeElement === box;
+    panel.innerHTML = html; // server-rendered, escaped by Django templates
+    panelFor = id;
+    const fresh = messageBox();
+    if (fresh && draft) fresh.value = draft;
+    if (fresh && typing) fresh.focus();
+  })();
+  return panelLoad;
 }
 
 async function openSelected() {
-  if (selected && panelFor !== selected) await loadPanel(selected);
+  if (selected && panelFor !== selected) loadPanel(selected);
+  for (let load = null; load !== panelLoad;) { load = panelLoad; await load; } // the latest one drawn
   return panelFor === selected;
 }
 

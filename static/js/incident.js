@@ -8,11 +8,16 @@ let opened = false;
 
 const messageBox = () => document.querySelector("[data-live-status] [data-message-form] textarea");
 
+let refreshes = 0;
+
 async function refresh() {
   // After a reconnect, redraw the live sections from the server: nothing missed stays missed.
+  const mine = ++refreshes;
   const response = await fetch(location.href, { headers: { Accept: "text/html" } });
   if (!response.ok) return;
-  const page = new DOMParser().parseFromString(await response.text(), "text/html");
+  const html = await response.text();
+  if (mine !== refreshes) return; // a later refresh (newer events) is on its way: never draw an older one
+  const page = new DOMParser().parseFromString(html, "text/html");
   // A message being typed survives the redraw.
   const box = messageBox();
   const draft = box?.value ?? "";
