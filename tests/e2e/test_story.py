@@ -219,6 +219,7 @@ def test_supervisor_escalates_and_the_liaison_works_the_board_by_keyboard_and_me
     assert same_document(guard)
     assert same_document(board)
     look(board, "the board with its detail panel", "board-panel")
+    timeline.evaluate("section => section.scrollIntoView()")  # the conversation, for the screenshot
     look(guard, "the guard's incident page, live", "incident-page")
 
     # Escape closes the details and gives the focus back to the row.
