@@ -1,12 +1,18 @@
 """The demo tenants and people that `manage.py seed_demo` creates (idempotent)."""
 
+import time
 from dataclasses import dataclass
 
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.db import transaction
 
 from accounts.models import Membership, Organization, Partnership, Role, Site, SiteAssignment, User
 
 DEMO_PASSWORD = "watchpost-demo"  # noqa: S105  (demo data only; the command refuses DEBUG off)
+# The demo liaisons and admins must use MFA; their authenticator app is seeded with this published
+# secret, so `manage.py demo_code` (or any TOTP app) gives the current code.
+DEMO_TOTP_SECRET = "WATCHPOSTDEMOTOTPSECRETWATCHPOST"  # noqa: S105  (base32, demo data only)
 
 PROVIDERS = {"sentinel": "Sentinel Security", "harbor": "Harbor Guard Services"}
 AGENCIES = {"metro": "Metro Police Department", "county": "Lake County Sheriff's Office"}
@@ -90,12 +96,19 @@ DEMO_ACCOUNTS = _accounts()
 PLATFORM_ADMIN = DemoAccount("platform@watchpost.example", "Platform Admin", "platform admin", "—")
 
 
-def _user(email: str, full_name: str, **flags: bool) -> User:
+def _user(email: str, full_name: str, *, mfa: bool = False, **flags: bool) -> User:
     user, created = User.objects.get_or_create(email=email, defaults={"full_name": full_name, **flags})
     if created:
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])
+    if mfa and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, DEMO_TOTP_SECRET)
     return user
+
+
+def demo_totp_code() -> str:
+    """The code the demo accounts' authenticator app shows now."""
+    return format_hotp_value(hotp_value(DEMO_TOTP_SECRET, int(time.time()) // 30))
 
 
 @transaction.atomic
@@ -127,7 +140,7 @@ def seed_accounts() -> list[DemoAccount]:
         )
     by_name = {org.name: org for org in orgs.values()}
     for account in DEMO_ACCOUNTS:
-        user = _user(account.email, account.full_name)
+        user = _user(account.email, account.full_name, mfa=account.role in (Role.LIAISON, Role.ORG_ADMIN))
         Membership.objects.get_or_create(
             user=user,
             defaults={"organization": by_name[account.organization], "role": account.role},
@@ -135,5 +148,5 @@ def seed_accounts() -> list[DemoAccount]:
         if account.role == Role.GUARD:
             for site in Site.objects.filter(provider=by_name[account.organization]).order_by("pk")[:2]:
                 SiteAssignment.objects.get_or_create(user=user, site=site)
-    _user(PLATFORM_ADMIN.email, PLATFORM_ADMIN.full_name, is_staff=True, is_superuser=True)
+    _user(PLATFORM_ADMIN.email, PLATFORM_ADMIN.full_name, mfa=True, is_staff=True, is_superuser=True)
     return [*DEMO_ACCOUNTS, PLATFORM_ADMIN]

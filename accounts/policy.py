@@ -6,6 +6,8 @@ decides access on its own. "See" questions return querysets; "do" questions retu
 
 from collections.abc import Iterable
 
+from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
@@ -446,3 +448,23 @@ def visible_audit_events(user: AnyUser) -> QuerySet[AuditEvent]:
     if membership is None or membership.role != Role.ORG_ADMIN:
         return AuditEvent.objects.none()
     return AuditEvent.objects.filter(organization_id=membership.organization_id)
+
+
+# --- Authentication rules ---------------------------------------------------------------------
+
+
+def requires_mfa(user: AnyUser) -> bool:
+    """Liaisons and every admin (an organization's or the platform's) must use a second factor."""
+    return is_platform_admin(user) or role_of(user) in (Role.LIAISON, Role.ORG_ADMIN)
+
+
+def mfa_satisfied(user: AnyUser) -> bool:
+    """False while a user who must use MFA has not set it up: no page or socket until they do."""
+    return not requires_mfa(user) or is_mfa_enabled(user)
+
+
+def idle_timeout_seconds(user: AnyUser) -> int:
+    """How long a session may sit unused: shorter for liaisons and admins."""
+    if requires_mfa(user):
+        return int(settings.IDLE_TIMEOUT_PRIVILEGED)
+    return int(settings.IDLE_TIMEOUT)

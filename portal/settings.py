@@ -65,7 +65,10 @@ MIDDLEWARE = [
     "audit.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.IdleTimeoutMiddleware",
+    "accounts.middleware.RequireMfaMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -156,6 +159,14 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_PREVENT_ENUMERATION = True
 INVITATION_VALID_DAYS = env.integer("INVITATION_VALID_DAYS", 7, minimum=1)
+# Lockout: five failed logins lock the account, and the address, for ten minutes.
+ACCOUNT_RATE_LIMITS = {"login_failed": "5/10m/ip,5/10m/key"}
+# Idle timeouts (seconds): liaisons and admins 30 minutes, everyone else 8 hours.
+IDLE_TIMEOUT_PRIVILEGED = env.integer("IDLE_TIMEOUT_PRIVILEGED", 30 * 60, minimum=60)
+IDLE_TIMEOUT = env.integer("IDLE_TIMEOUT", 8 * 3600, minimum=60)
+# MFA (django-allauth): authenticator-app TOTP and recovery codes; required for liaisons and admins.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Watchpost"
 
 # Email: console unless an SMTP host is configured.
 EMAIL_HOST = env.string("EMAIL_HOST")
@@ -240,6 +251,21 @@ SPECTACULAR_SETTINGS = {
 }
 
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): no inline scripts anywhere; websockets to this host only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True

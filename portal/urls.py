@@ -1,8 +1,8 @@
 from django.contrib import admin
-from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.decorators import login_not_required, login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.views import home
 from portal.health import healthz
@@ -13,6 +13,8 @@ def no_signup(request: HttpRequest) -> HttpResponse:
     raise Http404("Watchpost has no open sign-up: ask your organization's admin for an invitation.")
 
 
+# The admin signs in through the portal's login: the same lockout and MFA apply.
+admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]
 admin.site.site_header = "Watchpost platform admin"
 admin.site.site_title = "Watchpost admin"
 
@@ -31,5 +33,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("incidents.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -1,6 +1,7 @@
 from types import SimpleNamespace
 
 import pytest
+from django.core.cache import cache
 
 from accounts.models import Role
 from tests.factories import AgencyFactory, ProviderFactory, SiteFactory, UserFactory, member
@@ -23,6 +24,12 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def _file_roots(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EVIDENCE_ROOT = tmp_path / "evidence"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: login rate limits (lockouts) must not leak between tests."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

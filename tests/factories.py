@@ -1,7 +1,9 @@
+import time
 import uuid
 from typing import Any, cast
 
 import factory
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from factory.django import DjangoModelFactory
 
 from accounts.models import Membership, Organization, Partnership, Role, Site, SiteAssignment, User
@@ -19,6 +21,12 @@ class UserFactory(DjangoModelFactory):
     email = factory.Sequence(lambda n: f"user{n}@example.test")
     full_name = factory.Faker("name")
     password = factory.django.Password(PASSWORD)
+
+    @factory.post_generation
+    def mfa(user: User, create: bool, extracted: bool | None, **kwargs: object) -> None:
+        """Platform admins get an authenticator app (TOTP) unless ``mfa=False``; others on request."""
+        if create and (extracted or (extracted is None and user.is_staff)):
+            enable_totp(user)
 
 
 class ProviderFactory(DjangoModelFactory):
@@ -55,9 +63,24 @@ class SiteFactory(DjangoModelFactory):
             Partnership.objects.get_or_create(provider=site.provider, agency=site.agency)
 
 
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def enable_totp(user: User, secret: str = TOTP_SECRET) -> None:
+    """Give ``user`` an authenticator app, as allauth's set-up page does."""
+    TOTP.activate(user, secret)
+
+
+def totp_code(secret: str = TOTP_SECRET) -> str:
+    """The code an authenticator app shows now."""
+    counter = int(time.time()) // 30
+    return format_hotp_value(hotp_value(secret, counter))
+
+
 def member(role: Role, organization: Organization, *, sites: tuple[Site, ...] = (), **fields: object) -> User:
     """A user with a membership of ``role`` in ``organization`` (and site assignments)."""
-    user = cast(User, UserFactory(**fields))
+    needs_mfa = role in (Role.LIAISON, Role.ORG_ADMIN)
+    user = cast(User, UserFactory(**{"mfa": needs_mfa, **fields}))
     Membership.objects.create(user=user, organization=organization, role=role)
     for site in sites:
         SiteAssignment.objects.create(user=user, site=site)

@@ -1,5 +1,6 @@
 from accounts.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, PLATFORM_ADMIN, seed_accounts
 from tests.e2e.conftest import DESKTOP, PHONE
+from tests.e2e.helpers import pass_mfa
 
 LANDING = {
     "guard": "Hello",
@@ -21,6 +22,7 @@ def test_each_demo_role_signs_in_and_lands_on_its_page(portal, browser, screensh
         page.get_by_label("Email").fill(account.email)
         page.get_by_label("Password").fill(DEMO_PASSWORD)
         page.get_by_role("button", name="Sign in").click()
+        pass_mfa(page)
         heading = page.get_by_role("heading", level=1)
         heading.wait_for()
         assert LANDING[role] in heading.inner_text(), account.email

@@ -1,0 +1,63 @@
+"""Session rules for every page: MFA before anything for those who need it, and the idle timeout."""
+
+import time
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from accounts import policy
+
+LAST_SEEN = "watchpost.last_seen"
+# Pages a signed-in user needs before the rules are satisfied: allauth (2FA set-up, logout, password)
+# and the static files and health check.
+EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/invitations/")
+
+
+def _exempt(request: HttpRequest) -> bool:
+    return request.path.startswith(EXEMPT_PREFIXES)
+
+
+class IdleTimeoutMiddleware:
+    """Signs out a session left unused longer than its limit (30 minutes for liaisons and admins)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated:
+            now = time.time()
+            last = request.session.get(LAST_SEEN)
+            if last is not None and now - float(last) > policy.idle_timeout_seconds(user):
+                logout(request)
+                if request.path.startswith("/api/"):
+                    return JsonResponse(
+                        {"detail": "Your session timed out.", "code": "session_expired"}, status=401
+                    )
+                messages.info(request, "You were signed out after a period without activity.")
+                return redirect(f"{reverse('account_login')}?next={request.path}")
+            if last is None or now - float(last) > 30:  # write the session at most every 30 s
+                request.session[LAST_SEEN] = now
+        return self.get_response(request)
+
+
+class RequireMfaMiddleware:
+    """Liaisons and admins reach no page until they have set up a second factor."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and not _exempt(request) and not policy.mfa_satisfied(user):
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {"detail": "Set up two-factor authentication first.", "code": "mfa_required"}, status=403
+                )
+            messages.warning(request, "Your role requires two-factor authentication: set it up to continue.")
+            return redirect("mfa_activate_totp")
+        return self.get_response(request)
