@@ -10,6 +10,7 @@ from accounts.models import Membership
 from debriefs.intervals import DEFAULT_TARGETS, Moment, measure, moments
 from debriefs.models import ResponseTarget
 from incidents.models import Incident, TimelineEntry
+from notifications.models import OutboxMessage
 
 
 def targets_for(incident: Incident) -> dict[str, int]:
@@ -124,5 +125,14 @@ def collect(incident: Incident) -> dict[str, Any]:
         "participants": participants,
         "escalations": escalations,
         "evidence": evidence,
-        "notifications": [],
+        "notifications": [
+            {
+                "recipient": message.recipient_label,
+                "channel": message.get_channel_display(),
+                "at": f"{timezone.localtime(message.created_at, zone):%d %b %H:%M:%S}",
+                "outcome": message.get_state_display()
+                + (f" ({message.last_error[:80]})" if message.last_error else ""),
+            }
+            for message in OutboxMessage.objects.filter(incident=incident).order_by("created_at", "pk")
+        ],
     }

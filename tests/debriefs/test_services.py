@@ -12,6 +12,7 @@ from accounts.models import Role
 from debriefs import selectors, services
 from debriefs.facts import targets_for
 from debriefs.models import CorrectiveAction, Debrief, ResponseTarget
+from notifications.models import OutboxMessage
 from tests.factories import member
 
 Status = Debrief.Status
@@ -27,6 +28,10 @@ def test_closing_asks_for_a_debrief_that_drafts_from_the_timeline(closed, drafte
     names = {p["name"] for p in facts["participants"]}
     assert {str(closed.reporter)} <= names
     assert "Jackets recovered" in drafted.summary
+    # The notifications the escalation sent (the agency's default policy pages its liaisons).
+    logged = list(OutboxMessage.objects.filter(incident=closed).order_by("created_at", "pk"))
+    assert logged, "the default policy pages the agency's on-duty liaisons"
+    assert [n["recipient"] for n in facts["notifications"]] == [m.recipient_label for m in logged]
     kinds = [row["what"] for row in facts["timeline"]]
     assert kinds[0] == "Report started"
     assert "Police response" in kinds
