@@ -7,6 +7,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
+from django.test import Client
 
 from accounts import services as account_services
 from dispatch import services
@@ -142,6 +143,15 @@ async def test_deactivating_a_liaison_closes_their_board(world):
     )
     output = await communicator.receive_output(timeout=5)
     assert output == {"type": "websocket.close", "code": 4401}
+
+
+async def test_logging_out_closes_the_users_sockets(world):
+    communicator = await board(world.liaison_x)
+    await frames_until_resumed(communicator)
+    browser = Client()
+    await sync_to_async(browser.force_login)(world.liaison_x)
+    await sync_to_async(browser.post)("/accounts/logout/")
+    assert await communicator.receive_output(timeout=5) == {"type": "websocket.close", "code": 4401}
 
 
 async def test_the_incident_page_sees_the_police_response_and_messages_live(world):
