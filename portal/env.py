@@ -59,7 +59,7 @@ class Env:
         """A Django DATABASES entry from a URL such as postgres://user:pw@host:5432/db."""
         value = self.raw(name)
         if value is None:
-            return {"ENGINE": "django.db.backends.sqlite3", "NAME": sqlite_default}
+            return _sqlite(sqlite_default)
         return parse_database_url(value, variable=name)
 
     def redis_url(self, name: str) -> str | None:
@@ -86,6 +86,14 @@ _SCHEMES = {
 }
 
 
+def _sqlite(path: str) -> dict[str, Any]:
+    # Several writers share the file (requests, the live sockets, the embedded jobs): a transaction
+    # takes the write lock when it begins and waits for it, instead of failing with "database is
+    # locked" when a read turns into a write while another connection writes.
+    options = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    return {"ENGINE": "django.db.backends.sqlite3", "NAME": path, "OPTIONS": options}
+
+
 def parse_database_url(value: str, *, variable: str = "DATABASE_URL") -> dict[str, Any]:
     parts = urlsplit(value)
     scheme = _SCHEMES.get(parts.scheme)
@@ -98,7 +106,7 @@ def parse_database_url(value: str, *, variable: str = "DATABASE_URL") -> dict[st
         path = unquote(parts.path)
         if not path or path == "/":
             raise ImproperlyConfigured(f"{variable}: a sqlite URL needs a file path")
-        return {"ENGINE": scheme.engine, "NAME": path[1:] if path.startswith("//") else path}
+        return _sqlite(path[1:] if path.startswith("//") else path)
     name = unquote(parts.path.lstrip("/"))
     if not parts.hostname or not name:
         raise ImproperlyConfigured(

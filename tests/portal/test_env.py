@@ -22,6 +22,11 @@ def test_sqlite_url():
     assert parse_database_url("sqlite:////tmp/x.sqlite3")["NAME"] == "/tmp/x.sqlite3"
 
 
+def test_sqlite_transactions_wait_for_the_write_lock():
+    for db in (parse_database_url("sqlite:////tmp/x.sqlite3"), Env({}).database("X", sqlite_default="x")):
+        assert db["OPTIONS"] == {"transaction_mode": "IMMEDIATE", "timeout": 20}
+
+
 @pytest.mark.parametrize(
     "value",
     [
