@@ -1,0 +1,62 @@
+"""seed_scale: the benchmarks' scale data, written with COPY, searchable, and safe to run again."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.models import Role, User
+from dispatch.models import BoardCursor, BoardEvent, Escalation
+from incidents import scale, selectors
+from incidents.models import Incident, ReferenceCounter, TimelineEntry
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def seed(count: int, **options) -> str:
+    out = io.StringIO()
+    call_command("seed_scale", incidents=count, stdout=out, stderr=io.StringIO(), **options)
+    return out.getvalue()
+
+
+def test_it_writes_incidents_with_their_timelines_and_references_the_services_continue():
+    seed(400)
+    incidents = scale.scale_incidents()
+    assert incidents.count() == 400
+    assert len(set(incidents.values_list("reference", flat=True))) == 400
+    assert TimelineEntry.objects.filter(incident__in=incidents).count() >= 2 * 400 * 0.9
+    first = incidents.order_by("pk").first()
+    assert first is not None
+    assert first.reference in first.search_document
+    assert first.narrative in first.search_document
+    year = first.received_at.year
+    highest = max(
+        int(r.rsplit("-", 1)[1])
+        for r in incidents.filter(reference__startswith=f"WP-{year}-").values_list("reference", flat=True)
+    )
+    assert ReferenceCounter.objects.get(year=year).last >= highest
+    for agency_id, last in BoardCursor.objects.values_list("agency_id", "last"):
+        assert BoardEvent.objects.filter(agency_id=agency_id).count() == last
+    assert Escalation.objects.filter(incident__in=incidents).exists()
+
+
+def test_search_finds_the_generated_text_through_the_selector():
+    seed(300)
+    supervisor = User.objects.filter(
+        membership__organization__name=f"{scale.PREFIX} Provider 1", membership__role=Role.SUPERVISOR
+    ).first()
+    visible = selectors.list_incidents(for_user=supervisor)
+    word_hits = selectors.search(visible, "seen")
+    assert 0 < word_hits.count() <= visible.count()
+    one = visible.first()
+    assert list(selectors.search(visible, one.reference)) == [one]
+
+
+def test_running_again_changes_nothing_and_another_count_needs_reset():
+    seed(50)
+    assert "nothing to do" in seed(50)
+    with pytest.raises(CommandError, match="--reset"):
+        seed(60)
+    seed(60, reset=True)
+    assert scale.scale_incidents().count() == 60
+    assert Incident.objects.count() == 60
