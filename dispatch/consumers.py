@@ -39,6 +39,19 @@ class _Consumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
         self.joined_at = time.monotonic()
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels closes stale database connections in a worker thread before every message it hands
+        # to a consumer: on a board, one thread hop per socket per event (a quarter of the server's CPU
+        # in the fan-out, docs/PERFORMANCE.md). Forwarding a server event needs no connection (a gap
+        # is filled through database_sync_to_async, which closes stale ones itself), so events skip it.
+        if message["type"] == "event.message":
+            await self.event_message(message)
+        else:
+            await super().dispatch(message)
+
+    async def event_message(self, message: dict[str, Any]) -> None:
+        raise NotImplementedError
+
     async def disconnect(self, code: int) -> None:
         for group in self.joined:
             await self.channel_layer.group_discard(group, self.channel_name)

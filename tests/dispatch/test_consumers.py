@@ -75,6 +75,23 @@ async def test_a_new_escalation_reaches_the_board_with_its_payload(world):
     await communicator.disconnect()
 
 
+async def test_live_events_reach_the_board_without_a_database_thread_hop_per_socket(world, monkeypatch):
+    hops = []
+
+    async def counted():
+        hops.append(1)
+
+    monkeypatch.setattr("channels.consumer.aclose_old_connections", counted)
+    communicator = await board(world.liaison_x)
+    await frames_until_resumed(communicator)
+    before = len(hops)
+    await escalate(world)
+    frame = await communicator.receive_json_from(timeout=5)
+    assert frame["event"] == "escalation.requested"
+    assert len(hops) == before  # the client's own messages (resume, ping) still close stale ones
+    await communicator.disconnect()
+
+
 async def test_another_agencys_board_hears_nothing(world):
     other = await board(world.liaison_y)
     await frames_until_resumed(other)
