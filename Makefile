@@ -7,7 +7,7 @@ PORT ?= 8000
 UV_VERSION := 0.13.9
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: lock setup setup-browser run test test-unit test-browser lint format web worker beat migrate healthcheck clean
+.PHONY: lock setup setup-browser run test test-unit test-browser bench lint format web worker beat migrate healthcheck clean
 
 setup: $(VENV)/.installed
 
@@ -46,6 +46,13 @@ test-unit: setup
 
 test-browser: setup setup-browser
 	$(BIN)/pytest -q -p no:asyncio tests/e2e $(PYTEST_ARGS)
+
+# Benchmarks, not part of `make test` (docs/PERFORMANCE.md): real PostgreSQL and Redis on this machine,
+# in a database (watchpost_bench) and Redis database (12) of their own. BENCH_SCALE=small takes under ten
+# minutes; full seeds a million incidents. Thousands of sockets need thousands of open files.
+BENCH_SCALE ?= full
+bench: setup
+	ulimit -n 20000 2>/dev/null || ulimit -n "$$(ulimit -Hn)"; BENCH_SCALE=$(BENCH_SCALE) $(BIN)/python -m tests.bench
 
 lint: setup
 	$(BIN)/ruff check .

@@ -1,0 +1,448 @@
+# ruff: noqa: RUF001, E501 (a document: typographic dashes and signs, prose lines)
+"""docs/PERFORMANCE.md and docs/bench-results.json from one run's results."""
+
+import json
+import math
+from typing import Any
+
+from tests.bench.common import ROOT
+
+DOCS = ROOT / "docs"
+
+
+def _ms(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:,.0f} ms" if abs(value) >= 10 else f"{value:.1f} ms"
+
+
+def _verdict(ok: bool | None) -> str:
+    return "–" if ok is None else ("met" if ok else "**missed**")
+
+
+def _get(results: dict[str, Any], *path: str) -> Any:
+    value: Any = results
+    for key in path:
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    return value
+
+
+def checks(results: dict[str, Any], server: str) -> list[tuple[str, str, str, bool | None]]:
+    """(what, figure, target, met) for every promise, with ``server``'s figures."""
+    rows: list[tuple[str, str, str, bool | None]] = []
+    fan = _get(results, "fanout", server) or {}
+    latency = fan.get("latency_ms", {})
+    ratio = fan.get("p50_ratio_to_bare")
+    boards = _get(results, "fanout", "boards")
+    rows.append(
+        (f"Fan-out to {boards} boards, p99 from the API's response", _ms(latency.get("p99")), "≤ 250 ms",
+         None if "p99" not in latency else latency["p99"] <= 250)
+    )  # fmt: skip
+    rows.append(
+        ("Fan-out p50 (from the first socket's receipt), ratio to the bare broadcaster", f"{ratio}×" if ratio is not None else "–", "≤ 3×",
+         None if ratio is None else ratio <= 3)
+    )  # fmt: skip
+    lost = fan.get("lost")
+    rows.append(
+        (
+            "Fan-out: frames lost",
+            str(lost) if lost is not None else "–",
+            "0",
+            None if lost is None else lost == 0,
+        )
+    )
+    creation = _get(results, "creation", server) or {}
+    rate = creation.get("rate_ratio")
+    p99 = _get(creation, "create", "latency_ms", "p99")
+    rows.append(
+        ("Incident creation, rate ratio to a trivial view (32 clients)", f"{rate}×" if rate is not None else "–",
+         "≥ 0.3×", None if rate is None else rate >= 0.3)
+    )  # fmt: skip
+    rows.append(("Incident creation p99", _ms(p99), "≤ 200 ms", None if p99 is None else p99 <= 200))
+    families = _get(results, "scale", "families") or {}
+    incidents = _get(results, "scale", "incidents")
+    for family, limit in (("list", 50), ("filters", 50), ("board", 50), ("search", 100)):
+        p95 = _get(families, family, "ms", "p95")
+        rows.append(
+            (f"{family.capitalize()} p95 at {incidents or 0:,} incidents", _ms(p95), f"≤ {limit} ms",
+             None if p95 is None else p95 <= limit)
+        )  # fmt: skip
+    constant = [f.get("queries_constant") for f in families.values()]
+    rows.append(
+        ("Query counts constant (10 vs 100 rows; two boards)",
+         "yes" if constant and all(constant) else ("no" if constant else "–"), "constant",
+         all(constant) if constant else None)
+    )  # fmt: skip
+    idle = _get(results, "idle", server) or {}
+    per = idle.get("kb_per_socket")
+    rows.append(
+        (f"Idle sockets on one process ({idle.get('sockets', '–')}): memory per socket",
+         f"{per} KB" if per is not None else "–", "≤ 50 KB", None if per is None else per <= 50)
+    )  # fmt: skip
+    failures = idle.get("failures")
+    rows.append(("Idle sockets: failures", str(failures) if failures is not None else "–", "0",
+                 None if failures is None else failures == 0))  # fmt: skip
+    render = _get(results, "pdf", "render_ms", "p50")
+    entries = _get(results, "pdf", "timeline_entries")
+    rows.append(
+        (f"Debrief PDF ({entries} timeline entries) in a worker, p50 of warm renders",
+         f"{render / 1000:.1f} s" if render else "–", "≤ 3 s", None if render is None else render <= 3000)
+    )  # fmt: skip
+    return rows
+
+
+def choose_server(results: dict[str, Any]) -> str:
+    """The server that meets the most targets; on a tie, the lower fan-out p99."""
+    servers = results.get("servers") or ["daphne"]
+
+    def score(server: str) -> tuple[int, float]:
+        met = sum(1 for *_, ok in checks(results, server) if ok)
+        p99 = _get(results, "fanout", server, "latency_ms", "p99") or math.inf
+        return (-met, p99)
+
+    return sorted(servers, key=score)[0]
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _latency_row(name: str, figures: dict[str, Any]) -> list[str]:
+    latency = figures.get("latency_ms", {})
+    request = figures.get("from_request_ms", {})
+    spread = figures.get("spread_ms", {})
+    return [
+        name,
+        *(_ms(latency.get(k)) for k in ("p50", "p95", "p99", "max")),
+        _ms(request.get("p50")) + " / " + _ms(request.get("p99")),
+        _ms(spread.get("p50")) + " / " + _ms(spread.get("p99")),
+        str(figures.get("received_before_response", "–")),
+        str(figures.get("lost", "–")),
+        _ms(_get(figures, "api_ms", "p50")),
+        f"{figures.get('server_cpu_seconds', '–')} s",
+    ]
+
+
+def markdown(results: dict[str, Any]) -> str:
+    chosen = choose_server(results)
+    servers = results.get("servers", [])
+    scale = results["config"]
+    machine = results["machine"]
+    versions = results["versions"]
+    out = [
+        "# Watchpost performance",
+        "",
+        f"Measured by `make bench` (BENCH_SCALE={scale['name']}) on {results['started_at'][:10]}, "
+        f"{results['started_at'][11:16]}–{results.get('finished_at', '')[11:16]} UTC. Generated from "
+        "[bench-results.json](bench-results.json): edit `tests/bench/report.py`, not this file.",
+        "",
+        f"**Machine:** {machine['cpu']}, {machine['cores']} cores, {machine['memory_gb']} GB, {machine['os']} "
+        f"(kernel {machine['kernel']}), Python {machine['python']}. Everything ran on this one machine over "
+        "loopback: the servers, the clients, PostgreSQL and Redis share its cores, so absolute figures are "
+        "pessimistic; each comparison is against a baseline measured in the same run. Load average before "
+        "each benchmark (other work on the machine): "
+        + ", ".join(
+            f"{name} {_get(results, name, 'load_before')}"
+            for name in ("fanout", "creation", "idle", "pdf", "scale")
+            if _get(results, name, "load_before") is not None
+        )
+        + ".",
+        "",
+        "**Versions:** " + ", ".join(f"{name} {version}" for name, version in versions.items()) + ".",
+        "",
+        "**Reproduce:** `make bench` (full: 1,000 boards, 200 escalations, 5,000 idle sockets, 1,000,000 "
+        "incidents; the seeding alone takes several minutes) or `BENCH_SCALE=small make bench` (under ten "
+        "minutes). The bench creates and migrates its own database `watchpost_bench` and uses Redis "
+        "database 12, never the test or development data. `BENCH_ONLY=fanout,idle` runs some benchmarks "
+        "(results in var/bench/), `BENCH_SERVERS=daphne` one server.",
+        "",
+        f"## Promises against targets ({chosen}, the server chosen below)",
+        "",
+        _table(
+            ["what", "figure", "target", "verdict"],
+            [[w, f, t, _verdict(ok)] for w, f, t, ok in checks(results, chosen)],
+        ),
+        "",
+    ]
+    others = [s for s in servers if s != chosen]
+    for other in others:
+        out += [
+            f"With {other} for comparison:",
+            "",
+            _table(
+                ["what", "figure", "target", "verdict"],
+                [[w, f, t, _verdict(ok)] for w, f, t, ok in checks(results, other)],
+            ),
+            "",
+        ]
+    out += server_choice(results, chosen)
+    out += fanout_section(results)
+    out += creation_section(results)
+    out += scale_section(results)
+    out += idle_section(results)
+    out += pdf_section(results)
+    out += [FINDINGS]
+    return "\n".join(out) + "\n"
+
+
+def server_choice(results: dict[str, Any], chosen: str) -> list[str]:
+    lines = ["## The ASGI server", ""]
+    rows = []
+    for server in results.get("servers", []):
+        met = sum(1 for *_, ok in checks(results, server) if ok)
+        rows.append([
+            server,
+            _ms(_get(results, "fanout", server, "latency_ms", "p50")),
+            _ms(_get(results, "fanout", server, "latency_ms", "p99")),
+            str(_get(results, "creation", server, "trivial", "requests_per_second")),
+            str(_get(results, "creation", server, "create", "requests_per_second")),
+            _ms(_get(results, "creation", server, "create", "latency_ms", "p99")),
+            f"{_get(results, 'idle', server, 'kb_per_socket')} KB",
+            str(met),
+        ])  # fmt: skip
+    lines += [
+        _table(
+            [
+                "server",
+                "fan-out p50",
+                "fan-out p99",
+                "trivial req/s",
+                "create req/s",
+                "create p99",
+                "KB per idle socket",
+                "targets met",
+            ],
+            rows,
+        ),
+        "",
+        f"**Chosen: {chosen}** — the server that meets the most targets in this run (ties go to the lower "
+        "fan-out p99). " + CHOICE_NOTES,
+        "",
+    ]
+    return lines
+
+
+def fanout_section(results: dict[str, Any]) -> list[str]:
+    fan = results.get("fanout") or {}
+    if "error" in fan:
+        return ["## Board fan-out", "", f"Failed: {fan['error']}", ""]
+    rows = [_latency_row("bare broadcaster", fan.get("bare", {}))]
+    rows += [_latency_row(server, fan[server]) for server in results.get("servers", []) if server in fan]
+    return [
+        "## 1. Board fan-out",
+        "",
+        f"{fan.get('boards')} board websockets, each a liaison of one agency with a signed-in session (and "
+        "MFA), spread over two server processes sharing one Redis channel layer; "
+        f"{fan.get('escalations')} escalations made through `POST /api/v1/escalations/` (a supervisor's "
+        "API token, alternating between the processes, one every 0.25 s, after 5 unmeasured ones). Each "
+        "client notes when each frame arrives (system-wide monotonic clock); latency is from the moment the "
+        "API's response was read. The agency pages its two watch commanders (an escalation policy): paging "
+        "a thousand on-duty liaisons per escalation is another cost (below). The bare broadcaster "
+        "(`tests/bench/broadcaster.py`, two processes) gets the same frames by Redis pub/sub and sends them "
+        "to the same clients; its latency is from the PUBLISH's return.",
+        "",
+        _table(
+            [
+                "server",
+                "p50",
+                "p95",
+                "p99",
+                "max",
+                "from request p50 / p99",
+                "arrived before the response",
+                "lost",
+                "API p50",
+                "server CPU",
+            ],
+            rows,
+        ),
+        "",
+        "The portal pushes the event when the transaction commits, before the response is written, so a "
+        "frame often arrives before the API's response: those latencies are negative (p50 below 0 means "
+        "most boards had the escalation before the supervisor's client had the answer). 'From request' is "
+        "the whole path from the supervisor's click. 'From first receipt' is the fan-out itself: from the "
+        "first socket's receipt of an event to each socket's, measured the same way for the bare "
+        "broadcaster, which is why the ratio to the bare broadcaster is taken on it. 'Server CPU' is the "
+        "CPU time the two server processes used during the measured escalations (API calls included).",
+        "",
+    ]
+
+
+def creation_section(results: dict[str, Any]) -> list[str]:
+    creation = results.get("creation") or {}
+    if "error" in creation:
+        return ["## 2. Incident creation", "", f"Failed: {creation['error']}", ""]
+    rows = []
+    for server in results.get("servers", []):
+        for view in ("trivial", "create"):
+            figures = _get(creation, server, view) or {}
+            latency = figures.get("latency_ms", {})
+            rows.append([
+                server, view, str(figures.get("requests_per_second")),
+                *(_ms(latency.get(k)) for k in ("p50", "p95", "p99")),
+                json.dumps(figures.get("statuses", {})), f"{figures.get('server_cpu_seconds')} s",
+            ])  # fmt: skip
+    seconds = _get(creation, (results.get("servers") or ["daphne"])[0], "seconds")
+    return [
+        "## 2. Incident creation",
+        "",
+        "32 concurrent clients (an in-process asyncio load generator on aiohttp, keep-alive connections, each "
+        "sending its next request when the last answered), two server processes; "
+        f"`POST /api/v1/incidents/` as 32 guards with API tokens, {seconds} s measured after 2 s of warm-up. "
+        "The baseline is a trivial Django JSON view (`tests/bench/urls.py`) behind the same middleware, "
+        "served by the same processes in the same run.",
+        "",
+        _table(["server", "view", "req/s", "p50", "p95", "p99", "statuses", "server CPU"], rows),
+        "",
+    ]
+
+
+def scale_section(results: dict[str, Any]) -> list[str]:
+    scale = results.get("scale") or {}
+    if "error" in scale:
+        return ["## 3. Scale", "", f"Failed: {scale['error']}", ""]
+    rows = []
+    for family, figures in (scale.get("families") or {}).items():
+        for name, variant in figures["variants"].items():
+            rows.append([
+                family, name, f"`{variant['path']}`", _ms(variant["ms"].get("p50")), _ms(variant["ms"].get("p95")),
+                " / ".join(str(q) for q in variant["queries"]),
+            ])  # fmt: skip
+    seeded = scale.get("seed_seconds")
+    return [
+        "## 3. Scale",
+        "",
+        f"`manage.py seed_scale --incidents N` (PostgreSQL COPY with a progress bar) wrote {scale.get('incidents', 0):,} "
+        "incidents in the bench database (12 providers of very different sizes, 4 agencies; generated "
+        "narratives, places, people and plates; about 4.5 timeline entries per incident; escalations with "
+        "their board events)"
+        + (f" in {seeded:.0f} s" if seeded else " (already seeded before this run)")
+        + f". Requests are made as the largest provider's supervisor ({scale.get('visible_to_supervisor', 0):,} "
+        f"incidents visible) and as an agency's liaison ({scale.get('open_on_board')} open escalations on its "
+        "board), through Django's test client in the runner's process: the whole middleware, view, queries "
+        "and JSON or HTML, without a network. Queries are counted with 10 and 100 rows per page (the "
+        "board: two agencies).",
+        "",
+        _table(["family", "request", "path", "p50", "p95", "queries"], rows),
+        "",
+    ]
+
+
+def idle_section(results: dict[str, Any]) -> list[str]:
+    idle = results.get("idle") or {}
+    if "error" in idle:
+        return ["## 4. Idle sockets", "", f"Failed: {idle['error']}", ""]
+    rows = []
+    for server in results.get("servers", []):
+        f = idle.get(server) or {}
+        rows.append([
+            server, str(f.get("opened")), f"{f.get('open_seconds')} s", f"{f.get('rss_before_mb')} MB",
+            f"{f.get('rss_open_mb')} MB", f"{f.get('kb_per_socket')} KB", f"{f.get('kb_per_socket_after_hold')} KB",
+            str(f.get("answered_after_hold")), str(f.get("failures")),
+        ])  # fmt: skip
+    hold = _get(idle, (results.get("servers") or ["daphne"])[0], "hold_seconds")
+    return [
+        "## 4. Idle sockets",
+        "",
+        "Signed-in board sockets opened on one server process (50 handshakes at a time), held idle for "
+        f"{hold} s (longer than redis-py's 5 s read timeout, STACK_NOTES.md), then each must answer a ping "
+        "through its consumer. Memory per socket: growth of the process's VmRSS (/proc/<pid>/status) from "
+        "before opening (after 20 warm-up sockets) to 3 s after the last opened, divided by the sockets.",
+        "",
+        _table(
+            [
+                "server",
+                "opened",
+                "opening took",
+                "RSS before",
+                "RSS open",
+                "per socket",
+                "per socket after hold",
+                "answered ping",
+                "failures",
+            ],
+            rows,
+        ),
+        "",
+    ]
+
+
+def pdf_section(results: dict[str, Any]) -> list[str]:
+    pdf = results.get("pdf") or {}
+    if "error" in pdf:
+        return ["## 5. Debrief PDF", "", f"Failed: {pdf['error']}", ""]
+    render = pdf.get("render_ms", {})
+    return [
+        "## 5. Debrief PDF",
+        "",
+        f"An incident with {pdf.get('timeline_entries')} timeline entries made through the services "
+        "(report, escalation and its steps, 40 messages, notes), closed: a real Celery worker (prefork, "
+        "one child, as `make worker` starts it) drafts the debrief and renders its PDF "
+        f"({pdf.get('pdf_bytes', 0):,} bytes) with WeasyPrint. From closing to the stored PDF, cold: "
+        f"{pdf.get('first_seconds')} s. Then {render.get('n')} renders queued one after another, each timed from "
+        f"queueing to the stored PDF: p50 {render.get('p50', 0) / 1000:.2f} s, max {render.get('max', 0) / 1000:.2f} s "
+        "(the worker's own task times: "
+        + ", ".join(f"{value:.2f}" for value in pdf.get("task_seconds_in_worker", []))
+        + " s).",
+        "",
+    ]
+
+
+CHOICE_NOTES = (
+    "Both serve the same Channels application; the differences are in the protocol layer. uvicorn runs "
+    "with uvloop and httptools here; with browsers it would also negotiate permessage-deflate (more CPU "
+    "and memory per socket) unless started with `--ws-per-message-deflate false`, which this bench's "
+    "clients never ask for. daphne stays the portal's server (Makefile `web`, Dockerfile) unless the "
+    "table above says otherwise by a clear margin."
+)
+
+FINDINGS = """## Profiles, fixes and what is left
+
+Profiled with pyinstrument (requests in process) and py-spy (server processes) during development;
+how to repeat: `.venv/bin/py-spy record -o profile.svg --pid <server pid>` while `BENCH_ONLY=fanout`
+runs, or wrap a request in `pyinstrument.Profiler`.
+
+- **Incident creation** is bound by CPU per request, not by waiting: about 36 queries and 60–70 ms
+  of Python per report (two timeline entries, each with a hash-chained audit record under one
+  global lock; the reference counter; the search document; re-reading the incident for the
+  response). With 32 clients that each send again as soon as they are answered, Little's law sets
+  the latency: p50 ≈ 32 / throughput, so p99 ≤ 200 ms would need about 160 reports/s on two shared
+  cores. Left as it is: the work per report is what the report must do (audit, timeline, search);
+  the ratio to a trivial view is the honest figure. Adding processes helps only with more cores.
+- **Escalation API** (fan-out's first step) takes 100–250 ms on this machine: the escalation,
+  timeline and audit rows, the board event, and the notification policy's outbox rows, all in one
+  transaction. The board frames are pushed at commit, before the response is written, so many
+  boards have the frame before the supervisor's browser has the answer.
+- **Lists at scale**: the access policy filters a provider's incidents through the site join
+  (`site__provider_id`), so PostgreSQL reads every visible incident of the provider, sorts them and
+  counts them for the paginator (`COUNT(*)`) on every page. This grows with the provider's size,
+  not with the page. What would fix it: a `provider_id` on the incident (set once on creation) with
+  an index on (provider, received_at), and a paginator that does not count every row (or caps the
+  count). That is a schema change across incidents, policy and the API's `count`: left for its own
+  issue.
+- **Full-text search** uses the GIN index, but common words match a large share of the provider's
+  incidents, which are then sorted by time and counted: the same count and sort cost as the list.
+- **Debrief PDF**: about 60 % of the render is WeasyPrint laying out the 500-row timeline table
+  (line breaking of each cell through Pango). A block layout for the timeline in the PDF template,
+  or a PDF that lists only the key entries with the full timeline as an annex, would roughly halve
+  it; left for the debriefs' owners to decide, since it changes the document.
+- **Fan-out (fixed)**: py-spy on a daphne process during the fan-out showed about 15 % of its
+  samples in Channels' `aclose_old_connections`: Channels (4.2+) closes stale database connections
+  in a worker thread before every message it hands to a consumer, one thread hop per socket per
+  event. Board events need no connection, so the consumers now skip it for them
+  (`dispatch/consumers.py`). Server CPU per 1,000 deliveries (300 sockets, two daphne processes,
+  100 events sent straight to the group, interleaved runs): 318 ms before, 243 ms after. What is
+  left per delivery is Channels' and the server's own work (JSON, the receive loop, the socket
+  write); the process that also serves the escalation request delivers to its sockets after the
+  request's Python work, which is why the spread from the first receipt is wider than the bare
+  broadcaster's.
+"""
+
+
+def write(results: dict[str, Any]) -> None:
+    (DOCS / "bench-results.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    (DOCS / "PERFORMANCE.md").write_text(markdown(results))
