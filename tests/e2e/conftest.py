@@ -1,14 +1,16 @@
 """Browser tests: Debian's Chromium driven by Playwright against a real ASGI server process."""
 
 import os
+import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 from django.db import connections
 
 from tests.e2e.helpers import assert_accessible
-from tests.processes import ROOT, base_environ, database_url, free_port, spawn, wait_http
+from tests.processes import ROOT, base_environ, database_url, free_port, spawn, wait_for_text, wait_http
 from tests.services import CHROMIUM, browser_problem
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls in tests are safe here.
@@ -67,14 +69,25 @@ def browser(migrated_contents) -> Iterator[object]:
 
 @pytest.fixture(scope="session")
 def server(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[str]:
-    """A daphne process serving the portal on the test database, for the whole session."""
+    """A daphne process serving the portal on the test database, for the whole session; with Redis
+    (CI), a real Celery worker (`make worker`) on a queue of the session's own runs its jobs."""
     folder = tmp_path_factory.mktemp("server")
     with django_db_blocker.unblock():
-        env = base_environ(DATABASE_URL=database_url(), DATA_DIR=str(folder))
+        env = base_environ(
+            DATABASE_URL=database_url(),
+            DATA_DIR=str(folder),
+            CELERY_QUEUE=f"e2e-{uuid.uuid4().hex[:8]}",
+            WORKER_CONCURRENCY="2",
+        )
     port = free_port()
     log = folder / "daphne.log"
     args = [str(ROOT / ".venv/bin/python"), "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
-    with spawn([*args, "portal.asgi:application"], env, log) as process:
+    with ExitStack() as stack:
+        if env.get("REDIS_URL"):
+            worker_log = folder / "worker.log"
+            worker = stack.enter_context(spawn(["make", "-s", "worker"], env, worker_log))
+            wait_for_text(worker_log, "ready.", worker, timeout=120)
+        process = stack.enter_context(spawn([*args, "portal.asgi:application"], env, log))
         wait_http(f"http://127.0.0.1:{port}/healthz", process, log)
         yield f"http://127.0.0.1:{port}"
 
