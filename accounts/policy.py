@@ -2,6 +2,10 @@
 
 Selectors, services, views, the API, consumers, tasks and exports all ask here; none of them
 decides access on its own. "See" questions return querysets; "do" questions return booleans.
+
+What each role should get from each endpoint (URL, API route, websocket) is declared in
+accounts/access.py and checked by the authorization matrix (tests/accounts/test_access_matrix.py):
+a new endpoint needs a line there.
 """
 
 from collections.abc import Iterable

@@ -89,8 +89,12 @@ def queue_pdf(debrief: Debrief) -> None:
     publish_on_commit(events.pdf_requested(debrief))
 
 
-def _editable(debrief: Debrief, expected_version: int | None) -> Debrief:
-    current = Debrief.objects.select_for_update().select_related("incident__site").get(pk=debrief.pk)
+def _locked(debrief: Debrief) -> Debrief:
+    return Debrief.objects.select_for_update().select_related("incident__site").get(pk=debrief.pk)
+
+
+def _check_editable(current: Debrief, expected_version: int | None) -> None:
+    """After the permission check: who may not act learns nothing of the debrief's state."""
     if current.status not in (Status.DRAFT, Status.CHANGES_REQUESTED):
         raise ValidationError(
             f"This debrief is {current.get_status_display().lower()}; it cannot be edited now.",
@@ -101,7 +105,6 @@ def _editable(debrief: Debrief, expected_version: int | None) -> Debrief:
             "Someone else changed this debrief since you opened it. Reload, then make your change again.",
             code="conflict",
         )
-    return current
 
 
 @transaction.atomic
@@ -115,8 +118,9 @@ def update_debrief(
     improvements: str,
 ) -> Debrief:
     """The supervisors' text: summary, strengths, areas for improvement."""
-    current = _editable(debrief, expected_version)
+    current = _locked(debrief)
     _require(policy.can_write_debrief(by, current.incident), "Only the provider's supervisors edit debriefs.")
+    _check_editable(current, expected_version)
     current.summary = _text(summary, "summary")
     current.strengths = _text(strengths, "strengths")
     current.improvements = _text(improvements, "improvements")
@@ -130,10 +134,11 @@ def contribute_as_agency(
     *, debrief: Debrief, by: User, text: str, expected_version: int | None = None
 ) -> Debrief:
     """The agency's part of a debrief of an escalated incident, written by its liaisons."""
-    current = _editable(debrief, expected_version)
+    current = _locked(debrief)
     _require(
         policy.can_contribute_to_debrief_as_agency(by, current), "Only the agency's liaisons write this part."
     )
+    _check_editable(current, expected_version)
     current.agency_contribution = _text(text, "agency_contribution")
     current.edit_version += 1
     current.save()
@@ -143,10 +148,11 @@ def contribute_as_agency(
 @transaction.atomic
 def submit_debrief(*, debrief: Debrief, by: User) -> Debrief:
     """Send the debrief for review by another supervisor."""
-    current = _editable(debrief, None)
+    current = _locked(debrief)
     _require(
         policy.can_write_debrief(by, current.incident), "Only the provider's supervisors submit debriefs."
     )
+    _check_editable(current, None)
     if not current.summary.strip():
         raise ValidationError({"summary": "Write a summary before submitting."})
     current.status = Status.SUBMITTED
@@ -156,21 +162,20 @@ def submit_debrief(*, debrief: Debrief, by: User) -> Debrief:
     return current
 
 
-def _reviewable(debrief: Debrief) -> Debrief:
-    current = Debrief.objects.select_for_update().select_related("incident__site").get(pk=debrief.pk)
+def _check_reviewable(current: Debrief) -> None:
     if current.status != Status.SUBMITTED:
         raise ValidationError(
             f"This debrief is {current.get_status_display().lower()}, not waiting for review.",
             code="invalid_transition",
         )
-    return current
 
 
 @transaction.atomic
 def request_changes(*, debrief: Debrief, by: User, comment: str) -> Debrief:
     """Send the debrief back to its authors with what to change."""
-    current = _reviewable(debrief)
+    current = _locked(debrief)
     _require(policy.can_approve_debrief(by, current), "Another supervisor than its submitter reviews it.")
+    _check_reviewable(current)
     comment = _text(comment, "comment")
     if not comment:
         raise ValidationError({"comment": "Say what should change."})
@@ -183,8 +188,9 @@ def request_changes(*, debrief: Debrief, by: User, comment: str) -> Debrief:
 @transaction.atomic
 def approve_debrief(*, debrief: Debrief, by: User, comment: str = "") -> Debrief:
     """Approve (and freeze) the debrief; its PDF is rendered again with the approval on it."""
-    current = _reviewable(debrief)
+    current = _locked(debrief)
     _require(policy.can_approve_debrief(by, current), "Another supervisor than its submitter approves it.")
+    _check_reviewable(current)
     if comment.strip():
         ReviewComment.objects.create(debrief=current, author=by, text=_text(comment, "comment"))
     current.status = Status.APPROVED

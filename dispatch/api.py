@@ -3,6 +3,7 @@ numbered event log for integrations (CAD, paging) that poll instead of holding a
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -194,7 +195,7 @@ class BoardEventViewSet(ApiViewSet):
     def list(self, request: Request) -> Response:
         agency = policy.board_agency(self.user)
         if agency is None:
-            raise serializers.ValidationError({"after": ["Only an agency's people read its board."]})
+            raise PermissionDenied("Only an agency's liaisons and admins read its board.")
         after = request.query_params.get("after", "0")
         if not after.isdigit():
             raise serializers.ValidationError({"after": ["A whole number: the last sequence you have."]})

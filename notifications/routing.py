@@ -4,4 +4,4 @@ from django.urls import path
 
 from notifications.consumers import NotificationConsumer
 
-websocket_urlpatterns = [path("ws/notifications/", NotificationConsumer.as_asgi())]
+websocket_urlpatterns = [path("ws/notifications/", NotificationConsumer.as_asgi(), name="notifications")]

@@ -15,7 +15,7 @@ from accounts import policy
 from accounts.models import Organization, User
 from notifications import selectors, services
 from notifications.forms import EndpointForm, PolicyForm, SettingsForm, StepFormSet
-from notifications.models import CHANNEL_LABELS, EscalationPolicy, WebhookEndpoint
+from notifications.models import CHANNEL_LABELS, EscalationPolicy, Notification, WebhookEndpoint
 from notifications.services.chains import default_agency_plans
 from portal.forms import show_errors
 
@@ -47,7 +47,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
-    services.mark_read(user=_user(request), notification_id=notification_id)
+    try:
+        services.mark_read(user=_user(request), notification_id=notification_id)
+    except Notification.DoesNotExist:
+        raise Http404("No such notification.") from None
     if "application/json" in request.headers.get("Accept", ""):
         return JsonResponse({"unread": selectors.count_unread(user=request.user)})
     return _back(request, "notifications:inbox")

@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse
@@ -166,6 +167,8 @@ class IncidentViewSet(ApiViewSet):
         return self.respond(incident)
 
     def create(self, request: Request) -> Response:
+        if not policy.reportable_sites(self.user).exists():
+            raise PermissionDenied("Only guards and supervisors with a site file reports.")
         data = self.parse(s.IncidentCreateSerializer, request.data)
         result = dispatch_services.file_report(
             reporter=self.user,

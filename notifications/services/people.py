@@ -66,8 +66,11 @@ def _read(user: User, notifications: QuerySet[Notification]) -> int:
 
 @transaction.atomic
 def mark_read(*, user: User, notification_id: int) -> int:
-    """Mark one of the person's own notifications read."""
-    return _read(user, policy.visible_notifications(user).filter(pk=notification_id))
+    """Mark one of the person's own notifications read (Notification.DoesNotExist for anyone else's)."""
+    notifications = policy.visible_notifications(user).filter(pk=notification_id)
+    if not notifications.exists():
+        raise Notification.DoesNotExist("No such notification.")
+    return _read(user, notifications)
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ The bench has its own database (watchpost_bench, created and migrated here) and 
 
 import json
 import os
+import subprocess
 import sys
 import time
 import traceback
@@ -31,6 +32,7 @@ from tests.bench.common import (
     SERVERS,
     Scale,
     configure_this_process,
+    flush_redis,
     machine,
     raise_open_files,
     say,
@@ -64,12 +66,6 @@ def ensure_database() -> None:
             connection.execute(f'CREATE DATABASE "{DATABASE}"')
 
 
-def flush_redis() -> None:
-    client = redis.Redis.from_url(REDIS_URL)
-    client.flushdb()
-    client.close()
-
-
 def versions() -> dict[str, str]:
     packages = ("Django", "channels", "channels-redis", "daphne", "uvicorn", "websockets", "psycopg", "redis")
     found = {name: version(name) for name in packages}
@@ -78,6 +74,14 @@ def versions() -> dict[str, str]:
         found["PostgreSQL"] = str(row[0]) if row else "?"
     found["Redis"] = str(redis.Redis.from_url(REDIS_URL).info("server")["redis_version"])
     return found
+
+
+def code() -> dict[str, Any]:
+    """The commit measured, and how many files differed from it (work in progress in the tree)."""
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True)
+    changed = [line for line in status.stdout.splitlines() if not line.startswith("??")]
+    return {"commit": head.stdout.strip(), "uncommitted_files": len(changed)}
 
 
 def main() -> int:
@@ -95,6 +99,7 @@ def main() -> int:
         "servers": list(kinds),
         "machine": machine(),
         "versions": versions(),
+        "code": code(),
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     failed = []

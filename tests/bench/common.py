@@ -14,6 +14,8 @@ from pathlib import Path
 from subprocess import Popen
 from typing import Any
 
+import redis
+
 from tests.processes import free_port, spawn, wait_http
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,6 +81,14 @@ def configure_this_process() -> None:
     """Point this process's Django at the bench's database and Redis (before django.setup())."""
     os.environ.update(server_environment())
     DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def flush_redis() -> None:
+    """Empty the bench's Redis database: no group members left over from the last server processes
+    (stale members slow every group_send, STACK_NOTES.md), no queued tasks."""
+    client = redis.Redis.from_url(REDIS_URL)
+    client.flushdb()
+    client.close()
 
 
 def raise_open_files(wanted: int = OPEN_FILES) -> int:

@@ -23,6 +23,7 @@ from tests.bench.common import (
     REDIS_URL,
     Scale,
     cpu_seconds,
+    flush_redis,
     profiled,
     say,
     server_environment,
@@ -191,6 +192,7 @@ def run(scale: Scale, kinds: tuple[str, ...]) -> dict[str, Any]:
     results["bare"] = measure_bare(world, cookies, scale)
     say(f"fan-out/bare: {results['bare']['latency_ms']}")
     for kind in kinds:
+        flush_redis()
         results[kind] = measure_portal(kind, world, cookies, scale)
         # The portal pushes at commit, before its response is written: the comparable measure is the
         # time from the first socket's receipt of an event to each socket's (the bare: likewise).

@@ -7,7 +7,7 @@ from typing import Any
 
 from tests.bench import world as bench_world
 from tests.bench.clients import BoardFleet, Target
-from tests.bench.common import Scale, rss_kb, say, servers
+from tests.bench.common import Scale, flush_redis, rss_kb, say, servers
 
 WARM = 20  # sockets opened and closed first, so that the code and pools they use are loaded
 
@@ -52,6 +52,7 @@ def run(scale: Scale, kinds: tuple[str, ...]) -> dict[str, Any]:
     cookies = bench_world.session_cookies(world.liaisons[: scale.idle_sockets])
     results = {}
     for kind in kinds:
+        flush_redis()
         results[kind] = measure(kind, cookies, world.last_board_sequence(), scale.idle_hold)
         figures = results[kind]
         say(f"idle/{kind}: {figures['kb_per_socket']} KB per socket, {figures['failures']} failures")

@@ -71,6 +71,28 @@ def test_review_workflow_with_four_eyes(world, drafted):
         )
 
 
+def test_who_may_not_review_or_edit_learns_nothing_of_the_debriefs_state(world, drafted):
+    # Refused before the state is checked: not "not waiting for review" (found by the access matrix).
+    for who in (world.guard_a, world.admin_a, world.liaison_x):
+        with pytest.raises(PermissionDenied):
+            services.approve_debrief(debrief=drafted, by=who)
+        with pytest.raises(PermissionDenied):
+            services.request_changes(debrief=drafted, by=who, comment="No")
+    drafted.status = Status.APPROVED
+    drafted.save()
+    with pytest.raises(PermissionDenied):
+        services.update_debrief(
+            debrief=drafted,
+            by=world.guard_a,
+            expected_version=None,
+            summary="x",
+            strengths="",
+            improvements="",
+        )
+    with pytest.raises(PermissionDenied):
+        services.contribute_as_agency(debrief=drafted, by=world.guard_a, text="x")
+
+
 def test_refusals(world, drafted):
     with pytest.raises(ValidationError, match="not waiting for review"):
         services.approve_debrief(debrief=drafted, by=world.supervisor_a)

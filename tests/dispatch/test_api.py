@@ -49,6 +49,8 @@ def test_errors_are_json_with_the_field(api, world):
     assert response.status_code == 400
     assert "step" in response.json()["errors"]
     assert api.get("/api/v1/board-events/?after=x").status_code == 400
+    api.force_authenticate(world.supervisor_a)  # has no board: refused, whatever the query says
+    assert api.get("/api/v1/board-events/?after=x").json()["code"] == "permission_denied"
     api.force_authenticate(world.liaison_y)
     assert api.get(f"/api/v1/escalations/{escalation.public_id}/").status_code == 404
 

@@ -43,7 +43,7 @@ def test_nobody_reads_or_marks_anothers_notifications(client, world, escalate):
     notification = Notification.objects.get(recipient=world.liaison_x)
     client.force_login(world.liaison_y)
     assert notification.title not in client.get(reverse("notifications:inbox")).content.decode()
-    client.post(reverse("notifications:read", args=[notification.pk]))
+    assert client.post(reverse("notifications:read", args=[notification.pk])).status_code == 404
     client.post(reverse("notifications:read_all"))
     notification.refresh_from_db()
     assert notification.read_at is None

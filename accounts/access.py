@@ -1,0 +1,328 @@
+"""Who may open each endpoint: the declaration the authorization matrix checks.
+
+Every named URL (pages, the API's router, allauth, the admin) and every websocket route has a rule
+here; tests/accounts/test_access_matrix.py requests each one as every kind of user, on their own
+tenant's object and on another tenant's, and compares what happens with the rule. A new endpoint
+without a rule fails that test: add one line to ``ACCESS`` (or ``SOCKETS``) below.
+
+The rules only say what the user of each role should get; the decisions themselves are made by
+accounts/policy.py, which the views, the API and the consumers ask. This module is imported by
+tests only.
+
+How to read a rule: ``rule(ALLOWED_ROLES, tenant=..., finds=..., ...)``
+
+- who is in ``allow`` gets through (a page, a redirect after a post, even a 400 or 409 for the
+  minimal data the test posts: only the door is declared, not the form);
+- a signed-in user who is not gets 403 (``refused``), an anonymous one the sign-in page (pages),
+  401 (the API) or a closed socket (code 4403);
+- ``tenant=True``: the URL names one tenant's object (an incident, a membership...). Who is not in
+  ``finds`` (default: ``allow``) cannot even find it: 404. Nobody finds another tenant's object
+  (404) except those in ``everywhere`` (platform admins, who see every tenant's incidents);
+- ``role_first``: the view checks the role before it looks the object up, so a refused role gets
+  403 whatever the object (org admin pages), instead of 404 for another tenant's.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Actor(StrEnum):
+    GUARD = "guard"
+    SUPERVISOR = "supervisor"
+    PROVIDER_ADMIN = "provider_admin"
+    LIAISON = "liaison"
+    AGENCY_ADMIN = "agency_admin"
+    PLATFORM = "platform"  # Django staff, in no organization
+    NOBODY = "nobody"  # signed in, in no organization
+    ANONYMOUS = "anonymous"
+
+
+class Tenant(StrEnum):
+    OWN = "own"  # the actor's organization's object (provider A, or agency X)
+    OTHER = "other"  # another organization's (provider B, agency Y)
+
+
+class Outcome(StrEnum):
+    ALLOWED = "allowed"
+    ADMITTED = "admitted"  # third-party views: past the sign-in; the app decides the rest
+    FORBIDDEN = "403"
+    NOT_FOUND = "404"
+    LOGIN = "login"  # redirected to the sign-in page
+    UNAUTHORIZED = "401"  # the API, without credentials
+    CLOSED = "4403"  # a websocket closed at the handshake
+
+
+GUARD, SUPERVISOR, PROVIDER_ADMIN = Actor.GUARD, Actor.SUPERVISOR, Actor.PROVIDER_ADMIN
+LIAISON, AGENCY_ADMIN, PLATFORM, NOBODY = Actor.LIAISON, Actor.AGENCY_ADMIN, Actor.PLATFORM, Actor.NOBODY
+
+PROVIDER_SIDE = frozenset({GUARD, SUPERVISOR, PROVIDER_ADMIN})
+AGENCY_SIDE = frozenset({LIAISON, AGENCY_ADMIN})
+MEMBERS = PROVIDER_SIDE | AGENCY_SIDE
+SIGNED_IN = MEMBERS | {PLATFORM, NOBODY}
+ORG_ADMINS = frozenset({PROVIDER_ADMIN, AGENCY_ADMIN})
+# Who sees an escalated incident (and its evidence, escalation, debrief): both sides of it, and
+# platform admins. The matrix's incidents are escalated, so the agency's people see them.
+INCIDENT_VIEWERS = MEMBERS | {PLATFORM}
+MESSAGING = frozenset({GUARD, SUPERVISOR, LIAISON})
+
+
+@dataclass(frozen=True)
+class Rule:
+    allow: frozenset[Actor]
+    method: str = "GET"
+    tenant: bool = False
+    finds: frozenset[Actor] = frozenset()
+    everywhere: frozenset[Actor] = frozenset()
+    role_first: bool = False
+    public: bool = False
+    refused: Outcome = Outcome.FORBIDDEN
+    fixed: Outcome | None = None
+    subject: str = ""
+    args: Mapping[str, str] = field(default_factory=dict)
+    note: str = ""
+
+    def expected(self, actor: Actor, tenant: Tenant, *, kind: str) -> Outcome:
+        """What ``actor`` gets on ``tenant``'s object; ``kind``: "page", "api", "socket" or "third-party"."""
+        if self.fixed is not None:
+            return self.fixed
+        allowed = Outcome.ALLOWED if kind != "third-party" else Outcome.ADMITTED
+        if actor == Actor.ANONYMOUS:
+            if self.public:
+                return allowed
+            return {"api": Outcome.UNAUTHORIZED, "socket": Outcome.CLOSED}.get(kind, Outcome.LOGIN)
+        refused = Outcome.CLOSED if kind == "socket" else self.refused
+        if actor in self.allow and not self.tenant:
+            return allowed
+        if not self.tenant or (self.role_first and actor not in self.allow):
+            return refused
+        found = actor in self.finds and (tenant == Tenant.OWN or actor in self.everywhere)
+        if not found:
+            return Outcome.CLOSED if kind == "socket" else Outcome.NOT_FOUND
+        return allowed if actor in self.allow else refused
+
+
+def rule(
+    allow: Iterable[Actor] = (),
+    *,
+    method: str = "GET",
+    tenant: bool = False,
+    finds: Iterable[Actor] | None = None,
+    everywhere: Iterable[Actor] = (PLATFORM,),
+    role_first: bool = False,
+    public: bool = False,
+    refused: Outcome = Outcome.FORBIDDEN,
+    fixed: Outcome | None = None,
+    subject: str = "",
+    args: Mapping[str, str] | None = None,
+    note: str = "",
+) -> Rule:
+    """A rule. ``subject`` names the kind of object when it is not the usual one ("draft": the
+    guard's unsent report); ``args`` are fixed URL arguments (an action's name)."""
+    allowed = frozenset(allow)
+    return Rule(
+        allow=allowed,
+        method=method,
+        tenant=tenant,
+        finds=allowed if finds is None else frozenset(finds),
+        everywhere=frozenset(everywhere),
+        role_first=role_first,
+        public=public,
+        refused=refused,
+        fixed=fixed,
+        subject=subject,
+        args=args or {},
+        note=note,
+    )
+
+
+def anyone(*, method: str = "GET") -> Rule:
+    """Public: signed in or not."""
+    return rule(SIGNED_IN, method=method, public=True)
+
+
+def org_admins(*, method: str = "GET", tenant: bool = False) -> Rule:
+    """An organization's own admins, on their own organization's people and configuration.
+    Platform admins manage organizations in the Django admin instead (403 here)."""
+    return rule(ORG_ADMINS, method=method, tenant=tenant, role_first=True, everywhere=())
+
+
+def incident(
+    allow: Iterable[Actor] = INCIDENT_VIEWERS,
+    *,
+    method: str = "GET",
+    args: Mapping[str, str] | None = None,
+    note: str = "",
+) -> Rule:
+    """An escalated incident, or its evidence, escalation or debrief: whoever sees it finds it."""
+    return rule(allow, method=method, tenant=True, finds=INCIDENT_VIEWERS, args=args, note=note)
+
+
+def draft(*, method: str = "GET") -> Rule:
+    """A guard's unsent report: nobody but its reporter sees it, platform admins included."""
+    return rule({GUARD}, method=method, tenant=True, everywhere=(), subject="draft")
+
+
+POST = "POST"
+
+# URL name -> its rule, or several (different methods or fixed arguments of one URL).
+ACCESS: dict[str, Rule | tuple[Rule, ...]] = {
+    # portal
+    "home": rule(SIGNED_IN),
+    "healthz": anyone(),
+    "account_signup": rule(fixed=Outcome.NOT_FOUND, note="no sign-up, only invitations: 404 for all"),
+    "api-schema": rule(SIGNED_IN, note="the API's kind: 401 for anonymous"),
+    "api-docs": rule(SIGNED_IN),
+    # accounts: people, invitations, API tokens
+    "accounts:people": org_admins(),
+    "accounts:invite": org_admins(),
+    "accounts:member_edit": org_admins(tenant=True),
+    "accounts:member_set_active": org_admins(method=POST, tenant=True),
+    "accounts:invitation_revoke": org_admins(method=POST, tenant=True),
+    "accounts:invitation_accept": anyone(),
+    "accounts:tokens": org_admins(),
+    "accounts:token_issue": org_admins(),
+    "accounts:token_revoke": org_admins(method=POST, tenant=True),
+    # incidents
+    "incidents:list": rule(SIGNED_IN),
+    "incidents:report": rule({GUARD, SUPERVISOR}),
+    "incidents:triage": rule({SUPERVISOR}),
+    "incidents:detail": (incident(), draft()),
+    "incidents:edit": incident({SUPERVISOR, PROVIDER_ADMIN}),
+    "incidents:submit": draft(method=POST),
+    "incidents:triage_action": incident({SUPERVISOR}, method=POST),
+    "incidents:add_note": incident(PROVIDER_SIDE, method=POST),
+    "incidents:add_party": incident(PROVIDER_SIDE, method=POST),
+    "incidents:add_vehicle": incident(PROVIDER_SIDE, method=POST),
+    "incidents:evidence_upload": incident(PROVIDER_SIDE, method=POST),
+    "incidents:evidence_detail": incident(),
+    "incidents:evidence_download": incident(),
+    "incidents:evidence_thumbnail": incident(),
+    # dispatch: the board, escalations, messages, panic
+    "dispatch:board": rule(AGENCY_SIDE),
+    "dispatch:panel": incident(),
+    "dispatch:act": (
+        incident({LIAISON}, method=POST, args={"action": "accept"}),
+        incident({SUPERVISOR}, method=POST, args={"action": "cancel"}),
+    ),
+    "dispatch:escalate": incident({SUPERVISOR}, method=POST),
+    "dispatch:message": incident(MESSAGING, method=POST),
+    "dispatch:panic": rule({GUARD}, method=POST),
+    # notifications
+    "notifications:inbox": rule(SIGNED_IN),
+    "notifications:read": rule(SIGNED_IN, method=POST, tenant=True, everywhere=(), note="one's own"),
+    "notifications:read_all": rule(SIGNED_IN, method=POST),
+    "notifications:settings": rule(SIGNED_IN),
+    "notifications:duty": rule({LIAISON}, method=POST),
+    "notifications:policies": org_admins(),
+    "notifications:policy_new": org_admins(),
+    "notifications:policy_edit": org_admins(tenant=True),
+    "notifications:policy_delete": org_admins(method=POST, tenant=True),
+    "notifications:endpoints": org_admins(),
+    "notifications:endpoint_new": org_admins(),
+    "notifications:endpoint": org_admins(tenant=True),
+    "notifications:endpoint_test": org_admins(method=POST, tenant=True),
+    "notifications:endpoint_rotate": org_admins(method=POST, tenant=True),
+    "notifications:endpoint_delete": org_admins(method=POST, tenant=True),
+    # debriefs (of a closed, escalated incident) and corrective actions
+    "debriefs:index": rule(MEMBERS),
+    "debriefs:actions": rule(SIGNED_IN),
+    "debriefs:update_action": rule(
+        {GUARD, SUPERVISOR},
+        method=POST,
+        tenant=True,
+        finds=PROVIDER_SIDE,
+        everywhere=(),
+        note="the matrix's action is owned by the guard",
+    ),
+    "debriefs:detail": incident(),
+    "debriefs:status": incident(),
+    "debriefs:pdf": incident(),
+    "debriefs:edit": incident({SUPERVISOR}, method=POST),
+    "debriefs:agency": incident({LIAISON}, method=POST),
+    "debriefs:review": incident({SUPERVISOR}, method=POST),
+    "debriefs:revise": incident({SUPERVISOR}, method=POST),
+    "debriefs:incident": incident(),
+    "debriefs:request": incident({SUPERVISOR}, method=POST),
+    "debriefs:add_action": incident({SUPERVISOR}, method=POST),
+    # audit
+    "audit:trail": rule(ORG_ADMINS | {PLATFORM}),
+    # the API (anonymous: 401)
+    "api:api-root": rule(SIGNED_IN),
+    "api:incident-list": (
+        rule(SIGNED_IN),
+        rule({GUARD, SUPERVISOR}, method=POST, note="own site in the body"),
+    ),
+    "api:incident-detail": (incident(), draft(), incident({SUPERVISOR, PROVIDER_ADMIN}, method="PATCH")),
+    "api:incident-submit": draft(method=POST),
+    "api:incident-accept": incident({SUPERVISOR}, method=POST),
+    "api:incident-request-info": incident({SUPERVISOR}, method=POST),
+    "api:incident-close": incident({SUPERVISOR}, method=POST),
+    "api:incident-timeline": incident(),
+    "api:incident-notes": (incident(), incident(PROVIDER_SIDE, method=POST)),
+    "api:incident-parties": (incident(), incident(PROVIDER_SIDE, method=POST)),
+    "api:incident-vehicles": (incident(), incident(PROVIDER_SIDE, method=POST)),
+    "api:incident-evidence": (incident(), incident(PROVIDER_SIDE, method=POST)),
+    "api:evidence-detail": incident(),
+    "api:evidence-download": incident(),
+    "api:category-list": rule(SIGNED_IN),
+    "api:category-detail": rule(SIGNED_IN),
+    "api:site-list": rule(SIGNED_IN),
+    "api:site-detail": rule(INCIDENT_VIEWERS, tenant=True),
+    "api:escalation-list": (
+        rule(SIGNED_IN),
+        incident({SUPERVISOR}, method=POST, note="incident in the body"),
+    ),
+    "api:escalation-detail": incident(),
+    "api:escalation-step": (
+        incident({LIAISON}, method=POST, args={"step": "accept"}),
+        incident({SUPERVISOR}, method=POST, args={"step": "cancel"}),
+    ),
+    "api:escalation-messages": incident(MESSAGING, method=POST),
+    "api:panic-list": rule({GUARD}, method=POST),
+    "api:board-event-list": rule(AGENCY_SIDE),
+}
+
+# Websocket routes (portal/routing.py), by their route's name.
+SOCKETS: dict[str, Rule] = {
+    "board": rule(AGENCY_SIDE),
+    "incident": incident(),
+    "notifications": rule(SIGNED_IN),
+}
+
+# Third-party URLs: one rule for each app's every URL. The admin (its namespace): staff only,
+# everyone else is sent to its sign-in page; what a platform admin may do inside is Django's model
+# permissions (tests/portal/test_admin.py). allauth (its views' module): its pages for a signed-in
+# user ask for a session; sign-in, password reset and MFA-at-sign-in pages are for anyone.
+ADMIN = rule({PLATFORM}, refused=Outcome.LOGIN)
+ADMIN_DOORS = {
+    "admin:login": rule(SIGNED_IN, note="signed in first (the portal's login), then staff only"),
+    "admin:logout": rule(SIGNED_IN, note="sends a non-staff user to the admin's index"),
+}
+ALLAUTH = rule(SIGNED_IN)
+PUBLIC_AUTH_PAGES = frozenset(
+    {
+        "account_login",
+        "account_logout",
+        "account_inactive",
+        "account_email_verification_sent",
+        "account_confirm_email",
+        "account_reset_password",
+        "account_reset_password_done",
+        "account_reset_password_from_key",
+        "account_reset_password_from_key_done",
+    }
+)
+
+
+def rules_for(name: str, module: str) -> tuple[tuple[Rule, ...], str] | None:
+    """The rules of a URL (by its name and its view's module) and its kind, or None if undeclared."""
+    if name in ACCESS:
+        found = ACCESS[name]
+        kind = "api" if name.startswith(("api:", "api-schema")) else "page"
+        return (found if isinstance(found, tuple) else (found,)), kind
+    if name.startswith("admin:"):
+        return (ADMIN_DOORS.get(name, ADMIN),), "third-party"
+    if module.startswith("allauth."):
+        return (anyone() if name in PUBLIC_AUTH_PAGES else ALLAUTH,), "third-party"
+    return None
