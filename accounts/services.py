@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -30,6 +31,9 @@ from accounts.policy import AnyUser
 from accounts.selectors import hash_token
 from audit import services as audit
 from portal.realtime import publish_on_commit
+from portal.text import clean_text
+
+EMAIL_LENGTH = 254  # the EmailField column
 
 
 def _require(allowed: bool, message: str = "You may not do that.") -> None:
@@ -47,6 +51,15 @@ def _check_sites(*, by: AnyUser, organization: Organization, sites: Iterable[Sit
     return chosen
 
 
+def _clean_email(value: str) -> str:
+    email = clean_text(value, field="email", limit=EMAIL_LENGTH, what="the address").lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError({"email": "Enter a valid email address."}) from None
+    return email
+
+
 @transaction.atomic
 def invite_member(
     *,
@@ -58,7 +71,7 @@ def invite_member(
 ) -> tuple[Invitation, str]:
     """Invite someone into an organization; returns the invitation and the link's token."""
     _require(policy.can_manage_members(invited_by, organization))
-    email = User.objects.normalize_email(email.strip()).lower()
+    email = _clean_email(email)
     if role not in ROLES_BY_KIND[organization.kind]:
         raise ValidationError(
             {"role": f"That role does not exist in a {organization.get_kind_display().lower()}."}

@@ -19,6 +19,7 @@ from debriefs.models import CorrectiveAction, Debrief, ReviewComment
 from incidents import services as incident_services
 from incidents.models import Incident
 from portal.realtime import publish_on_commit, send_event
+from portal.text import clean_text
 
 Status = Debrief.Status
 MAX_TEXT = 20_000
@@ -30,10 +31,7 @@ def _require(allowed: bool, message: str) -> None:
 
 
 def _text(value: str, field: str) -> str:
-    value = (value or "").strip()
-    if len(value) > MAX_TEXT:
-        raise ValidationError({field: f"Keep it under {MAX_TEXT} characters."})
-    return value
+    return clean_text(value, field=field, limit=MAX_TEXT)
 
 
 def latest(incident: Incident) -> Debrief | None:

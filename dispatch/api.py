@@ -15,6 +15,7 @@ from accounts import policy
 from dispatch import events, selectors, services
 from dispatch.models import Escalation
 from incidents import selectors as incident_selectors
+from incidents.api.serializers import ID_RANGE
 from incidents.api.views import ApiViewSet, _errors, public_id
 
 
@@ -59,7 +60,9 @@ class MessageSerializer(serializers.Serializer):
 
 class PanicSerializer(serializers.Serializer):
     idempotency_key = serializers.UUIDField()
-    site = serializers.IntegerField(required=False, help_text="One of your sites; default: the first.")
+    site = serializers.IntegerField(
+        required=False, help_text="One of your sites; default: the first.", **ID_RANGE
+    )
     latitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False)
     longitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False)
     accuracy = serializers.IntegerField(required=False, min_value=0)
@@ -197,7 +200,7 @@ class BoardEventViewSet(ApiViewSet):
         if agency is None:
             raise PermissionDenied("Only an agency's liaisons and admins read its board.")
         after = request.query_params.get("after", "0")
-        if not after.isdigit():
+        if not (after.isascii() and after.isdigit()) or int(after) > ID_RANGE["max_value"]:
             raise serializers.ValidationError({"after": ["A whole number: the last sequence you have."]})
         records = selectors.list_board_events_after(agency_id=agency.pk, after=int(after), limit=500)
         return Response([events.as_message(record) for record in records])

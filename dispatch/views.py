@@ -104,7 +104,8 @@ ACTIONS: dict[str, Callable[..., Escalation]] = {
 
 
 def _int(value: Any) -> int | None:
-    return int(value) if isinstance(value, str) and value.isdigit() else None
+    # isascii: "²" is a digit to str.isdigit, not to int()
+    return int(value) if isinstance(value, str) and value.isascii() and value.isdigit() else None
 
 
 @require_POST

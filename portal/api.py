@@ -37,7 +37,20 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     else:
         code = exc.get_codes()
         response.data = {"detail": str(exc.detail), "code": code if isinstance(code, str) else "error"}
+    response.data = encodable(response.data)
     return response
+
+
+def encodable(value: Any) -> Any:
+    """Messages quote what was sent (an unknown field, a bad id); a lone surrogate in it (JSON's
+    "\\ud800") cannot be encoded as UTF-8, so it is shown escaped instead of failing the answer."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {encodable(key): encodable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [encodable(item) for item in value]
+    return value
 
 
 def as_api_exception(exc: Exception) -> Exception:

@@ -17,6 +17,7 @@ from dispatch.services.board import record_board_event
 from incidents import services as incident_services
 from incidents.models import Category, Incident, TimelineEntry
 from notifications import services as notification_services
+from portal.text import clean_text
 
 Status = Escalation.Status
 Source = Escalation.Source
@@ -59,11 +60,9 @@ VERBS = {
 
 
 def _text(value: str, *, field: str, required: str | None = None) -> str:
-    value = (value or "").strip()
+    value = clean_text(value, field=field, limit=MAX_TEXT)
     if required and not value:
         raise ValidationError({field: required})
-    if len(value) > MAX_TEXT:
-        raise ValidationError({field: f"Keep it under {MAX_TEXT} characters."})
     return value
 
 

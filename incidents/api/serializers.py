@@ -20,8 +20,13 @@ from incidents.models import (
     TimelineEntry,
     Vehicle,
 )
+from portal.text import storable
 
 # --- Input ----------------------------------------------------------------------------------
+
+
+# An id the database can hold (a 64-bit key): a larger number is a 400, not an overflow.
+ID_RANGE: dict[str, Any] = {"min_value": 1, "max_value": 2**63 - 1}
 
 
 class StrictSerializer(serializers.Serializer):
@@ -64,8 +69,17 @@ def _site_field(**kwargs: Any) -> serializers.PrimaryKeyRelatedField:
     )
 
 
+class CodeField(serializers.SlugRelatedField):
+    """A row by its code; a code no column can hold (a NUL) is unknown, not a database error."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str) and not storable(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 def _category_field(**kwargs: Any) -> serializers.SlugRelatedField:
-    return serializers.SlugRelatedField(
+    return CodeField(
         slug_field="code",
         queryset=selectors.list_categories(),
         error_messages={
@@ -153,17 +167,17 @@ class IncidentFilterSerializer(StrictSerializer):
 
     also_allowed = ("page", "page_size", "format")
 
-    site = serializers.IntegerField(required=False, help_text="A site's id.")
+    site = serializers.IntegerField(required=False, help_text="A site's id.", **ID_RANGE)
     status = serializers.ChoiceField(choices=Incident.Status.choices, required=False)
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
-    category = serializers.SlugRelatedField(
+    category = CodeField(
         slug_field="code",
         queryset=Category.objects.all(),
         required=False,
         help_text="A category's code.",
         error_messages={"does_not_exist": "No category with the code {value}."},
     )
-    reporter = serializers.IntegerField(required=False, help_text="The reporter's user id.")
+    reporter = serializers.IntegerField(required=False, help_text="The reporter's user id.", **ID_RANGE)
     received_from = serializers.DateField(required=False, help_text="Received on or after this day.")
     received_to = serializers.DateField(required=False, help_text="Received on or before this day.")
     q = serializers.CharField(

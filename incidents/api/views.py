@@ -422,6 +422,7 @@ class CategoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
     serializer_class = s.CategorySerializer
     queryset = Category.objects.none()
     lookup_field = "code"
+    lookup_value_regex = r"[-\w]+"  # a slug: anything else is no category (404), not a query
 
     def get_queryset(self) -> QuerySet[Category]:
         return selectors.list_categories()

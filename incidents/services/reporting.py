@@ -26,11 +26,13 @@ from incidents.models import (
 )
 from incidents.services.timeline import add_timeline_entry
 from portal.realtime import publish_on_commit
+from portal.text import clean_text
 
 Status = Incident.Status
 Kind = TimelineEntry.Kind
 
 MAX_TEXT = 20_000
+MAX_ACCURACY_M = 1_000_000  # a position known no better than to 1,000 km is no position
 CLOCK_SKEW = timedelta(minutes=10)
 EDITABLE_FIELDS = (
     "category",
@@ -133,7 +135,7 @@ def _clean_field(name: str, value: Any, *, now: datetime) -> Any:
             number = Decimal(str(value)).quantize(Decimal("0.000001"))
         except (InvalidOperation, ValueError):
             raise ValidationError(f"The {name} must be a number.") from None
-        if not -limit <= number <= limit:
+        if not number.is_finite() or not -limit <= number <= limit:
             raise ValidationError(f"The {name} must lie between -{limit} and {limit}.")
         return number
     if name == "location_accuracy_m":
@@ -141,14 +143,12 @@ def _clean_field(name: str, value: Any, *, now: datetime) -> Any:
             return None
         try:
             accuracy = int(float(value))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise ValidationError("The accuracy must be a whole number of metres.") from None
+        if accuracy > MAX_ACCURACY_M:
+            raise ValidationError(f"The accuracy must be at most {MAX_ACCURACY_M:,} metres.")
         return max(accuracy, 0)
-    text = str(value or "").strip()
-    limit = 200 if name == "location" else MAX_TEXT
-    if len(text) > limit:
-        raise ValidationError(f"Keep it under {limit} characters.")
-    return text
+    return clean_text(str(value or ""), field=name, limit=200 if name == "location" else MAX_TEXT)
 
 
 def _require_complete(incident: Incident) -> None:
@@ -180,22 +180,23 @@ def _refresh_search(incident: Incident) -> None:
 def _clean_party(party: PartyInput) -> PartyInput:
     if party.role not in InvolvedParty.Role.values:
         raise ValidationError({"parties": "A party is a subject, victim, witness or other."})
-    if not party.description.strip():
+    description = clean_text(party.description, field="parties", limit=MAX_TEXT, what="a description")
+    if not description:
         raise ValidationError({"parties": "Describe each person involved."})
     return PartyInput(
         role=party.role,
-        description=party.description.strip()[:MAX_TEXT],
-        name=party.name.strip()[:200],
-        contact=party.contact.strip()[:200],
+        description=description,
+        name=clean_text(party.name, field="parties", limit=200, what="a name"),
+        contact=clean_text(party.contact, field="parties", limit=200, what="a contact"),
     )
 
 
 def _clean_vehicle(vehicle: VehicleInput) -> VehicleInput:
-    if not vehicle.description.strip() and not vehicle.plate.strip():
+    description = clean_text(vehicle.description, field="vehicles", limit=200, what="a description")
+    plate = clean_text(vehicle.plate.upper(), field="vehicles", limit=20, what="a plate")
+    if not description and not plate:
         raise ValidationError({"vehicles": "Give a plate or a description for each vehicle."})
-    return VehicleInput(
-        description=vehicle.description.strip()[:200], plate=vehicle.plate.strip().upper()[:20]
-    )
+    return VehicleInput(description=description, plate=plate)
 
 
 def report_incident(
@@ -413,11 +414,11 @@ def request_more_information(
     """Send a report back to its reporter with a question."""
     current = _lock(incident, expected_version)
     _require(policy.can_triage_incident(by, current), "Only the provider's supervisors triage reports.")
-    comment = comment.strip()
+    comment = clean_text(comment, field="comment", limit=MAX_TEXT, what="the question")
     if not comment:
         raise ValidationError({"comment": "Say what information is missing."})
-    _transition(current, action="request_info", by=by, comment=comment[:MAX_TEXT])
-    add_timeline_entry(incident=current, kind=Kind.INFO_REQUESTED, actor=by, comment=comment[:MAX_TEXT])
+    _transition(current, action="request_info", by=by, comment=comment)
+    add_timeline_entry(incident=current, kind=Kind.INFO_REQUESTED, actor=by, comment=comment)
     return current
 
 
@@ -428,10 +429,10 @@ def close_incident(
     """Close a report with its resolution."""
     current = _lock(incident, expected_version)
     _require(policy.can_triage_incident(by, current), "Only the provider's supervisors close reports.")
-    resolution = resolution.strip()
+    resolution = clean_text(resolution, field="resolution", limit=MAX_TEXT, what="the resolution")
     if not resolution:
         raise ValidationError({"resolution": "Say how the incident was resolved."})
-    current.resolution = resolution[:MAX_TEXT]
+    current.resolution = resolution
     current.save(update_fields=["resolution"])
     return _transition(current, action="close", by=by, resolution=current.resolution)
 
@@ -440,11 +441,9 @@ def close_incident(
 def add_note(*, incident: Incident, by: User, text: str) -> TimelineEntry:
     """Add a note to the incident's timeline."""
     _require(policy.can_contribute_to_incident(by, incident), "You may not add to this report.")
-    text = text.strip()
+    text = clean_text(text, field="text", limit=MAX_TEXT, what="a note")
     if not text:
         raise ValidationError({"text": "Write the note first."})
-    if len(text) > MAX_TEXT:
-        raise ValidationError({"text": f"Keep a note under {MAX_TEXT} characters."})
     return add_timeline_entry(incident=incident, kind=Kind.NOTE_ADDED, actor=by, text=text)
 
 

@@ -251,7 +251,7 @@ def incident_submit(request: HttpRequest, incident_id: Any) -> HttpResponse:
 
 def _version(request: HttpRequest) -> int | None:
     value = request.POST.get("version", "")
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isascii() and value.isdigit() else None  # "²" is a digit to isdigit
 
 
 @require_POST

@@ -136,3 +136,14 @@ def test_no_escalate_button_while_an_escalation_is_open(client, world):
     services.cancel_escalation(escalation=escalation, by=world.supervisor_a, reason="False alarm")
     page = client.get(reverse("incidents:detail", args=[escalation.incident.public_id]))
     assert b"Escalate to" in page.content
+
+
+def test_numbers_that_are_digits_only_to_unicode_are_ignored(client, world):
+    # "²" passes str.isdigit but not int(): it was a 500 (found while fuzzing the API's input).
+    escalation = escalated(world)
+    client.force_login(world.liaison_x)
+    url = reverse("dispatch:act", args=[escalation.public_id, "accept"])
+    assert client.post(url, {"version": "²"}, HTTP_ACCEPT="application/json").status_code == 200
+    client.force_login(world.guard_a)
+    data = {"idempotency_key": str(uuid.uuid4()), "site": "²", "accuracy": "10**400"}
+    assert client.post(reverse("dispatch:panic"), data, HTTP_ACCEPT="application/json").status_code == 201
