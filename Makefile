@@ -58,6 +58,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+	$(BIN)/bandit -q -r accounts audit debriefs dispatch incidents notifications portal -lll
 
 format: setup
 	$(BIN)/ruff format .
