@@ -4,12 +4,14 @@ docs/PERFORMANCE.md and docs/bench-results.json.
     BENCH_SCALE=small|full      (default full)
     BENCH_ONLY=fanout,creation  run only these (results go to var/bench/, not docs/)
     BENCH_SERVERS=daphne,uvicorn  the ASGI servers compared
+    BENCH_RESUME=1              keep the benchmarks an interrupted run of the same scale finished
 
 The bench has its own database (watchpost_bench, created and migrated here) and Redis database
 (12, flushed between benchmarks); it never touches the test or development data."""
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -84,7 +86,13 @@ def code() -> dict[str, Any]:
     return {"commit": head.stdout.strip(), "uncommitted_files": len(changed)}
 
 
+def stop(signum: int, frame: object) -> None:
+    # Unwind (stopping the servers, workers and clients this run started), then exit.
+    raise SystemExit(f"stopped by signal {signum}: BENCH_RESUME=1 keeps what was finished")
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, stop)
     chosen = scale_from_environment()
     only = [name for name in os.environ.get("BENCH_ONLY", "").split(",") if name]
     kinds = tuple(name for name in os.environ.get("BENCH_SERVERS", ",".join(SERVERS)).split(",") if name)
@@ -102,9 +110,19 @@ def main() -> int:
         "code": code(),
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+    progress = DATA_DIR / f"results-{chosen.name}.json"
+    if os.environ.get("BENCH_RESUME") == "1" and progress.exists():
+        # A run that was cut short: keep what it finished (same scale), run the rest.
+        earlier = json.loads(progress.read_text())
+        done = {
+            name: earlier[name] for name, _ in BENCHMARKS if name in earlier and "error" not in earlier[name]
+        }
+        results.update(done)
+        results["started_at"] = earlier.get("started_at", results["started_at"])
+        say(f"resuming: {', '.join(done) or 'nothing'} already measured")
     failed = []
     for name, benchmark in BENCHMARKS:
-        if only and name not in only:
+        if (only and name not in only) or name in results:
             continue
         started = time.monotonic()
         load = [round(value, 1) for value in os.getloadavg()]
@@ -118,6 +136,7 @@ def main() -> int:
         results[name]["seconds"] = round(time.monotonic() - started, 1)
         results[name]["load_before"] = load[0]
         say(f"{name}: done in {results[name]['seconds']} s")
+        progress.write_text(json.dumps(results, indent=2) + "\n")
         flush_redis()
     results["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     if only:
