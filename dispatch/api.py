@@ -15,8 +15,7 @@ from accounts import policy
 from dispatch import events, selectors, services
 from dispatch.models import Escalation
 from incidents import selectors as incident_selectors
-from incidents.api.serializers import ID_RANGE
-from incidents.api.views import ApiViewSet, _errors, public_id
+from portal.api import ID_RANGE, ApiViewSet, errors, public_id
 
 
 class EscalationSerializer(serializers.Serializer):
@@ -105,7 +104,7 @@ class EscalationViewSet(ApiViewSet):
     @extend_schema(
         summary="Escalations you may see: your agency's, or those of your provider's incidents",
         parameters=[OpenApiParameter("open", OpenApiTypes.BOOL, description="Only open ones (the board).")],
-        responses={200: EscalationSerializer(many=True), **_errors(401)},
+        responses={200: EscalationSerializer(many=True), **errors(401)},
     )
     def list(self, request: Request) -> Response:
         if request.query_params.get("open") in ("1", "true"):
@@ -119,14 +118,14 @@ class EscalationViewSet(ApiViewSet):
         page = self.paginate_queryset(items)
         return self.get_paginated_response([events.escalation_payload(e) for e in page or []])
 
-    @extend_schema(summary="One escalation", responses={200: EscalationSerializer, **_errors(400, 401, 404)})
+    @extend_schema(summary="One escalation", responses={200: EscalationSerializer, **errors(400, 401, 404)})
     def retrieve(self, request: Request, id: str) -> Response:
         return self.render(self.escalation())
 
     @extend_schema(
         summary="Escalate an incident to its site's agency (supervisors; guards for severity 1)",
         request=EscalateSerializer,
-        responses={201: EscalationSerializer, **_errors(400, 401, 403, 404)},
+        responses={201: EscalationSerializer, **errors(400, 401, 403, 404)},
     )
     def create(self, request: Request) -> Response:
         data = self.parse(EscalateSerializer, request.data)
@@ -139,7 +138,7 @@ class EscalationViewSet(ApiViewSet):
         "case_number), cancel (reason), clear-panic",
         parameters=[OpenApiParameter("step", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(STEPS))],
         request=StepSerializer,
-        responses={200: EscalationSerializer, **_errors(400, 401, 403, 404)},
+        responses={200: EscalationSerializer, **errors(400, 401, 403, 404)},
     )
     @action(detail=True, methods=["post"], url_path=r"steps/(?P<step>[a-z-]+)")
     def step(self, request: Request, id: str, step: str) -> Response:
@@ -151,7 +150,7 @@ class EscalationViewSet(ApiViewSet):
     @extend_schema(
         summary="Post a message on the escalated incident",
         request=MessageSerializer,
-        responses={201: OpenApiTypes.OBJECT, **_errors(400, 401, 403, 404)},
+        responses={201: OpenApiTypes.OBJECT, **errors(400, 401, 403, 404)},
     )
     @action(detail=True, methods=["post"])
     def messages(self, request: Request, id: str) -> Response:
@@ -169,7 +168,7 @@ class PanicViewSet(ApiViewSet):
     @extend_schema(
         summary="Press the panic button (guards): a severity-1 incident and its escalation at once",
         request=PanicSerializer,
-        responses={201: OpenApiTypes.OBJECT, **_errors(400, 401, 403)},
+        responses={201: OpenApiTypes.OBJECT, **errors(400, 401, 403)},
     )
     def create(self, request: Request) -> Response:
         data = self.parse(PanicSerializer, request.data)
@@ -193,7 +192,7 @@ class BoardEventViewSet(ApiViewSet):
     @extend_schema(
         summary="Your agency's board events numbered after `after`, in order (poll to replay)",
         parameters=[OpenApiParameter("after", OpenApiTypes.INT, default=0)],
-        responses={200: BoardEventSerializer(many=True), **_errors(400, 401, 403)},
+        responses={200: BoardEventSerializer(many=True), **errors(400, 401, 403)},
     )
     def list(self, request: Request) -> Response:
         agency = policy.board_agency(self.user)

@@ -1,4 +1,4 @@
-"""The one JSON shape of API errors, for every app's API.
+"""The ground of every app's API: the base viewset, pagination, ids, and the one JSON shape of errors.
 
 ``{"detail": "what went wrong", "code": "invalid", "errors": {"field": ["message"]}}`` — ``errors``
 only on 400s from validation, keyed by the field at fault (``parties[1].role`` for nested input,
@@ -7,15 +7,22 @@ maps them: ValidationError -> 400, one with code "conflict" (an optimistic-lock 
 PermissionDenied -> 403, Http404 and DoesNotExist -> 404.
 """
 
+import uuid
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
+from django.contrib.auth.decorators import login_not_required
 from django.core import exceptions as django_exceptions
+from django.db.models import QuerySet
 from django.http import Http404
-from rest_framework import exceptions, status
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, pagination, routers, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+
+if TYPE_CHECKING:  # a type only: the ground imports no app at run time
+    from accounts.models import User
 
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
 
@@ -119,3 +126,85 @@ def _one_code(codes: Any) -> str:
     values = codes.values() if isinstance(codes, dict) else codes
     found = {_one_code(value) for value in values}
     return found.pop() if len(found) == 1 else "invalid"
+
+
+# --- The base of every viewset ----------------------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every error: a readable message, a code, and (on 400) the messages per field at fault."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    errors = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Messages per field at fault, e.g. {'severity': [...], 'parties[0].role': [...]}.",
+    )
+
+
+# An id the database can hold (a 64-bit key): a larger number is a 400, not an overflow.
+ID_RANGE: dict[str, Any] = {"min_value": 1, "max_value": 2**63 - 1}
+
+
+ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="Not valid: the messages name the fields at fault."),
+    401: OpenApiResponse(ErrorSerializer, description="No valid session or token."),
+    403: OpenApiResponse(ErrorSerializer, description="You may not do this."),
+    404: OpenApiResponse(ErrorSerializer, description="No such object, or you may not see it."),
+}
+CONFLICT = {409: OpenApiResponse(ErrorSerializer, description="Changed by someone else since you read it.")}
+
+
+def errors(*codes: int) -> dict[int, OpenApiResponse]:
+    """The documented error answers of an operation, for its OpenAPI schema."""
+    return {code: ERRORS[code] for code in codes}
+
+
+class Pages(pagination.PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class ApiViewSet(viewsets.GenericViewSet):
+    """Base of every API viewset: reachable without a session, so that DRF (not the login
+    redirect of LoginRequiredMiddleware) answers anonymous calls, with a JSON 401."""
+
+    pagination_class = Pages
+
+    @classmethod
+    def as_view(cls, actions: Any = None, **initkwargs: Any) -> Any:
+        return login_not_required(super().as_view(actions, **initkwargs))
+
+    @property
+    def user(self) -> "User":
+        user = self.request.user
+        assert user.is_authenticated, "IsAuthenticated lets only signed-in users through"
+        return cast("User", user)
+
+    def parse(self, serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
+        serializer = serializer_class(data=data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def page(
+        self, items: QuerySet[Any], serializer_class: type[serializers.Serializer], **context: Any
+    ) -> Response:
+        chosen = self.paginate_queryset(items)
+        data = serializer_class(chosen, many=True, context={**self.get_serializer_context(), **context}).data
+        return self.get_paginated_response(data)
+
+
+class ApiRootView(routers.APIRootView):
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Any:
+        return login_not_required(super().as_view(**initkwargs))
+
+
+def public_id(value: str, field: str = "id") -> uuid.UUID:
+    """A UUID from the URL or the body, or a 400 naming the field."""
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise serializers.ValidationError({field: [f"“{value}” is not a valid id (a UUID)."]}) from None

@@ -32,7 +32,7 @@ urlpatterns = [
     path("", include("debriefs.urls")),
     path("", include("audit.urls")),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("incidents.api.urls")),
+    path("api/v1/", include("portal.api_urls")),
     # For signed-in people and API tokens only (DRF's views would otherwise skip the login rule).
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="api-schema"),
     path(

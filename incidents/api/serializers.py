@@ -20,13 +20,10 @@ from incidents.models import (
     TimelineEntry,
     Vehicle,
 )
+from portal.api import ID_RANGE
 from portal.text import storable
 
 # --- Input ----------------------------------------------------------------------------------
-
-
-# An id the database can hold (a 64-bit key): a larger number is a 400, not an overflow.
-ID_RANGE: dict[str, Any] = {"min_value": 1, "max_value": 2**63 - 1}
 
 
 class StrictSerializer(serializers.Serializer):
@@ -430,16 +427,4 @@ class EvidenceUploadSerializer(StrictSerializer):
     description = serializers.CharField(required=False, allow_blank=True, default="")
     supersedes = serializers.UUIDField(
         required=False, help_text="The id of the evidence this file replaces (a new version of it)."
-    )
-
-
-class ErrorSerializer(serializers.Serializer):
-    """Every error: a readable message, a code, and (on 400) the messages per field at fault."""
-
-    detail = serializers.CharField()
-    code = serializers.CharField()
-    errors = serializers.DictField(  # type: ignore[assignment]
-        child=serializers.ListField(child=serializers.CharField()),
-        required=False,
-        help_text="Messages per field at fault, e.g. {'severity': [...], 'parties[0].role': [...]}.",
     )

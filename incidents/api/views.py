@@ -4,17 +4,15 @@ Access comes from the selectors (what the user may not see is 404) and the servi
 (PermissionDenied is 403); portal/api.py turns their exceptions into the API's JSON errors.
 """
 
-import uuid
 from typing import Any
 
-from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, pagination, parsers, routers, serializers, status, viewsets
+from rest_framework import mixins, parsers, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,7 +20,7 @@ from rest_framework.reverse import reverse
 
 from accounts import policy
 from accounts import selectors as account_selectors
-from accounts.models import Site, User
+from accounts.models import Site
 from audit import services as audit
 from debriefs import services as debrief_services
 from dispatch import services as dispatch_services
@@ -31,68 +29,8 @@ from incidents.api import serializers as s
 from incidents.models import Category, CustodyEvent, Evidence, Incident, TimelineEntry
 from incidents.services.evidence import download_name
 from incidents.uploads import install_upload_handlers
+from portal.api import CONFLICT, ApiViewSet, errors, public_id
 from portal.requests import origin_of
-
-ERRORS = {
-    400: OpenApiResponse(s.ErrorSerializer, description="Not valid: the messages name the fields at fault."),
-    401: OpenApiResponse(s.ErrorSerializer, description="No valid session or token."),
-    403: OpenApiResponse(s.ErrorSerializer, description="You may not do this."),
-    404: OpenApiResponse(s.ErrorSerializer, description="No such object, or you may not see it."),
-}
-CONFLICT = {409: OpenApiResponse(s.ErrorSerializer, description="Changed by someone else since you read it.")}
-
-
-def _errors(*codes: int) -> dict[int, OpenApiResponse]:
-    return {code: ERRORS[code] for code in codes}
-
-
-class Pages(pagination.PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
-
-
-class ApiViewSet(viewsets.GenericViewSet):
-    """Base of every API viewset: reachable without a session, so that DRF (not the login
-    redirect of LoginRequiredMiddleware) answers anonymous calls, with a JSON 401."""
-
-    pagination_class = Pages
-
-    @classmethod
-    def as_view(cls, actions: Any = None, **initkwargs: Any) -> Any:
-        return login_not_required(super().as_view(actions, **initkwargs))
-
-    @property
-    def user(self) -> User:
-        user = self.request.user
-        assert isinstance(user, User), "IsAuthenticated lets only signed-in users through"
-        return user
-
-    def parse(self, serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
-        serializer = serializer_class(data=data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
-
-    def page(
-        self, items: QuerySet[Any], serializer_class: type[serializers.Serializer], **context: Any
-    ) -> Response:
-        chosen = self.paginate_queryset(items)
-        data = serializer_class(chosen, many=True, context={**self.get_serializer_context(), **context}).data
-        return self.get_paginated_response(data)
-
-
-class ApiRootView(routers.APIRootView):
-    @classmethod
-    def as_view(cls, **initkwargs: Any) -> Any:
-        return login_not_required(super().as_view(**initkwargs))
-
-
-def public_id(value: str, field: str = "id") -> uuid.UUID:
-    """A UUID from the URL or the body, or a 400 naming the field."""
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise serializers.ValidationError({field: [f"“{value}” is not a valid id (a UUID)."]}) from None
 
 
 def _rename_error(error: DjangoValidationError, old: str, new: str) -> DjangoValidationError:
@@ -108,11 +46,11 @@ def _rename_error(error: DjangoValidationError, old: str, new: str) -> DjangoVal
     list=extend_schema(
         summary="Incidents you may see, filtered, searched and sorted",
         parameters=[s.IncidentFilterSerializer],
-        responses={200: s.IncidentSerializer(many=True), **_errors(400, 401)},
+        responses={200: s.IncidentSerializer(many=True), **errors(400, 401)},
     ),
     retrieve=extend_schema(
         summary="One incident, with its parties and vehicles",
-        responses={200: s.IncidentDetailSerializer, **_errors(400, 401, 404)},
+        responses={200: s.IncidentDetailSerializer, **errors(400, 401, 404)},
     ),
     create=extend_schema(
         summary="Report an incident (idempotent by idempotency_key)",
@@ -122,13 +60,13 @@ def _rename_error(error: DjangoValidationError, old: str, new: str) -> DjangoVal
             200: OpenApiResponse(
                 s.IncidentDetailSerializer, description="Already reported with this idempotency_key."
             ),
-            **_errors(400, 401, 403),
+            **errors(400, 401, 403),
         },
     ),
     partial_update=extend_schema(
         summary="Change fields of a report (optimistic locking by version)",
         request=s.IncidentUpdateSerializer,
-        responses={200: s.IncidentDetailSerializer, **_errors(400, 401, 403, 404), **CONFLICT},
+        responses={200: s.IncidentDetailSerializer, **errors(400, 401, 403, 404), **CONFLICT},
     ),
 )
 class IncidentViewSet(ApiViewSet):
@@ -199,7 +137,7 @@ class IncidentViewSet(ApiViewSet):
     @extend_schema(
         summary="Send a draft (or a report sent back) to the supervisors",
         request=s.VersionSerializer,
-        responses={200: s.IncidentDetailSerializer, **_errors(400, 401, 403, 404), **CONFLICT},
+        responses={200: s.IncidentDetailSerializer, **errors(400, 401, 403, 404), **CONFLICT},
     )
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, id: str) -> Response:
@@ -212,7 +150,7 @@ class IncidentViewSet(ApiViewSet):
     @extend_schema(
         summary="Accept a submitted report (supervisors)",
         request=s.VersionSerializer,
-        responses={200: s.IncidentDetailSerializer, **_errors(400, 401, 403, 404), **CONFLICT},
+        responses={200: s.IncidentDetailSerializer, **errors(400, 401, 403, 404), **CONFLICT},
     )
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, id: str) -> Response:
@@ -225,7 +163,7 @@ class IncidentViewSet(ApiViewSet):
     @extend_schema(
         summary="Send a report back to its reporter with a question (supervisors)",
         request=s.RequestInfoSerializer,
-        responses={200: s.IncidentDetailSerializer, **_errors(400, 401, 403, 404), **CONFLICT},
+        responses={200: s.IncidentDetailSerializer, **errors(400, 401, 403, 404), **CONFLICT},
     )
     @action(detail=True, methods=["post"], url_path="request-info", url_name="request-info")
     def request_info(self, request: Request, id: str) -> Response:
@@ -241,7 +179,7 @@ class IncidentViewSet(ApiViewSet):
     @extend_schema(
         summary="Close a report with its resolution (supervisors)",
         request=s.CloseSerializer,
-        responses={200: s.IncidentDetailSerializer, **_errors(400, 401, 403, 404), **CONFLICT},
+        responses={200: s.IncidentDetailSerializer, **errors(400, 401, 403, 404), **CONFLICT},
     )
     @action(detail=True, methods=["post"])
     def close(self, request: Request, id: str) -> Response:
@@ -256,7 +194,7 @@ class IncidentViewSet(ApiViewSet):
 
     @extend_schema(
         summary="The incident's history, oldest first",
-        responses={200: s.TimelineEntrySerializer(many=True), **_errors(400, 401, 404)},
+        responses={200: s.TimelineEntrySerializer(many=True), **errors(400, 401, 404)},
     )
     @action(detail=True, methods=["get"])
     def timeline(self, request: Request, id: str) -> Response:
@@ -265,13 +203,13 @@ class IncidentViewSet(ApiViewSet):
     @extend_schema(
         methods=["GET"],
         summary="The incident's notes, oldest first",
-        responses={200: s.NoteSerializer(many=True), **_errors(400, 401, 404)},
+        responses={200: s.NoteSerializer(many=True), **errors(400, 401, 404)},
     )
     @extend_schema(
         methods=["POST"],
         summary="Add a note",
         request=s.NoteInputSerializer,
-        responses={201: s.NoteSerializer, **_errors(400, 401, 403, 404)},
+        responses={201: s.NoteSerializer, **errors(400, 401, 403, 404)},
     )
     @action(detail=True, methods=["get", "post"])
     def notes(self, request: Request, id: str) -> Response:
@@ -286,13 +224,13 @@ class IncidentViewSet(ApiViewSet):
     @extend_schema(
         methods=["GET"],
         summary="People involved (name and contact only for those who may see personal data)",
-        responses={200: s.PartySerializer(many=True), **_errors(400, 401, 404)},
+        responses={200: s.PartySerializer(many=True), **errors(400, 401, 404)},
     )
     @extend_schema(
         methods=["POST"],
         summary="Record a person involved",
         request=s.PartyInputSerializer,
-        responses={201: s.PartySerializer, **_errors(400, 401, 403, 404)},
+        responses={201: s.PartySerializer, **errors(400, 401, 403, 404)},
     )
     @action(detail=True, methods=["get", "post"])
     def parties(self, request: Request, id: str) -> Response:
@@ -308,13 +246,13 @@ class IncidentViewSet(ApiViewSet):
     @extend_schema(
         methods=["GET"],
         summary="Vehicles involved",
-        responses={200: s.VehicleSerializer(many=True), **_errors(400, 401, 404)},
+        responses={200: s.VehicleSerializer(many=True), **errors(400, 401, 404)},
     )
     @extend_schema(
         methods=["POST"],
         summary="Record a vehicle involved",
         request=s.VehicleInputSerializer,
-        responses={201: s.VehicleSerializer, **_errors(400, 401, 403, 404)},
+        responses={201: s.VehicleSerializer, **errors(400, 401, 403, 404)},
     )
     @action(detail=True, methods=["get", "post"])
     def vehicles(self, request: Request, id: str) -> Response:
@@ -328,13 +266,13 @@ class IncidentViewSet(ApiViewSet):
     @extend_schema(
         methods=["GET"],
         summary="The incident's evidence, oldest first",
-        responses={200: s.EvidenceSerializer(many=True), **_errors(400, 401, 404)},
+        responses={200: s.EvidenceSerializer(many=True), **errors(400, 401, 404)},
     )
     @extend_schema(
         methods=["POST"],
         summary="Upload a file as evidence (multipart), checked against the client's SHA-256 if given",
         request={"multipart/form-data": s.EvidenceUploadSerializer},
-        responses={201: s.EvidenceDetailSerializer, **_errors(400, 401, 403, 404)},
+        responses={201: s.EvidenceDetailSerializer, **errors(400, 401, 403, 404)},
     )
     @action(detail=True, methods=["get", "post"], parser_classes=[parsers.MultiPartParser])
     def evidence(self, request: Request, id: str) -> Response:
@@ -370,7 +308,7 @@ class IncidentViewSet(ApiViewSet):
 @extend_schema_view(
     retrieve=extend_schema(
         summary="One evidence item, with its SHA-256 and chain of custody",
-        responses={200: s.EvidenceDetailSerializer, **_errors(400, 401, 404)},
+        responses={200: s.EvidenceDetailSerializer, **errors(400, 401, 404)},
     ),
 )
 class EvidenceViewSet(ApiViewSet):
@@ -394,7 +332,7 @@ class EvidenceViewSet(ApiViewSet):
             (200, "application/octet-stream"): OpenApiResponse(
                 OpenApiTypes.BINARY, description="The file, as an attachment; its SHA-256 is the evidence's."
             ),
-            **_errors(400, 401, 403, 404),
+            **errors(400, 401, 403, 404),
         },
     )
     @action(detail=True, methods=["get"])
@@ -416,7 +354,7 @@ class EvidenceViewSet(ApiViewSet):
 
 @extend_schema_view(
     list=extend_schema(summary="Incident categories", responses={200: s.CategorySerializer(many=True)}),
-    retrieve=extend_schema(summary="One category", responses={200: s.CategorySerializer, **_errors(404)}),
+    retrieve=extend_schema(summary="One category", responses={200: s.CategorySerializer, **errors(404)}),
 )
 class CategoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = s.CategorySerializer
@@ -430,7 +368,7 @@ class CategoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
 
 @extend_schema_view(
     list=extend_schema(summary="Sites you may see", responses={200: s.SiteSerializer(many=True)}),
-    retrieve=extend_schema(summary="One site", responses={200: s.SiteSerializer, **_errors(404)}),
+    retrieve=extend_schema(summary="One site", responses={200: s.SiteSerializer, **errors(404)}),
 )
 class SiteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = s.SiteSerializer

@@ -1,0 +1,25 @@
+"""The REST API's router (under /api/v1/): every app's viewsets, registered in one place."""
+
+from rest_framework import routers
+
+from dispatch import api as dispatch_api
+from incidents.api import views as incident_api
+from portal.api import ApiRootView
+
+app_name = "api"
+
+
+class Router(routers.DefaultRouter):
+    APIRootView = ApiRootView
+
+
+router = Router()
+router.register("incidents", incident_api.IncidentViewSet, basename="incident")
+router.register("evidence", incident_api.EvidenceViewSet, basename="evidence")
+router.register("categories", incident_api.CategoryViewSet, basename="category")
+router.register("sites", incident_api.SiteViewSet, basename="site")
+router.register("escalations", dispatch_api.EscalationViewSet, basename="escalation")
+router.register("panic", dispatch_api.PanicViewSet, basename="panic")
+router.register("board-events", dispatch_api.BoardEventViewSet, basename="board-event")
+
+urlpatterns = router.urls
