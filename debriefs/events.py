@@ -4,10 +4,6 @@ from debriefs.models import Debrief
 from incidents.events import incident_group
 from portal.realtime import Event
 
-DRAFT_TASK = "debriefs.draft_debrief"
-PDF_TASK = "debriefs.render_debrief_pdf"
-
-
 def _payload(debrief: Debrief) -> dict[str, object]:
     return {
         "id": str(debrief.public_id),
@@ -24,7 +20,7 @@ def drafting_requested(debrief: Debrief) -> Event:
         name="debrief.requested",
         payload=_payload(debrief),
         groups=(incident_group(debrief.incident),),
-        tasks=((DRAFT_TASK, (debrief.pk,)),),
+        subject=(debrief.pk,),
     )
 
 
@@ -34,7 +30,7 @@ def pdf_requested(debrief: Debrief) -> Event:
         name="debrief.drafted",
         payload=_payload(debrief),
         groups=(incident_group(debrief.incident),),
-        tasks=((PDF_TASK, (debrief.pk,)),),
+        subject=(debrief.pk,),
     )
 
 

@@ -1,7 +1,10 @@
+"""The Celery app, the beat schedule, and the follow-up table: what runs when, in one place."""
+
 import logging
 import os
 import threading
 import time
+from dataclasses import dataclass
 
 from celery import Celery
 from django.db import close_old_connections
@@ -28,6 +31,24 @@ app.conf.beat_schedule = {
         "schedule": 5.0,
         "options": {"expires": 20},
     },
+}
+
+
+@dataclass(frozen=True)
+class FollowUps:
+    """What other work an event causes: Celery tasks (by name) queued after the commit with the
+    event's subject as arguments, and functions (dotted paths) called with the event inside the
+    publisher's transaction (the outbox only; see portal/realtime.py)."""
+
+    tasks: tuple[str, ...] = ()
+    in_transaction: tuple[str, ...] = ()
+
+
+# Follow-ups by event name. A lower app publishes; the higher app's task or outbox writer is named
+# here, so the lower app never imports it. Every task here is idempotent (it may run twice).
+FOLLOW_UPS: dict[str, FollowUps] = {
+    "debrief.requested": FollowUps(tasks=("debriefs.draft_debrief",)),
+    "debrief.drafted": FollowUps(tasks=("debriefs.render_debrief_pdf",)),
 }
 
 

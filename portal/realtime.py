@@ -1,5 +1,21 @@
-"""The one path by which a committed change leaves its transaction: pushed to live clients through
-the channel layer, and its Celery follow-ups queued — both only after the commit."""
+"""The one path by which a committed change leaves its transaction.
+
+A service calls ``publish_on_commit(event)``. Once the transaction commits, the event is pushed to
+live clients through the channel layer, and the Celery tasks that follow it (declared by event name
+in ``FOLLOW_UPS``, portal/celery.py) are queued with the event's ``subject`` as their arguments.
+Nothing is pushed or queued before the commit, and nothing at all for a rolled-back transaction.
+
+Two deliberate exceptions, and only these:
+
+- **In-transaction follow-ups** (``FollowUps.in_transaction``): functions called with the event at
+  once, inside the publisher's transaction, so that what they write commits with the change that
+  caused it or not at all. Only the notification outbox uses them — the outbox rows for an escalation
+  are part of the escalation (DESIGN: "all in the same transaction"); a lower app still never imports
+  the higher one: the table names the function.
+- **The outbox's delivery queue** (notifications/services/outbox.py): queueing an outbox row's
+  delivery task after commit is the outbox's own business, and its periodic sweep re-queues whatever
+  a lost commit hook or a down broker left behind.
+"""
 
 import logging
 from collections.abc import Mapping, Sequence
@@ -10,6 +26,9 @@ from asgiref.sync import async_to_sync
 from celery import current_app
 from channels.layers import get_channel_layer
 from django.db import transaction
+from django.utils.module_loading import import_string
+
+from portal.celery import FOLLOW_UPS, FollowUps
 
 logger = logging.getLogger(__name__)
 
@@ -17,23 +36,31 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Event:
     """A domain event: a dotted past-tense name, a JSON-ready payload, its recipients' groups, and
-    the Celery tasks (by registered name, with their arguments) that follow it."""
+    the ids its follow-ups receive (``subject``: the arguments of their tasks)."""
 
     name: str
     payload: Mapping[str, Any]
     groups: Sequence[str] = field(default_factory=tuple)
-    tasks: Sequence[tuple[str, tuple[Any, ...]]] = field(default_factory=tuple)
+    subject: tuple[Any, ...] = ()
 
     def message(self) -> dict[str, Any]:
         return {"type": "event.message", "event": self.name, "payload": dict(self.payload)}
 
 
+def follow_ups(name: str) -> FollowUps:
+    return FOLLOW_UPS.get(name, FollowUps())
+
+
 def publish_on_commit(event: Event, *, using: str | None = None) -> None:
-    """Send ``event`` once the current transaction commits (at once outside one)."""
+    """Run ``event``'s in-transaction follow-ups now; push it and queue its tasks once the current
+    transaction commits (at once outside one)."""
+    for path in follow_ups(event.name).in_transaction:
+        import_string(path)(event)
     transaction.on_commit(lambda: send_event(event), using=using)
 
 
 def send_event(event: Event) -> None:
+    """Push ``event`` and queue its tasks now: only for what has already committed."""
     layer = get_channel_layer()
     for group in event.groups if layer is not None else ():
         try:
@@ -41,9 +68,9 @@ def send_event(event: Event) -> None:
         except Exception:
             # The channel layer is only the fast path; readers replay from the database.
             logger.exception("could not push %s to %s", event.name, group)
-    for task_name, args in event.tasks:
+    for task_name in follow_ups(event.name).tasks:
         try:
-            _task(task_name).apply_async(args=args)
+            _task(task_name).apply_async(args=event.subject)
         except Exception:
             # The broker may be down: the periodic sweepers pick the work up from the database.
             logger.exception("could not queue %s after %s", task_name, event.name)
