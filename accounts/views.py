@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from accounts import policy, selectors, services
 from accounts.forms import AcceptInvitationForm, ApiTokenForm, InviteForm, MemberForm
 from accounts.models import Invitation, Membership, Organization, Role, User
-from portal.forms import show_errors
+from portal.edges import show_errors
 
 LANDING_TEMPLATES = {
     Role.GUARD: "accounts/home_guard.html",

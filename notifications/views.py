@@ -17,7 +17,7 @@ from notifications import selectors, services
 from notifications.forms import EndpointForm, PolicyForm, SettingsForm, StepFormSet
 from notifications.models import CHANNEL_LABELS, EscalationPolicy, Notification, WebhookEndpoint
 from notifications.services.chains import default_agency_plans
-from portal.forms import show_errors
+from portal.edges import show_errors
 
 PAGE_SIZE = 50
 

@@ -23,7 +23,7 @@ from incidents.models import Incident
 from incidents.selectors import IncidentFilters
 from incidents.uploads import install_upload_handlers
 from notifications import selectors as notification_selectors
-from portal.forms import show_errors
+from portal.edges import show_errors
 from portal.requests import origin_of
 
 PAGE_SIZE = 25
