@@ -28,7 +28,7 @@ from accounts.models import (
 from audit.models import AuditEvent
 from debriefs.models import CorrectiveAction, Debrief
 from dispatch.models import Escalation
-from incidents.models import Evidence, Incident
+from incidents.models import Evidence, Incident, IncidentShare
 from notifications.models import EscalationPolicy, Notification, OutboxMessage, WebhookEndpoint
 
 AnyUser = User | AnonymousUser
@@ -124,7 +124,7 @@ def visible_incidents(user: AnyUser) -> QuerySet[Incident]:
 
     A guard: their own reports and the submitted reports of their sites. A provider's supervisors
     and admins: every submitted report of the provider's sites, and their own drafts. Nobody sees
-    another person's draft. An agency: only what was escalated to it.
+    another person's draft. An agency: only what was shared with it.
     """
     incidents = Incident.objects.all()
     if is_platform_admin(user):
@@ -133,8 +133,8 @@ def visible_incidents(user: AnyUser) -> QuerySet[Incident]:
     if membership is None:
         return incidents.none()
     if membership.organization.is_agency:
-        escalated = Escalation.objects.filter(agency_id=membership.organization_id)
-        return incidents.filter(pk__in=escalated.values("incident_id"))
+        shared = IncidentShare.objects.filter(agency_id=membership.organization_id)
+        return incidents.filter(pk__in=shared.values("incident_id"))
     not_draft = ~Q(status=Incident.Status.DRAFT)
     own = Q(reporter_id=membership.user_id)
     if membership.role == Role.GUARD:

@@ -232,6 +232,7 @@ def _open(incident: Incident, *, by: User, source: str, reason: str) -> Escalati
     escalation = Escalation.objects.select_related("incident__site", "incident__category", "agency").get(
         pk=escalation.pk
     )
+    incident_services.share_incident(incident=incident, agency=escalation.agency)
     incident_services.add_timeline_entry(
         incident=incident,
         kind=TimelineEntry.Kind.ESCALATED,
