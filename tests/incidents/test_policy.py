@@ -1,5 +1,4 @@
-from accounts import policy
-from incidents import services
+from incidents import policy, services
 from incidents.models import IncidentShare
 from tests.factories import report
 
