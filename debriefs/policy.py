@@ -14,6 +14,16 @@ from incidents import policy as incident_policy
 from incidents.models import Incident
 
 
+def can_open_debriefs(user: AnyUser) -> bool:
+    """Debriefs belong to an organization: its members open the review queue and the library."""
+    return account_policy.organization_of(user) is not None
+
+
+def can_see_review_queue(user: AnyUser) -> bool:
+    """Supervisors review the debriefs submitted for approval."""
+    return account_policy.role_of(user) == Role.SUPERVISOR
+
+
 def visible_debriefs(user: AnyUser) -> QuerySet[Debrief]:
     """Debriefs of the incidents the user may see (the agency's only for what was escalated to it)."""
     return Debrief.objects.filter(incident__in=incident_policy.visible_incidents(user))

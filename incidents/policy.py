@@ -71,6 +71,11 @@ def can_submit_incident(user: AnyUser, incident: Incident) -> bool:
     )
 
 
+def can_see_triage_queue(user: AnyUser) -> bool:
+    """Supervisors work the triage queue of their provider's submitted reports."""
+    return account_policy.role_of(user) == Role.SUPERVISOR
+
+
 def can_triage_incident(user: AnyUser, incident: Incident) -> bool:
     """Supervisors triage their provider's submitted reports."""
     return account_policy.is_member_with_role(user, incident.site.provider_id, Role.SUPERVISOR)

@@ -11,8 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from accounts import policy as account_policy
-from accounts.models import Role, User
+from accounts.models import User
 from audit import services as audit
 from debriefs import services as debrief_services
 from dispatch import policy as dispatch_policy
@@ -335,7 +334,7 @@ def incident_add_vehicle(request: HttpRequest, incident_id: Any) -> HttpResponse
 
 def triage_queue(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    if account_policy.role_of(user) != Role.SUPERVISOR:
+    if not policy.can_see_triage_queue(user):
         raise PermissionDenied("The triage queue is for supervisors.")
     return render(
         request,

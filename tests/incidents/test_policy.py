@@ -18,3 +18,9 @@ def test_sharing_again_keeps_one_share(world):
     again = services.share_incident(incident=incident, agency=world.agency_x)
     assert again == first
     assert IncidentShare.objects.filter(incident=incident).count() == 1
+
+
+def test_only_supervisors_see_the_triage_queue(world):
+    assert policy.can_see_triage_queue(world.supervisor_a)
+    for who in ("guard_a", "admin_a", "liaison_x", "platform", "nobody"):
+        assert not policy.can_see_triage_queue(getattr(world, who))
