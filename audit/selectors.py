@@ -4,8 +4,8 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from accounts import policy
 from accounts.policy import AnyUser
+from audit import policy
 from audit.models import AuditEvent
 
 

@@ -4,8 +4,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from accounts import policy
-from audit import selectors, services
+from audit import policy, selectors, services
 from audit.selectors import TrailFilters
 
 

@@ -6,8 +6,8 @@ from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from accounts import policy
 from accounts.policy import AnyUser
+from debriefs import policy
 from debriefs.models import CorrectiveAction, Debrief
 from debriefs.services import overdue_filter
 

@@ -11,11 +11,11 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from accounts import policy
 from accounts.models import User
-from debriefs import events
+from debriefs import events, policy
 from debriefs import facts as debrief_facts
 from debriefs.models import CorrectiveAction, Debrief, ReviewComment
+from incidents import policy as incident_policy
 from incidents import services as incident_services
 from incidents.models import Incident
 from portal.realtime import publish_on_commit, send_event
@@ -223,7 +223,7 @@ def revise_debrief(*, debrief: Debrief, by: User) -> Debrief:
 
 
 def _owner(incident: Incident, owner: User) -> User:
-    if not policy.visible_incidents(owner).filter(pk=incident.pk).exists():
+    if not incident_policy.visible_incidents(owner).filter(pk=incident.pk).exists():
         raise ValidationError({"owner": "The owner must be someone who can see this incident."})
     return owner
 

@@ -9,10 +9,9 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts import policy
-from accounts.models import Role, User
+from accounts.models import User
 from audit import services as audit
-from debriefs import selectors, services
+from debriefs import policy, selectors, services
 from debriefs.forms import ActionForm, ActionUpdateForm, AgencyForm, DebriefForm, ReviewForm
 from debriefs.models import CorrectiveAction, Debrief
 from incidents import selectors as incident_selectors
@@ -252,16 +251,14 @@ def _back(request: HttpRequest, incident: Incident) -> HttpResponse:
 def index(request: HttpRequest) -> HttpResponse:
     """Supervisors' review queue and the library of approved debriefs (lessons learned)."""
     user = _user(request)
-    if policy.organization_of(user) is None:
+    if not policy.can_open_debriefs(user):
         raise PermissionDenied("Debriefs belong to an organization.")
     query = request.GET.get("q", "")
     return render(
         request,
         "debriefs/debrief_index.html",
         {
-            "queue": selectors.list_review_queue(for_user=user)
-            if policy.role_of(user) == Role.SUPERVISOR
-            else [],
+            "queue": selectors.list_review_queue(for_user=user) if policy.can_see_review_queue(user) else [],
             "library": selectors.list_library(for_user=user, text=query)[:100],
             "query": query,
         },

@@ -11,8 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts import policy
-from dispatch import events, selectors, services
+from dispatch import events, policy, selectors, services
 from dispatch.models import Escalation
 from incidents import selectors as incident_selectors
 from portal.api import ID_RANGE, ApiViewSet, errors, public_id

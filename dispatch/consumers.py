@@ -12,10 +12,10 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from accounts import policy
 from accounts.events import user_group
 from accounts.models import User
-from dispatch import events, selectors, services
+from dispatch import events, policy, selectors, services
+from incidents import policy as incident_policy
 from incidents.events import incident_group
 from incidents.models import Incident
 
@@ -168,7 +168,10 @@ class IncidentConsumer(_Consumer):
         except ValueError:
             return None
         return (
-            policy.visible_incidents(self.user).filter(public_id=incident_id).select_related("site").first()
+            incident_policy.visible_incidents(self.user)
+            .filter(public_id=incident_id)
+            .select_related("site")
+            .first()
         )
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:

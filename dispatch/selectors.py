@@ -4,8 +4,8 @@ import uuid
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
-from accounts import policy
 from accounts.policy import AnyUser
+from dispatch import policy
 from dispatch.models import BoardEvent, Escalation
 
 REPLAY_LIMIT = 2_000

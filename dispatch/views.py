@@ -13,11 +13,11 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts import policy
 from accounts.models import User
 from audit import services as audit
-from dispatch import events, selectors, services
+from dispatch import events, policy, selectors, services
 from dispatch.models import Escalation
+from incidents import policy as incident_policy
 from incidents import selectors as incident_selectors
 from incidents.models import Incident
 
@@ -78,7 +78,7 @@ def board_panel(request: HttpRequest, escalation_id: Any) -> HttpResponse:
             "incident": incident,
             "timeline": incident_selectors.list_timeline(incident=incident),
             "evidence": incident_selectors.list_evidence(incident=incident),
-            "show_personal_data": policy.can_view_personal_data(request.user, incident),
+            "show_personal_data": incident_policy.can_view_personal_data(request.user, incident),
             "can_act": policy.can_respond_to_escalation(request.user, escalation),
         },
     )

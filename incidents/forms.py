@@ -8,8 +8,9 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from accounts import policy
+from accounts import policy as account_policy
 from accounts.models import Site, User
+from incidents import policy
 from incidents.models import Category, Incident, InvolvedParty, Severity
 from incidents.selectors import SORTS, list_categories
 
@@ -187,9 +188,9 @@ class FilterForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["site"].queryset = policy.visible_sites(user).order_by("name")  # type: ignore[attr-defined]
+        self.fields["site"].queryset = account_policy.visible_sites(user).order_by("name")  # type: ignore[attr-defined]
         self.fields["category"].queryset = Category.objects.all()  # type: ignore[attr-defined]
-        organization = policy.organization_of(user)
+        organization = account_policy.organization_of(user)
         reporters = (
             User.objects.filter(membership__organization=organization)
             if organization

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 
 
@@ -105,6 +106,23 @@ class Incident(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status == self.Status.CLOSED
+
+
+class IncidentShare(models.Model):
+    """An agency the incident was shared with: its people may see the incident (today every
+    escalation shares it with the escalation's agency, whatever becomes of the escalation)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="shares")
+    agency = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
+    # A default rather than auto_now_add, so that the back-fill can keep the first escalation's time.
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["incident", "agency"], name="unique_incident_share")]
+        indexes = [models.Index(fields=["agency", "incident"], name="incident_share_agency")]
+
+    def __str__(self) -> str:
+        return f"{self.incident} shared with {self.agency}"
 
 
 class ReferenceCounter(models.Model):

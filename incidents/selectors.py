@@ -9,8 +9,8 @@ from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from accounts import policy
 from accounts.policy import AnyUser
+from incidents import policy
 from incidents.models import Category, CustodyEvent, Evidence, Incident, TimelineEntry
 
 SORTS = {

@@ -2,8 +2,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from accounts import policy
-from notifications import selectors
+from notifications import policy, selectors
 
 
 def notifications(request: HttpRequest) -> dict[str, Any]:

@@ -5,10 +5,10 @@ from collections.abc import Iterable
 
 from django.db.models import F, Q, QuerySet
 
-from accounts import policy
 from accounts.models import Organization, Role, User
 from accounts.policy import AnyUser
 from incidents.models import Incident
+from notifications import policy
 from notifications.models import (
     PERSON_CHANNELS,
     Channel,

@@ -11,9 +11,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts import policy
+from accounts import policy as account_policy
 from accounts.models import Organization, User
-from notifications import selectors, services
+from notifications import policy, selectors, services
 from notifications.forms import EndpointForm, PolicyForm, SettingsForm, StepFormSet
 from notifications.models import CHANNEL_LABELS, EscalationPolicy, Notification, WebhookEndpoint
 from notifications.services.chains import default_agency_plans
@@ -101,7 +101,7 @@ def set_duty(request: HttpRequest) -> HttpResponse:
 
 def _organization(request: HttpRequest) -> tuple[User, Organization]:
     user = _user(request)
-    organization = policy.organization_of(user)
+    organization = account_policy.organization_of(user)
     if organization is None or not policy.can_manage_notifications(user, organization):
         raise PermissionDenied("Only your organization's admins manage its notifications.")
     return user, organization

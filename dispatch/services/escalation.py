@@ -10,10 +10,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts import policy
 from accounts.models import Site, User
+from dispatch import policy
 from dispatch.models import Escalation, EscalationRule
 from dispatch.services.board import record_board_event
+from incidents import policy as incident_policy
 from incidents import services as incident_services
 from incidents.models import Category, Incident, TimelineEntry
 from notifications import services as notification_services
@@ -232,6 +233,7 @@ def _open(incident: Incident, *, by: User, source: str, reason: str) -> Escalati
     escalation = Escalation.objects.select_related("incident__site", "incident__category", "agency").get(
         pk=escalation.pk
     )
+    incident_services.share_incident(incident=incident, agency=escalation.agency)
     incident_services.add_timeline_entry(
         incident=incident,
         kind=TimelineEntry.Kind.ESCALATED,
@@ -255,7 +257,7 @@ def escalate_incident(*, incident: Incident, by: User, reason: str = "") -> Esca
         .get(pk=incident.pk)
     )
     _require(policy.can_escalate_incident(by, current), "You may not escalate this incident.")
-    source = Source.SUPERVISOR if policy.can_triage_incident(by, current) else Source.GUARD
+    source = Source.SUPERVISOR if incident_policy.can_triage_incident(by, current) else Source.GUARD
     return _open(current, by=by, source=source, reason=_text(reason, field="reason"))
 
 

@@ -18,13 +18,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from accounts import policy
 from accounts import selectors as account_selectors
 from accounts.models import Site
 from audit import services as audit
 from debriefs import services as debrief_services
 from dispatch import services as dispatch_services
-from incidents import selectors, services
+from incidents import policy, selectors, services
 from incidents.api import serializers as s
 from incidents.models import Category, CustodyEvent, Evidence, Incident, TimelineEntry
 from incidents.services.evidence import download_name

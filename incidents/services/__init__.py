@@ -18,6 +18,7 @@ from incidents.services.reporting import (
     submit_incident,
     update_incident,
 )
+from incidents.services.sharing import share_incident
 from incidents.services.timeline import add_timeline_entry
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "record_custody",
     "report_incident",
     "request_more_information",
+    "share_incident",
     "submit_incident",
     "update_incident",
 ]

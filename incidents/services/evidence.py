@@ -18,9 +18,9 @@ from django.db import IntegrityError, transaction
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
-from accounts import policy
 from accounts.models import User
 from audit import services as audit
+from incidents import policy
 from incidents.models import CustodyEvent, Evidence, Incident, TimelineEntry, evidence_storage
 from incidents.services import content
 from incidents.services.timeline import add_timeline_entry

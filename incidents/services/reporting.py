@@ -12,9 +12,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts import policy
 from accounts.models import Site, User
-from incidents import events
+from incidents import events, policy
 from incidents.models import (
     Category,
     Incident,

@@ -10,9 +10,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts import policy
 from accounts.models import User
-from incidents import selectors, services
+from incidents import policy, selectors, services
 from incidents.models import CustodyEvent, Evidence, Incident
 from incidents.services.evidence import download_name
 from incidents.uploads import install_upload_handlers

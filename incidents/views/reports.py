@@ -11,13 +11,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from accounts import policy
-from accounts.models import Role, User
+from accounts.models import User
 from audit import services as audit
 from debriefs import services as debrief_services
+from dispatch import policy as dispatch_policy
 from dispatch import selectors as dispatch_selectors
 from dispatch import services as dispatch_services
-from incidents import selectors, services
+from incidents import policy, selectors, services
 from incidents.forms import EditForm, FilterForm, NoteForm, PartyForm, ReportForm, TriageForm, VehicleForm
 from incidents.models import Incident
 from incidents.selectors import IncidentFilters
@@ -186,10 +186,10 @@ def incident_detail(request: HttpRequest, incident_id: Any) -> HttpResponse:
             "vehicle_form": VehicleForm(),
             "triage_form": TriageForm(initial={"version": incident.version}),
             "escalations": escalations,
-            "can_escalate": policy.can_escalate_incident(user, incident)
+            "can_escalate": dispatch_policy.can_escalate_incident(user, incident)
             and not any(e.is_open for e in escalations),
             "can_cancel": policy.can_triage_incident(user, incident),
-            "can_message": policy.can_message_on_incident(user, incident),
+            "can_message": dispatch_policy.can_message_on_incident(user, incident),
             "notification_log": notification_selectors.list_incident_notifications(
                 incident=incident, for_user=user
             ),
@@ -334,7 +334,7 @@ def incident_add_vehicle(request: HttpRequest, incident_id: Any) -> HttpResponse
 
 def triage_queue(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    if policy.role_of(user) != Role.SUPERVISOR:
+    if not policy.can_see_triage_queue(user):
         raise PermissionDenied("The triage queue is for supervisors.")
     return render(
         request,

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 
-from accounts import policy
+from notifications import policy
 from notifications.models import Channel, OutboxMessage
 from notifications.senders import email, in_app, sms, webhook
 from notifications.senders.base import SendResult

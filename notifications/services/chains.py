@@ -10,11 +10,11 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import policy
 from accounts.models import User
+from dispatch import policy as dispatch_policy
 from dispatch.models import Escalation
 from incidents.models import TimelineEntry
-from notifications import content, selectors
+from notifications import content, policy, selectors
 from notifications.models import (
     PERSON_CHANNELS,
     Channel,
@@ -308,7 +308,7 @@ def on_message_posted(*, escalation: Escalation, entry: TimelineEntry, by: User)
     """A message on an escalated incident reaches the other side: the provider's supervisors and the
     requester when the police write, the accepting liaison when the provider does."""
     incident = escalation.incident
-    if policy.board_agency(by) is not None:
+    if dispatch_policy.board_agency(by) is not None:
         people: list[User | None] = [
             *selectors.list_supervisors(provider_id=incident.site.provider_id),
             escalation.requested_by,

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from accounts import policy
 from accounts.models import Organization, Site, User
-from notifications import content
+from notifications import content, policy
 from notifications.models import (
     PERSON_CHANNELS,
     PREFERENCE_KINDS,

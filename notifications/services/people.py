@@ -8,9 +8,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts import policy
 from accounts.models import User
-from notifications import events, selectors
+from notifications import events, policy, selectors
 from notifications.models import ChannelPreference, Notification, NotificationProfile
 from portal.realtime import publish_on_commit
 

@@ -87,3 +87,14 @@ def test_assignable_sites_are_the_providers_own(world):
     assert names(policy.assignable_sites(world.admin_a, world.provider_a)) == {"A1", "A2"}
     assert not policy.assignable_sites(world.admin_a, world.provider_b).exists()
     assert not policy.assignable_sites(world.admin_x, world.agency_x).exists()
+
+
+def test_member_with_role_needs_the_organization_the_role_and_an_active_account(world):
+    provider = world.provider_a.pk
+    assert policy.is_member_with_role(world.supervisor_a, provider, Role.SUPERVISOR, Role.ORG_ADMIN)
+    assert not policy.is_member_with_role(world.supervisor_a, world.provider_b.pk, Role.SUPERVISOR)
+    assert not policy.is_member_with_role(world.supervisor_a, world.provider_a.pk, Role.ORG_ADMIN)
+    assert not policy.is_member_with_role(world.platform, world.provider_a.pk, Role.ORG_ADMIN)
+    world.supervisor_a.is_active = False
+    world.supervisor_a.save()
+    assert not policy.is_member_with_role(world.supervisor_a, world.provider_a.pk, Role.SUPERVISOR)

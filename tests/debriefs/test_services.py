@@ -7,9 +7,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from pypdf import PdfReader
 
-from accounts import policy
 from accounts.models import Role
-from debriefs import selectors, services
+from debriefs import policy, selectors, services
 from debriefs.facts import targets_for
 from debriefs.models import CorrectiveAction, Debrief, ResponseTarget
 from notifications.models import OutboxMessage

@@ -5,11 +5,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
-from accounts import policy
 from accounts.models import Role
 from dispatch import services
 from dispatch.models import BoardEvent, Escalation, EscalationRule
-from incidents.models import Category, Incident, TimelineEntry
+from incidents import policy as incident_policy
+from incidents.models import Category, Incident, IncidentShare, TimelineEntry
 from tests.factories import member, report
 
 Status = Escalation.Status
@@ -229,8 +229,30 @@ def test_liaisons_see_only_escalated_incidents_of_their_agency(world):
     escalated = report(world.guard_a, world.a1)
     report(world.guard_a, world.a1)
     services.escalate_incident(incident=escalated, by=world.supervisor_a)
-    assert list(policy.visible_incidents(world.liaison_x)) == [escalated]
-    assert not policy.visible_incidents(world.liaison_y).exists()
+    assert list(incident_policy.visible_incidents(world.liaison_x)) == [escalated]
+    assert not incident_policy.visible_incidents(world.liaison_y).exists()
+
+
+def test_every_escalation_shares_the_incident_with_its_agency_once(world):
+    incident = report(world.guard_a, world.a1)
+    first = services.escalate_incident(incident=incident, by=world.supervisor_a)
+    shares = IncidentShare.objects.values_list("incident_id", "agency_id")
+    assert list(shares) == [(incident.pk, world.agency_x.pk)]
+    services.cancel_escalation(escalation=first, by=world.supervisor_a, reason="False alarm")
+    services.escalate_incident(incident=incident, by=world.supervisor_a)
+    assert IncidentShare.objects.filter(incident=incident).count() == 1
+    panic = services.press_panic(guard=world.guard_a, site=world.a1, idempotency_key=uuid.uuid4())
+    assert IncidentShare.objects.filter(incident=panic.incident, agency=world.agency_x).exists()
+
+
+def test_an_agency_sees_an_incident_through_its_share_whatever_the_escalation_became(world):
+    incident = report(world.guard_a, world.a1)
+    escalation = services.escalate_incident(incident=incident, by=world.supervisor_a)
+    services.reject_escalation(escalation=escalation, by=world.liaison_x, reason="Civil matter")
+    assert incident_policy.can_view_incident(world.liaison_x, incident)
+    IncidentShare.objects.filter(incident=incident).delete()
+    assert Escalation.objects.filter(incident=incident).exists()
+    assert not incident_policy.can_view_incident(world.liaison_x, incident)
 
 
 @pytest.mark.postgres

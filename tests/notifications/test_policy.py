@@ -2,9 +2,8 @@
 
 import pytest
 
-from accounts import policy
 from accounts.models import Role
-from notifications import services
+from notifications import policy, services
 from notifications.models import Notification, OutboxMessage
 from tests.factories import member
 from tests.notifications.helpers import step

@@ -1,13 +1,15 @@
 """Who may open each endpoint: the declaration the authorization matrix checks.
 
 Every named URL (pages, the API's router, allauth, the admin) and every websocket route has a rule
-here; tests/accounts/test_access_matrix.py requests each one as every kind of user, on their own
-tenant's object and on another tenant's, and compares what happens with the rule. A new endpoint
-without a rule fails that test: add one line to ``ACCESS`` (or ``SOCKETS``) below.
+here; tests/test_access_matrix.py requests each one as every kind of user, on their own tenant's
+object and on another tenant's, and compares what happens with the rule. A new endpoint without a
+rule fails that test: add one line to ``ACCESS`` (or ``SOCKETS``) below. This is the one table of
+expected outcomes for the whole product.
 
 The rules only say what the user of each role should get; the decisions themselves are made by
-accounts/policy.py, which the views, the API and the consumers ask. This module is imported by
-tests only.
+the policy of the app that owns each model (incidents/policy.py, dispatch/policy.py,
+notifications/policy.py, debriefs/policy.py, audit/policy.py, over the tenancy core in
+accounts/policy.py), which the views, the API and the consumers ask.
 
 How to read a rule: ``rule(ALLOWED_ROLES, tenant=..., finds=..., ...)``
 

@@ -3,7 +3,7 @@
 Every named URL of the URL conf (pages, the API's router, allauth, the admin) and every websocket
 route is requested as each kind of user, on an object of the user's own tenant (provider A, agency X)
 and on one of another tenant (provider B, agency Y), and what happens is compared with the rule
-declared in accounts/access.py. A URL without a rule fails, naming where to declare it. Allowed
+declared in tests/access.py. A URL without a rule fails, naming where to declare it. Allowed
 answers must not contain the other tenant's data.
 
 The world is built once for the module (inside a transaction that is rolled back at the end); each
@@ -38,7 +38,6 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts import services as account_services
-from accounts.access import ACCESS, AGENCY_SIDE, SOCKETS, Actor, Outcome, Rule, Tenant, rules_for
 from accounts.models import Role, Site
 from debriefs import services as debrief_services
 from debriefs.models import Debrief
@@ -46,6 +45,7 @@ from dispatch import services as dispatch_services
 from incidents import services as incident_services
 from notifications.models import Channel, EscalationPolicy, Kind, Notification, OutboxMessage, WebhookEndpoint
 from portal.routing import websocket_urlpatterns
+from tests.access import ACCESS, AGENCY_SIDE, SOCKETS, Actor, Outcome, Rule, Tenant, rules_for
 from tests.factories import member, report
 from tests.incidents.evidence_samples import ORIGIN, jpeg, png
 from tests.world import build_world
@@ -129,10 +129,10 @@ SOCKET_ROUTES = {route.name: route for route in websocket_urlpatterns}
 def test_every_url_has_a_name_and_a_rule():
     assert not UNNAMED, f"name these URL patterns (the access rules go by name): {UNNAMED}"
     missing = [e.name for e in ENDPOINTS if rules_for(e.name, e.module) is None]
-    assert not missing, f"declare who may open {missing} in accounts/access.py (ACCESS)"
+    assert not missing, f"declare who may open {missing} in tests/access.py (ACCESS)"
     sockets = [str(route.pattern) for name, route in SOCKET_ROUTES.items() if name not in SOCKETS]
     assert not sockets, (
-        f"name these websocket routes and declare them in accounts/access.py (SOCKETS): {sockets}"
+        f"name these websocket routes and declare them in tests/access.py (SOCKETS): {sockets}"
     )
 
 
@@ -457,12 +457,12 @@ def request(m: SimpleNamespace, actor: Actor, method: str, url: str, data: dict[
 def test_endpoint(endpoint, matrix, db):
     found = rules_for(endpoint.name, endpoint.module)
     if found is None:
-        pytest.fail(f"no access rule for {endpoint}: declare who may open it in accounts/access.py (ACCESS)")
+        pytest.fail(f"no access rule for {endpoint}: declare who may open it in tests/access.py (ACCESS)")
     rules, kind = found
     problems = []
     for rule in rules:
         if kind != "third-party" and TENANT_PARAMS & set(endpoint.params) and not rule.tenant:
-            problems.append(f"{endpoint} names a tenant's object: declare tenant=True in accounts/access.py")
+            problems.append(f"{endpoint} names a tenant's object: declare tenant=True in tests/access.py")
         for tenant in [Tenant.OWN, Tenant.OTHER] if rule.tenant else [Tenant.OWN]:
             for actor in ACTORS:
                 case = Case(endpoint.name, actor, tenant, matrix, rule.subject)

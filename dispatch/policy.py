@@ -1,0 +1,89 @@
+"""Who may escalate, watch and act on the live board, press the panic button and message on an incident.
+
+Over the tenancy core (accounts/policy.py) and the incidents' rules (incidents/policy.py).
+"""
+
+from django.db.models import QuerySet
+
+from accounts import policy as account_policy
+from accounts.models import Organization, Role, Site
+from accounts.policy import AnyUser
+from dispatch.models import Escalation
+from incidents import policy as incident_policy
+from incidents.models import Incident
+
+
+def board_agency(user: AnyUser) -> Organization | None:
+    """The agency whose live board the user may watch: its liaisons and its admins."""
+    membership = account_policy.membership_of(user)
+    if membership is None or not membership.organization.is_agency:
+        return None
+    if membership.role not in (Role.LIAISON, Role.ORG_ADMIN):
+        return None
+    return membership.organization
+
+
+def visible_escalations(user: AnyUser) -> QuerySet[Escalation]:
+    """An agency's escalations for its people; the escalations of visible incidents for a provider."""
+    agency = board_agency(user)
+    if agency is not None:
+        return Escalation.objects.filter(agency=agency)
+    return Escalation.objects.filter(incident__in=incident_policy.visible_incidents(user))
+
+
+def can_escalate_incident(user: AnyUser, incident: Incident) -> bool:
+    """Supervisors escalate at any time; a guard directly when the report is life-threatening."""
+    if incident.status in (Incident.Status.DRAFT, Incident.Status.CLOSED):
+        return False
+    if incident.site.agency_id is None:
+        return False
+    if incident_policy.can_triage_incident(user, incident):
+        return True
+    return (
+        account_policy.role_of(user) == Role.GUARD
+        and incident.severity == 1
+        and incident_policy.can_view_incident(user, incident)
+    )
+
+
+def can_act_on_board(user: AnyUser, agency: Organization) -> bool:
+    """Accept, reject, dispatch, on scene, clear: the agency's liaisons (its admins only watch)."""
+    return account_policy.is_member_with_role(user, agency.pk, Role.LIAISON)
+
+
+def can_respond_to_escalation(user: AnyUser, escalation: Escalation) -> bool:
+    return can_act_on_board(user, escalation.agency)
+
+
+def can_cancel_escalation(user: AnyUser, escalation: Escalation) -> bool:
+    """The provider's supervisors cancel an escalation, and clear a panic once it is safe."""
+    return incident_policy.can_triage_incident(user, escalation.incident)
+
+
+def has_panic_button(user: AnyUser) -> bool:
+    """Guards carry the panic button on every page they see."""
+    return account_policy.role_of(user) == Role.GUARD
+
+
+def can_press_panic(user: AnyUser, site: Site) -> bool:
+    return has_panic_button(user) and account_policy.visible_sites(user).filter(pk=site.pk).exists()
+
+
+def panic_sites(user: AnyUser) -> QuerySet[Site]:
+    """Where a guard's panic button can send from: their assigned, active sites."""
+    if not has_panic_button(user):
+        return Site.objects.none()
+    return account_policy.visible_sites(user).order_by("name")
+
+
+def can_message_on_incident(user: AnyUser, incident: Incident) -> bool:
+    """Live messages on an escalated incident: its site's guards, the provider's supervisors and
+    the agency's liaisons."""
+    role = account_policy.role_of(user)
+    if role not in (Role.GUARD, Role.SUPERVISOR, Role.LIAISON):
+        return False
+    if not incident.escalations.exists():
+        return False
+    if role == Role.GUARD:
+        return account_policy.visible_sites(user).filter(pk=incident.site_id).exists()
+    return incident_policy.can_view_incident(user, incident)

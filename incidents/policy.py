@@ -1,0 +1,101 @@
+"""Who may see and change incidents, their evidence and the personal data in them.
+
+Over the tenancy core (accounts/policy.py). An agency sees what was shared with it
+(``IncidentShare``), so these rules need no model of the apps above incidents.
+"""
+
+from django.db.models import Q, QuerySet
+
+from accounts import policy as account_policy
+from accounts.models import Role, Site, SiteAssignment
+from accounts.policy import AnyUser
+from incidents.models import Evidence, Incident, IncidentShare
+
+PROVIDER_STAFF = (Role.SUPERVISOR, Role.ORG_ADMIN)
+REPORTER_EDITABLE = (Incident.Status.DRAFT, Incident.Status.NEEDS_INFO)
+
+
+def visible_incidents(user: AnyUser) -> QuerySet[Incident]:
+    """Incidents the user may see.
+
+    A guard: their own reports and the submitted reports of their sites. A provider's supervisors
+    and admins: every submitted report of the provider's sites, and their own drafts. Nobody sees
+    another person's draft. An agency: only what was shared with it.
+    """
+    incidents = Incident.objects.all()
+    if account_policy.is_platform_admin(user):
+        return incidents.exclude(status=Incident.Status.DRAFT)
+    membership = account_policy.membership_of(user)
+    if membership is None:
+        return incidents.none()
+    if membership.organization.is_agency:
+        shared = IncidentShare.objects.filter(agency_id=membership.organization_id)
+        return incidents.filter(pk__in=shared.values("incident_id"))
+    not_draft = ~Q(status=Incident.Status.DRAFT)
+    own = Q(reporter_id=membership.user_id)
+    if membership.role == Role.GUARD:
+        sites = SiteAssignment.objects.filter(user_id=membership.user_id, site__is_active=True)
+        return incidents.filter(own | (not_draft & Q(site_id__in=sites.values("site_id"))))
+    return incidents.filter(site__provider_id=membership.organization_id).filter(own | not_draft)
+
+
+def can_view_incident(user: AnyUser, incident: Incident) -> bool:
+    return visible_incidents(user).filter(pk=incident.pk).exists()
+
+
+def reportable_sites(user: AnyUser) -> QuerySet[Site]:
+    """Sites the user may file a report for: a guard's assigned sites, a supervisor's provider's."""
+    if account_policy.role_of(user) not in (Role.GUARD, Role.SUPERVISOR):
+        return Site.objects.none()
+    return account_policy.visible_sites(user).filter(is_active=True)
+
+
+def is_provider_staff_of(user: AnyUser, incident: Incident) -> bool:
+    return account_policy.is_member_with_role(user, incident.site.provider_id, *PROVIDER_STAFF)
+
+
+def can_edit_incident(user: AnyUser, incident: Incident) -> bool:
+    """The reporter edits a draft or a report sent back for more information; supervisors, any open one."""
+    if incident.status == Incident.Status.CLOSED:
+        return False
+    if incident.reporter_id == user.pk and incident.status in REPORTER_EDITABLE:
+        return account_policy.membership_of(user) is not None
+    return incident.status != Incident.Status.DRAFT and is_provider_staff_of(user, incident)
+
+
+def can_submit_incident(user: AnyUser, incident: Incident) -> bool:
+    return (
+        incident.reporter_id == user.pk
+        and incident.status in REPORTER_EDITABLE
+        and account_policy.membership_of(user) is not None
+    )
+
+
+def can_see_triage_queue(user: AnyUser) -> bool:
+    """Supervisors work the triage queue of their provider's submitted reports."""
+    return account_policy.role_of(user) == Role.SUPERVISOR
+
+
+def can_triage_incident(user: AnyUser, incident: Incident) -> bool:
+    """Supervisors triage their provider's submitted reports."""
+    return account_policy.is_member_with_role(user, incident.site.provider_id, Role.SUPERVISOR)
+
+
+def can_contribute_to_incident(user: AnyUser, incident: Incident) -> bool:
+    """Add notes, parties, vehicles and evidence: anyone on the provider's side who sees it, until closed."""
+    if incident.status == Incident.Status.CLOSED:
+        return False
+    membership = account_policy.membership_of(user)
+    if membership is None or membership.organization.is_agency:
+        return False
+    return can_view_incident(user, incident)
+
+
+def visible_evidence(user: AnyUser) -> QuerySet[Evidence]:
+    return Evidence.objects.filter(incident__in=visible_incidents(user))
+
+
+def can_view_personal_data(user: AnyUser, incident: Incident) -> bool:
+    """Names and contacts of involved parties: whoever may see the incident through their
+    organization (the provider's side, and the agencies it was shared with)."""
+    return account_policy.membership_of(user) is not None and can_view_incident(user, incident)

@@ -1,0 +1,96 @@
+"""Who may configure notifications, who may be told about an incident, and who sees which notification.
+
+Over the tenancy core (accounts/policy.py) and the incidents' rules (incidents/policy.py).
+"""
+
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+
+from accounts import policy as account_policy
+from accounts.models import Organization, Role, Site, User
+from accounts.policy import AnyUser
+from incidents import policy as incident_policy
+from incidents.models import Incident
+from notifications.models import EscalationPolicy, Notification, OutboxMessage, WebhookEndpoint
+
+
+def can_manage_notifications(user: AnyUser, organization: Organization) -> bool:
+    """Org admins manage their organization's escalation policies and webhook endpoints."""
+    return account_policy.can_manage_members(user, organization)
+
+
+def managed_escalation_policies(user: AnyUser) -> QuerySet[EscalationPolicy]:
+    """Escalation policies the user may edit: their own organization's, as its admin."""
+    return account_policy.in_administered_organization(user, EscalationPolicy.objects.all())
+
+
+def managed_webhook_endpoints(user: AnyUser) -> QuerySet[WebhookEndpoint]:
+    """Webhook endpoints the user may edit, test and read the delivery log of: as for policies."""
+    return account_policy.in_administered_organization(user, WebhookEndpoint.objects.all())
+
+
+def policy_sites(user: AnyUser, organization: Organization) -> QuerySet[Site]:
+    """Sites a policy of the organization may be limited to: an agency's jurisdiction, a provider's own."""
+    if not can_manage_notifications(user, organization):
+        return Site.objects.none()
+    if organization.is_agency:
+        return Site.objects.filter(agency=organization, is_active=True)
+    return Site.objects.filter(provider=organization, is_active=True)
+
+
+def policy_people(user: AnyUser, organization: Organization) -> QuerySet[User]:
+    """People a policy step may name: the organization's own active members, nobody else's."""
+    if not can_manage_notifications(user, organization):
+        return User.objects.none()
+    return User.objects.filter(membership__organization=organization, is_active=True)
+
+
+def can_be_notified_about(user: User, incident: Incident) -> bool:
+    """A notification about an incident goes only to an active member who may see the incident."""
+    return account_policy.membership_of(user) is not None and incident_policy.can_view_incident(
+        user, incident
+    )
+
+
+def notifiable_people(users: Iterable[User], incident: Incident) -> list[User]:
+    """Those of ``users`` who may be told about the incident (can_be_notified_about, for many).
+    What visible_incidents grants a non-guard depends only on their organization and role (an
+    escalated incident is never a draft), so each pair is checked once; guards and platform admins
+    one by one."""
+    verdicts: dict[tuple[int, str], bool] = {}
+    allowed = []
+    for user in users:
+        membership = account_policy.membership_of(user)
+        if membership is None:
+            continue
+        one_by_one = membership.role == Role.GUARD or account_policy.is_platform_admin(user)
+        if one_by_one or incident.status == Incident.Status.DRAFT:
+            ok = incident_policy.can_view_incident(user, incident)
+        else:
+            key = (membership.organization_id, membership.role)
+            if key not in verdicts:
+                verdicts[key] = incident_policy.can_view_incident(user, incident)
+            ok = verdicts[key]
+        if ok:
+            allowed.append(user)
+    return allowed
+
+
+def visible_notifications(user: AnyUser) -> QuerySet[Notification]:
+    """In-app notifications: each person sees their own and nobody else's."""
+    if not user.is_authenticated or not user.is_active:
+        return Notification.objects.none()
+    return Notification.objects.filter(recipient_id=user.pk)
+
+
+def incident_notification_log(user: AnyUser, incident: Incident) -> QuerySet[OutboxMessage]:
+    """Who was told about an incident, how, when and with what result: whoever may see the incident."""
+    if not incident_policy.can_view_incident(user, incident):
+        return OutboxMessage.objects.none()
+    return OutboxMessage.objects.filter(incident=incident)
+
+
+def can_go_on_duty(user: AnyUser) -> bool:
+    """Liaisons mark themselves on or off duty; off duty they are not paged but still see the board."""
+    return account_policy.role_of(user) == Role.LIAISON

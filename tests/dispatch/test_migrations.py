@@ -1,0 +1,50 @@
+"""The back-fill of incident shares from the escalations made before the table existed."""
+
+import importlib
+
+import pytest
+from django.apps import apps
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from dispatch import services
+from dispatch.models import Escalation
+from incidents.models import IncidentShare
+from tests.factories import report
+
+BEFORE, AFTER = ("dispatch", "0001_initial"), ("dispatch", "0002_backfill_incident_shares")
+backfill = importlib.import_module("dispatch.migrations.0002_backfill_incident_shares")
+
+
+def _escalations(world):
+    """Two escalations of one incident to one agency (the first rejected), one of another's: no shares."""
+    first = report(world.guard_a, world.a1)
+    rejected = services.escalate_incident(incident=first, by=world.supervisor_a)
+    services.reject_escalation(escalation=rejected, by=world.liaison_x, reason="Civil matter")
+    services.escalate_incident(incident=first, by=world.supervisor_a)
+    second = report(world.guard_b, world.b1)
+    services.escalate_incident(incident=second, by=world.supervisor_b)
+    IncidentShare.objects.all().delete()
+    return first, second, rejected
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_migration_shares_each_incident_once_with_every_agency_it_was_escalated_to(world):
+    executor = MigrationExecutor(connection)
+    executor.migrate([BEFORE])
+    first, second, rejected = _escalations(world)
+    executor.loader.build_graph()
+    executor.migrate([AFTER])
+    shares = IncidentShare.objects.order_by("incident_id")
+    assert [(s.incident_id, s.agency_id) for s in shares] == [
+        (first.pk, world.agency_x.pk),
+        (second.pk, world.agency_y.pk),
+    ]
+    assert shares[0].created_at == rejected.requested_at  # when it was first escalated
+
+
+def test_the_backfill_is_idempotent(world):
+    _escalations(world)
+    backfill.backfill_incident_shares(apps, None)
+    backfill.backfill_incident_shares(apps, None)
+    assert IncidentShare.objects.count() == Escalation.objects.values("incident_id").distinct().count() == 2
