@@ -53,6 +53,11 @@ def escalation_payload(escalation: Escalation) -> dict[str, Any]:
     }
 
 
+def board_payload(escalation: Escalation, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What a board event stores: the escalation as it stands, and the event's own extra fields."""
+    return {"escalation": escalation_payload(escalation), **(extra or {})}
+
+
 def board_event(record: BoardEvent, escalation: Escalation) -> Event:
     """A numbered board event: to the agency's boards and to everyone watching the incident."""
     return Event(

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "debriefs",
     "notifications",
     "audit",
+    "seeding",
 ]
 
 MIDDLEWARE = [

@@ -19,13 +19,12 @@ def record_board_event(
     *, escalation: Escalation, name: str, extra: dict[str, Any] | None = None
 ) -> BoardEvent:
     """Number and store a board event in the current transaction; push it live after commit."""
-    payload = {"escalation": events.escalation_payload(escalation), **(extra or {})}
     record = BoardEvent.objects.create(
         agency_id=escalation.agency_id,
         sequence=next_board_sequence(escalation.agency_id),
         name=name,
         escalation=escalation,
-        payload=payload,
+        payload=events.board_payload(escalation, extra),
     )
     publish_on_commit(events.board_event(record, escalation))
     return record

@@ -7,8 +7,9 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import Role, User
 from dispatch.models import BoardCursor, BoardEvent, Escalation
-from incidents import scale, selectors
+from incidents import selectors
 from incidents.models import Incident, ReferenceCounter, TimelineEntry
+from seeding import scale
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
