@@ -22,7 +22,15 @@ from accounts.models import Site
 from dispatch.events import board_payload
 from dispatch.models import BoardCursor, BoardEvent, Escalation
 from dispatch.services import STEPS
-from incidents.models import Category, Incident, InvolvedParty, ReferenceCounter, TimelineEntry, Vehicle
+from incidents.models import (
+    Category,
+    Incident,
+    IncidentShare,
+    InvolvedParty,
+    ReferenceCounter,
+    TimelineEntry,
+    Vehicle,
+)
 from incidents.search import SEARCH_INDEX_NAME, SEARCH_INDEX_SQL, search_text
 from incidents.services import format_reference
 from seeding.scale.tenants import AGENCIES, Tenants, ensure_tenants, scale_incidents
@@ -46,7 +54,7 @@ STATUSES = [  # (status, weight)
 ]
 Kind = TimelineEntry.Kind
 Entry = tuple[datetime, int | None, str, dict[str, Any]]
-MODELS = (Incident, TimelineEntry, InvolvedParty, Vehicle, Escalation, BoardEvent)
+MODELS = (Incident, TimelineEntry, InvolvedParty, Vehicle, IncidentShare, Escalation, BoardEvent)
 
 
 def seed(*, total: int, out: Output = sys.stderr) -> dict[str, int]:
@@ -328,6 +336,13 @@ class Seeder:
         if escalation.status != Escalation.Status.REQUESTED:
             # The board's log keeps the request and the latest state (steps between are not needed here).
             events.append((f"escalation.{escalation.status}", board_payload(escalation), at))
+        # As dispatch's escalation does: the incident is shared with the agency in the same write.
+        writers[IncidentShare].add(
+            id=ids[IncidentShare].take(),
+            incident_id=incident["id"],
+            agency_id=agency_id,
+            created_at=requested,
+        )
         writers[Escalation].add_object(escalation)
         for name, payload, created in events:
             sequences[agency_id] += 1
