@@ -3,11 +3,11 @@
 from debriefs.services.actions import add_corrective_action, update_corrective_action
 from debriefs.services.lifecycle import (
     approve_debrief,
-    close_incident,
     contribute_as_agency,
     draft_debrief,
     request_changes,
     request_debrief,
+    request_debrief_on_close,
     revise_debrief,
     submit_debrief,
     update_debrief,
@@ -17,7 +17,6 @@ from debriefs.services.rendering import queue_pdf, render_html, render_pdf, resu
 __all__ = [
     "add_corrective_action",
     "approve_debrief",
-    "close_incident",
     "contribute_as_agency",
     "draft_debrief",
     "queue_pdf",
@@ -25,6 +24,7 @@ __all__ = [
     "render_pdf",
     "request_changes",
     "request_debrief",
+    "request_debrief_on_close",
     "resume_stalled",
     "revise_debrief",
     "submit_debrief",

@@ -1,4 +1,4 @@
-"""A debrief's life: requested (when its incident closes, or on demand), drafted from the
+"""A debrief's life: requested (on demand, or when its incident closes), drafted from the
 timeline, edited, contributed to by the agency, submitted, reviewed, approved (frozen), revised."""
 
 from django.core.exceptions import ValidationError
@@ -11,7 +11,6 @@ from debriefs import facts as debrief_facts
 from debriefs.models import Debrief, ReviewComment
 from debriefs.services.common import clean, require
 from debriefs.services.rendering import queue_pdf
-from incidents import services as incident_services
 from incidents.models import Incident
 from portal.realtime import publish_on_commit
 
@@ -28,12 +27,9 @@ def _queue_drafting(debrief: Debrief) -> None:
 
 
 @transaction.atomic
-def request_debrief(*, incident: Incident, by: User | None) -> Debrief:
-    """Ask for a debrief of an incident: a version in 'generating' that a Celery task drafts.
-
-    Called when an incident closes (by its closer) and on demand (by a supervisor)."""
-    if by is not None:
-        require(policy.can_write_debrief(by, incident), "Only the provider's supervisors draft debriefs.")
+def request_debrief(*, incident: Incident, by: User) -> Debrief:
+    """Ask for a debrief of an incident on demand: a version in 'generating' that a worker drafts."""
+    require(policy.can_write_debrief(by, incident), "Only the provider's supervisors draft debriefs.")
     current = _latest(incident)
     if current is not None and current.is_frozen:
         raise ValidationError("The debrief is approved: revise it to make a new version.")
@@ -45,6 +41,33 @@ def request_debrief(*, incident: Incident, by: User | None) -> Debrief:
         current.save(update_fields=["status"])
     _queue_drafting(current)
     return current
+
+
+@transaction.atomic
+def request_debrief_on_close(*, incident: Incident, closed_by: User | None) -> Debrief | None:
+    """The debrief a closed incident asks for, once; None if one was asked for since it closed."""
+    # Locking the incident's row makes two runs of the follow-up (a task may run twice) take turns.
+    closed = (
+        Incident.objects.select_for_update().filter(pk=incident.pk, status=Incident.Status.CLOSED).first()
+    )
+    if closed is None:
+        return None
+    current = _latest(closed)
+    if current is None:
+        current = Debrief.objects.create(incident=closed, created_by=closed_by, status=Status.GENERATING)
+    elif _drafted_before_closing(current, closed):
+        # Asked for on demand before the incident closed: drafted again, with the closing in it.
+        current.status = Status.GENERATING
+        current.save(update_fields=["status"])
+    else:
+        return None
+    _queue_drafting(current)
+    return current
+
+
+def _drafted_before_closing(debrief: Debrief, incident: Incident) -> bool:
+    drafted = debrief.drafted_at or debrief.created_at
+    return debrief.status in EDITABLE and incident.closed_at is not None and drafted < incident.closed_at
 
 
 @transaction.atomic
@@ -199,15 +222,3 @@ def revise_debrief(*, debrief: Debrief, by: User) -> Debrief:
     )
     _queue_drafting(revision)
     return revision
-
-
-@transaction.atomic
-def close_incident(
-    *, incident: Incident, by: User, resolution: str, expected_version: int | None = None
-) -> Incident:
-    """Close an incident (incidents.services.close_incident) and ask for its debrief."""
-    closed = incident_services.close_incident(
-        incident=incident, by=by, resolution=resolution, expected_version=expected_version
-    )
-    request_debrief(incident=closed, by=by)
-    return closed
