@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from debriefs import events
 from debriefs.models import Debrief
-from portal.realtime import publish_on_commit, send_event
+from portal.realtime import publish_on_commit
 
 STALLED_AFTER = timedelta(minutes=2)
 
@@ -53,7 +53,7 @@ def render_pdf(*, debrief: Debrief) -> Debrief:
             pdf_status=Debrief.Pdf.FAILED, pdf_error=str(error)[:300]
         )
         current.refresh_from_db()
-        send_event(events.pdf_rendered(current))
+        publish_on_commit(events.pdf_rendered(current))
         raise
     name = f"{current.incident.reference}-v{current.version}.pdf"
     with transaction.atomic():
@@ -74,11 +74,11 @@ def resume_stalled() -> int:
     count = 0
     debriefs = Debrief.objects.select_related("incident")
     for debrief in debriefs.filter(status=Debrief.Status.GENERATING, created_at__lt=cutoff):
-        send_event(events.drafting_requested(debrief))
+        publish_on_commit(events.drafting_requested(debrief))
         count += 1
     for debrief in debriefs.filter(pdf_status=Debrief.Pdf.PENDING).filter(
         Q(drafted_at__lt=cutoff) | Q(approved_at__lt=cutoff)
     ):
-        send_event(events.pdf_requested(debrief))
+        publish_on_commit(events.pdf_requested(debrief))
         count += 1
     return count
