@@ -1,6 +1,7 @@
 """What a debrief states as fact, drafted from the incident's timeline and records (JSON-ready)."""
 
 from collections import Counter
+from datetime import datetime, tzinfo
 from typing import Any
 
 from django.db.models import F, Q
@@ -47,33 +48,70 @@ def _line(entry: TimelineEntry) -> str:
 
 
 def collect(incident: Incident) -> dict[str, Any]:
+    """Everything a debrief states as fact about the incident, as it is now."""
     incident = Incident.objects.select_related("site__agency", "category", "reporter").get(pk=incident.pk)
     zone = incident.site.zone
     entries = list(incident.timeline.select_related("actor").order_by("at", "pk"))
-    memberships = {
-        m.user_id: m
-        for m in Membership.objects.filter(
-            user_id__in={e.actor_id for e in entries if e.actor_id}
-        ).select_related("organization")
-    }
     received = incident.submitted_at or incident.received_at
+    escalations = escalation_rows(incident)
+    return {
+        "reference": incident.reference,
+        "site": str(incident.site),
+        "time_zone": incident.site.time_zone,
+        "category": str(incident.category or ""),
+        "severity": incident.get_severity_display() if incident.severity else "",
+        "summary": summary(incident, received, police_response(escalations)),
+        "timeline": [timeline_row(entry, zone) for entry in entries],
+        "intervals": intervals(incident, received, entries),
+        "participants": participants(entries),
+        "escalations": escalations,
+        "evidence": evidence(incident),
+        "notifications": notifications(incident, zone),
+    }
+
+
+def intervals(incident: Incident, received: datetime, entries: list[TimelineEntry]) -> list[dict[str, Any]]:
+    """Each response interval measured from the timeline against the incident's targets."""
     found = moments(received, [Moment(e.kind, e.at, e.data) for e in entries])
-    intervals = measure(found, targets_for(incident))
-    actions = Counter(e.actor_id for e in entries if e.actor_id)
-    participants: list[dict[str, Any]] = []
-    for entry in entries:
-        if entry.actor_id and entry.actor_id not in {p["id"] for p in participants}:
-            membership = memberships.get(entry.actor_id)
-            participants.append(
-                {
-                    "id": entry.actor_id,
-                    "name": str(entry.actor),
-                    "role": membership.get_role_display() if membership else "Platform",
-                    "organization": str(membership.organization) if membership else "",
-                    "entries": actions[entry.actor_id],
-                }
-            )
-    escalations = [
+    return [interval.as_json() for interval in measure(found, targets_for(incident))]
+
+
+def timeline_row(entry: TimelineEntry, zone: tzinfo) -> dict[str, Any]:
+    """One timeline entry as the debrief shows it, in the site's time zone."""
+    return {
+        "at": entry.at.isoformat(),
+        "local": f"{timezone.localtime(entry.at, zone):%d %b %H:%M:%S}",
+        "actor": str(entry.actor) if entry.actor else "",
+        "what": entry.get_kind_display(),
+        "detail": _line(entry),
+    }
+
+
+def participants(entries: list[TimelineEntry]) -> list[dict[str, Any]]:
+    """Everyone who acted on the timeline, in order of first action, with their role and count."""
+    actors = {e.actor_id: e.actor for e in entries if e.actor_id}
+    counts = Counter(e.actor_id for e in entries if e.actor_id)
+    memberships = {
+        m.user_id: m for m in Membership.objects.filter(user_id__in=actors).select_related("organization")
+    }
+    rows = []
+    for actor_id, actor in actors.items():
+        membership = memberships.get(actor_id)
+        rows.append(
+            {
+                "id": actor_id,
+                "name": str(actor),
+                "role": membership.get_role_display() if membership else "Platform",
+                "organization": str(membership.organization) if membership else "",
+                "entries": counts[actor_id],
+            }
+        )
+    return rows
+
+
+def escalation_rows(incident: Incident) -> list[dict[str, Any]]:
+    """The incident's escalations to agencies, oldest first."""
+    return [
         {
             "agency": str(e.agency),
             "status": e.get_status_display(),
@@ -83,7 +121,18 @@ def collect(incident: Incident) -> dict[str, Any]:
         }
         for e in incident.escalations.select_related("agency").order_by("requested_at")
     ]
-    evidence = [
+
+
+def police_response(escalations: list[dict[str, Any]]) -> str:
+    """The police response in a few words: the first escalation and how it stands."""
+    if not escalations:
+        return "not escalated"
+    return f"escalated to {escalations[0]['agency']} ({escalations[0]['status'].lower()})"
+
+
+def evidence(incident: Incident) -> list[dict[str, Any]]:
+    """The evidence files, in the order they were uploaded, with their hashes."""
+    return [
         {
             "name": e.original_name,
             "kind": e.get_kind_display(),
@@ -93,46 +142,27 @@ def collect(incident: Incident) -> dict[str, Any]:
         }
         for e in incident.evidence.order_by("uploaded_at", "pk")
     ]
-    local = timezone.localtime(received, zone)
-    police = (
-        f"escalated to {escalations[0]['agency']} ({escalations[0]['status'].lower()})"
-        if escalations
-        else "not escalated"
-    )
-    summary = (
+
+
+def notifications(incident: Incident, zone: tzinfo) -> list[dict[str, Any]]:
+    """Every notification sent about the incident, to whom, how, and what came of it."""
+    return [
+        {
+            "recipient": message.recipient_label,
+            "channel": message.get_channel_display(),
+            "at": f"{timezone.localtime(message.created_at, zone):%d %b %H:%M:%S}",
+            "outcome": message.get_state_display()
+            + (f" ({message.last_error[:80]})" if message.last_error else ""),
+        }
+        for message in OutboxMessage.objects.filter(incident=incident).order_by("created_at", "pk")
+    ]
+
+
+def summary(incident: Incident, received: datetime, police: str) -> str:
+    """The drafted summary: what, where, by whom, when (the site's time), the police, the resolution."""
+    local = timezone.localtime(received, incident.site.zone)
+    return (
         f"{incident.category or 'Incident'} at {incident.site}, reported by {incident.reporter} "
         f"on {local:%d %b %Y at %H:%M} ({incident.site.time_zone}); {police}."
         + (f" Resolution: {incident.resolution}" if incident.resolution else "")
     )
-    return {
-        "reference": incident.reference,
-        "site": str(incident.site),
-        "time_zone": incident.site.time_zone,
-        "category": str(incident.category or ""),
-        "severity": incident.get_severity_display() if incident.severity else "",
-        "summary": summary,
-        "timeline": [
-            {
-                "at": entry.at.isoformat(),
-                "local": f"{timezone.localtime(entry.at, zone):%d %b %H:%M:%S}",
-                "actor": str(entry.actor) if entry.actor else "",
-                "what": entry.get_kind_display(),
-                "detail": _line(entry),
-            }
-            for entry in entries
-        ],
-        "intervals": [interval.as_json() for interval in intervals],
-        "participants": participants,
-        "escalations": escalations,
-        "evidence": evidence,
-        "notifications": [
-            {
-                "recipient": message.recipient_label,
-                "channel": message.get_channel_display(),
-                "at": f"{timezone.localtime(message.created_at, zone):%d %b %H:%M:%S}",
-                "outcome": message.get_state_display()
-                + (f" ({message.last_error[:80]})" if message.last_error else ""),
-            }
-            for message in OutboxMessage.objects.filter(incident=incident).order_by("created_at", "pk")
-        ],
-    }

@@ -5,11 +5,13 @@ import uuid
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
+from accounts.models import User
 from accounts.policy import AnyUser
 from debriefs import policy
 from debriefs.models import CorrectiveAction, Debrief
-from debriefs.services import overdue_filter
+from incidents.models import Incident
 
 
 def _with_incident(debriefs: QuerySet[Debrief]) -> QuerySet[Debrief]:
@@ -64,5 +66,14 @@ def list_corrective_actions(*, for_user: AnyUser, overdue: bool = False) -> Quer
         "incident", "incident__site", "owner"
     )
     if overdue:
-        actions = actions.filter(overdue_filter())
+        actions = actions.filter(due_date__lt=timezone.localdate()).exclude(
+            status=CorrectiveAction.Status.DONE
+        )
     return actions.order_by("due_date", "pk")
+
+
+def list_action_owners(*, incident: Incident) -> QuerySet[User]:
+    """Who may be offered as a corrective action's owner: the provider's active people, by name."""
+    return User.objects.filter(
+        is_active=True, membership__organization_id=incident.site.provider_id
+    ).order_by("full_name")

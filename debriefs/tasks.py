@@ -1,7 +1,26 @@
 from celery import shared_task
 
+from accounts.models import User
 from debriefs import services
 from debriefs.models import Debrief
+from incidents.models import Incident
+
+
+@shared_task(
+    name="debriefs.request_debrief",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def request_debrief_task(incident_id: int, actor_id: int | None) -> None:
+    """Ask for the debrief of a closed incident (idempotent: one request however often it runs;
+    nothing for an incident that is gone or not closed)."""
+    incident = Incident.objects.filter(pk=incident_id).first()
+    if incident is not None:
+        closed_by = User.objects.filter(pk=actor_id).first() if actor_id is not None else None
+        services.request_debrief_on_close(incident=incident, closed_by=closed_by)
 
 
 @shared_task(

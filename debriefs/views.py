@@ -9,43 +9,27 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.models import User
 from audit import services as audit
 from debriefs import policy, selectors, services
 from debriefs.forms import ActionForm, ActionUpdateForm, AgencyForm, DebriefForm, ReviewForm
 from debriefs.models import CorrectiveAction, Debrief
 from incidents import selectors as incident_selectors
 from incidents.models import Incident
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
+from portal.edges import back, current_user, flash_errors, found_or_404
 
 
 def _debrief(request: HttpRequest, debrief_id: Any) -> Debrief:
-    try:
-        return selectors.get_debrief(debrief_id=debrief_id, for_user=request.user)
-    except Debrief.DoesNotExist:
-        raise Http404("No such debrief, or not one you may see.") from None
+    return found_or_404(
+        lambda: selectors.get_debrief(debrief_id=debrief_id, for_user=request.user),
+        "No such debrief, or not one you may see.",
+    )
 
 
 def _incident(request: HttpRequest, incident_id: Any) -> Incident:
-    try:
-        return incident_selectors.get_incident(incident_id=incident_id, for_user=request.user)
-    except Incident.DoesNotExist:
-        raise Http404("No such incident, or not one you may see.") from None
-
-
-def _owners(incident: Incident) -> Any:
-    return User.objects.filter(
-        is_active=True, membership__organization_id=incident.site.provider_id
-    ).order_by("full_name")
-
-
-def _errors(request: HttpRequest, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
+    return found_or_404(
+        lambda: incident_selectors.get_incident(incident_id=incident_id, for_user=request.user),
+        "No such incident, or not one you may see.",
+    )
 
 
 def incident_debrief(request: HttpRequest, incident_id: Any) -> HttpResponse:
@@ -65,15 +49,15 @@ def incident_debrief(request: HttpRequest, incident_id: Any) -> HttpResponse:
 def request_debrief(request: HttpRequest, incident_id: Any) -> HttpResponse:
     incident = _incident(request, incident_id)
     try:
-        debrief = services.request_debrief(incident=incident, by=_user(request))
+        debrief = services.request_debrief(incident=incident, by=current_user(request))
     except ValidationError as error:
-        _errors(request, error)
+        flash_errors(request, error)
         return redirect("incidents:detail", incident_id=incident.public_id)
     return redirect("debriefs:detail", debrief_id=debrief.public_id)
 
 
 def detail(request: HttpRequest, debrief_id: Any) -> HttpResponse:
-    user = _user(request)
+    user = current_user(request)
     debrief = _debrief(request, debrief_id)
     audit.record(action="debrief.viewed", actor=user, obj=debrief)
     incident = debrief.incident
@@ -103,7 +87,9 @@ def detail(request: HttpRequest, debrief_id: Any) -> HttpResponse:
             "review_form": ReviewForm()
             if debrief.status == Debrief.Status.SUBMITTED and policy.can_approve_debrief(user, debrief)
             else None,
-            "action_form": ActionForm(owners=_owners(incident)) if can_write else None,
+            "action_form": ActionForm(owners=selectors.list_action_owners(incident=incident))
+            if can_write
+            else None,
             "action_update_form": ActionUpdateForm(),
         },
     )
@@ -131,19 +117,19 @@ def edit(request: HttpRequest, debrief_id: Any) -> HttpResponse:
             raise ValidationError(form.errors.as_text())
         services.update_debrief(
             debrief=debrief,
-            by=_user(request),
+            by=current_user(request),
             expected_version=form.cleaned_data["edit_version"],
             summary=form.cleaned_data["summary"],
             strengths=form.cleaned_data["strengths"],
             improvements=form.cleaned_data["improvements"],
         )
         if request.POST.get("then") == "submit":
-            services.submit_debrief(debrief=debrief, by=_user(request))
+            services.submit_debrief(debrief=debrief, by=current_user(request))
             messages.success(request, "Debrief submitted for review.")
         else:
             messages.success(request, "Debrief saved.")
     except ValidationError as error:
-        _errors(request, error)
+        flash_errors(request, error)
     return redirect("debriefs:detail", debrief_id=debrief.public_id)
 
 
@@ -156,13 +142,13 @@ def agency(request: HttpRequest, debrief_id: Any) -> HttpResponse:
             raise ValidationError(form.errors.as_text())
         services.contribute_as_agency(
             debrief=debrief,
-            by=_user(request),
+            by=current_user(request),
             text=form.cleaned_data["agency_contribution"],
             expected_version=form.cleaned_data["edit_version"],
         )
         messages.success(request, "The agency's account is saved.")
     except ValidationError as error:
-        _errors(request, error)
+        flash_errors(request, error)
     return redirect("debriefs:detail", debrief_id=debrief.public_id)
 
 
@@ -174,13 +160,17 @@ def review(request: HttpRequest, debrief_id: Any) -> HttpResponse:
         if not form.is_valid():
             raise ValidationError("Choose approve or request changes.")
         if form.cleaned_data["decision"] == "approve":
-            services.approve_debrief(debrief=debrief, by=_user(request), comment=form.cleaned_data["comment"])
+            services.approve_debrief(
+                debrief=debrief, by=current_user(request), comment=form.cleaned_data["comment"]
+            )
             messages.success(request, "Debrief approved.")
         else:
-            services.request_changes(debrief=debrief, by=_user(request), comment=form.cleaned_data["comment"])
+            services.request_changes(
+                debrief=debrief, by=current_user(request), comment=form.cleaned_data["comment"]
+            )
             messages.success(request, "Changes requested.")
     except ValidationError as error:
-        _errors(request, error)
+        flash_errors(request, error)
     return redirect("debriefs:detail", debrief_id=debrief.public_id)
 
 
@@ -188,9 +178,9 @@ def review(request: HttpRequest, debrief_id: Any) -> HttpResponse:
 def revise(request: HttpRequest, debrief_id: Any) -> HttpResponse:
     debrief = _debrief(request, debrief_id)
     try:
-        revision = services.revise_debrief(debrief=debrief, by=_user(request))
+        revision = services.revise_debrief(debrief=debrief, by=current_user(request))
     except ValidationError as error:
-        _errors(request, error)
+        flash_errors(request, error)
         return redirect("debriefs:detail", debrief_id=debrief.public_id)
     return redirect("debriefs:detail", debrief_id=revision.public_id)
 
@@ -214,43 +204,37 @@ def pdf(request: HttpRequest, debrief_id: Any) -> FileResponse:
 @require_POST
 def add_action(request: HttpRequest, incident_id: Any) -> HttpResponse:
     incident = _incident(request, incident_id)
-    form = ActionForm(request.POST, owners=_owners(incident))
+    form = ActionForm(request.POST, owners=selectors.list_action_owners(incident=incident))
     try:
         if not form.is_valid():
             raise ValidationError(form.errors.as_text())
-        services.add_corrective_action(incident=incident, by=_user(request), **form.cleaned_data)
+        services.add_corrective_action(incident=incident, by=current_user(request), **form.cleaned_data)
         messages.success(request, "Corrective action added.")
     except ValidationError as error:
-        _errors(request, error)
-    return _back(request, incident)
+        flash_errors(request, error)
+    return back(request, "debriefs:incident", incident_id=incident.public_id)
 
 
 @require_POST
 def update_action(request: HttpRequest, action_id: Any) -> HttpResponse:
-    action = selectors.list_corrective_actions(for_user=request.user).filter(public_id=action_id).first()
-    if action is None:
-        raise Http404("No such action.")
+    action = found_or_404(
+        lambda: selectors.list_corrective_actions(for_user=request.user).get(public_id=action_id),
+        "No such action.",
+    )
     form = ActionUpdateForm(request.POST)
     try:
         if not form.is_valid():
             raise ValidationError(form.errors.as_text())
-        services.update_corrective_action(action=action, by=_user(request), **form.cleaned_data)
+        services.update_corrective_action(action=action, by=current_user(request), **form.cleaned_data)
         messages.success(request, "Corrective action updated.")
     except ValidationError as error:
-        _errors(request, error)
-    return _back(request, action.incident)
-
-
-def _back(request: HttpRequest, incident: Incident) -> HttpResponse:
-    latest = selectors.list_versions(incident_id=incident.pk, for_user=request.user).first()
-    if request.POST.get("from") == "actions" or latest is None:
-        return redirect("debriefs:actions")
-    return redirect("debriefs:detail", debrief_id=latest.public_id)
+        flash_errors(request, error)
+    return back(request, "debriefs:actions")
 
 
 def index(request: HttpRequest) -> HttpResponse:
     """Supervisors' review queue and the library of approved debriefs (lessons learned)."""
-    user = _user(request)
+    user = current_user(request)
     if not policy.can_open_debriefs(user):
         raise PermissionDenied("Debriefs belong to an organization.")
     query = request.GET.get("q", "")
@@ -267,7 +251,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 def actions(request: HttpRequest) -> HttpResponse:
     """Corrective actions: the overdue first, then all open ones."""
-    user = _user(request)
+    user = current_user(request)
     open_actions = selectors.list_corrective_actions(for_user=user).exclude(
         status=CorrectiveAction.Status.DONE
     )

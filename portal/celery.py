@@ -47,6 +47,7 @@ class FollowUps:
 # Follow-ups by event name. A lower app publishes; the higher app's task or outbox writer is named
 # here, so the lower app never imports it. Every task here is idempotent (it may run twice).
 FOLLOW_UPS: dict[str, FollowUps] = {
+    "incident.closed": FollowUps(tasks=("debriefs.request_debrief",)),
     "debrief.requested": FollowUps(tasks=("debriefs.draft_debrief",)),
     "debrief.drafted": FollowUps(tasks=("debriefs.render_debrief_pdf",)),
 }

@@ -41,6 +41,7 @@ from accounts import services as account_services
 from accounts.models import Role, Site
 from debriefs import services as debrief_services
 from debriefs.models import Debrief
+from debriefs.tasks import request_debrief_task
 from dispatch import services as dispatch_services
 from incidents import services as incident_services
 from notifications.models import Channel, EscalationPolicy, Kind, Notification, OutboxMessage, WebhookEndpoint
@@ -177,7 +178,8 @@ def _tenant(w: SimpleNamespace, *, mark: str, provider, agency, site, people) ->
     escalation = dispatch_services.escalate_incident(incident=t.closed, by=supervisor)
     dispatch_services.accept_escalation(escalation=escalation, by=liaison)
     dispatch_services.clear_escalation(escalation=escalation, by=liaison, disposition=f"{mark} report taken")
-    debrief_services.close_incident(incident=t.closed, by=supervisor, resolution=f"{mark} window fixed")
+    incident_services.close_incident(incident=t.closed, by=supervisor, resolution=f"{mark} window fixed")
+    request_debrief_task(t.closed.pk, supervisor.pk)
     t.debrief = debrief_services.draft_debrief(debrief=Debrief.objects.get(incident=t.closed))
     t.debrief.pdf.save("debrief.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=False)
     t.debrief.pdf_status = Debrief.Pdf.READY

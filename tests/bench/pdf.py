@@ -9,7 +9,6 @@ from typing import Any
 from celery import current_app
 from django.utils import timezone
 
-from debriefs import services as debrief_services
 from debriefs.models import Debrief
 from debriefs.tasks import render_debrief_pdf_task
 from dispatch import services as dispatch_services
@@ -45,6 +44,17 @@ def incident_with_timeline(world: bench_world.World, entries: int) -> Incident:
             incident=incident, by=supervisor, text="Reviewed CCTV from camera 7; stills added to the file."
         )
     return incident
+
+
+def _wait_requested(incident: Incident, timeout: float = 120) -> Debrief:
+    """The debrief the closing's follow-up asks for, in the worker."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        debrief = Debrief.objects.filter(incident=incident).first()
+        if debrief is not None:
+            return debrief
+        time.sleep(0.02)
+    raise RuntimeError("the worker asked for no debrief in time")
 
 
 def _wait_rendered(debrief: Debrief, after: Any, timeout: float = 120) -> float:
@@ -88,10 +98,10 @@ def run(scale: Scale) -> dict[str, Any]:
             say("pdf: closing the incident: the worker drafts the debrief and renders its PDF")
             before = timezone.now()
             started = time.monotonic()
-            debrief_services.close_incident(
+            incident_services.close_incident(
                 incident=incident, by=world.supervisor, resolution="Van recovered"
             )
-            debrief = Debrief.objects.get(incident=incident)
+            debrief = _wait_requested(incident)
             _wait_rendered(debrief, before)
             first = time.monotonic() - started
             renders = []

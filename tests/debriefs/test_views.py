@@ -89,7 +89,7 @@ def test_actions_page_and_update(client, world, drafted):
     assert b"Lock rack" in client.get(reverse("debriefs:actions")).content
     client.post(
         reverse("debriefs:update_action", args=[action.public_id]),
-        {"status": "done", "verification": "Seen locked", "from": "actions"},
+        {"status": "done", "verification": "Seen locked", "next": reverse("debriefs:actions")},
     )
     action.refresh_from_db()
     assert action.status == "done"

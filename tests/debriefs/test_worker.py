@@ -1,4 +1,5 @@
-"""A real Celery worker process, consuming from Redis, drafts the debrief and renders its PDF."""
+"""A real Celery worker process, consuming from Redis, asks for the debrief of a closed incident,
+drafts it and renders its PDF."""
 
 import io
 import time
@@ -7,9 +8,9 @@ import uuid
 import pytest
 from pypdf import PdfReader
 
-from debriefs import services
 from debriefs.models import Debrief
 from dispatch import services as dispatch_services
+from incidents import services as incident_services
 from portal.celery import app
 from tests.factories import report
 from tests.processes import base_environ, database_url, spawn, wait_for_text
@@ -45,8 +46,11 @@ def test_a_worker_drafts_and_renders_the_debrief_of_a_closed_incident(world, tmp
         incident = report(world.guard_a, world.a1, narrative="Door 3 forced open")
         escalation = dispatch_services.escalate_incident(incident=incident, by=world.supervisor_a)
         dispatch_services.accept_escalation(escalation=escalation, by=world.liaison_x)
-        services.close_incident(incident=incident, by=world.supervisor_a, resolution="Door repaired")
+        incident_services.close_incident(incident=incident, by=world.supervisor_a, resolution="Door repaired")
         deadline = time.monotonic() + 60
+        # The debrief is asked for by the closing's follow-up, in the worker.
+        while not Debrief.objects.filter(incident=incident).exists() and time.monotonic() < deadline:
+            time.sleep(0.3)
         debrief = Debrief.objects.get(incident=incident)
         while time.monotonic() < deadline:
             debrief.refresh_from_db()

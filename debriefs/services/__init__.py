@@ -1,0 +1,33 @@
+"""Every change to debriefs and their corrective actions goes through these functions."""
+
+from debriefs.services.actions import add_corrective_action, update_corrective_action
+from debriefs.services.lifecycle import (
+    approve_debrief,
+    contribute_as_agency,
+    draft_debrief,
+    request_changes,
+    request_debrief,
+    request_debrief_on_close,
+    revise_debrief,
+    submit_debrief,
+    update_debrief,
+)
+from debriefs.services.rendering import queue_pdf, render_html, render_pdf, resume_stalled
+
+__all__ = [
+    "add_corrective_action",
+    "approve_debrief",
+    "contribute_as_agency",
+    "draft_debrief",
+    "queue_pdf",
+    "render_html",
+    "render_pdf",
+    "request_changes",
+    "request_debrief",
+    "request_debrief_on_close",
+    "resume_stalled",
+    "revise_debrief",
+    "submit_debrief",
+    "update_corrective_action",
+    "update_debrief",
+]
