@@ -148,5 +148,5 @@ def _create(
     add_timeline_entry(incident=incident, kind=Kind.CREATED, actor=reporter, reference=incident.reference)
     if submit:
         add_timeline_entry(incident=incident, kind=Kind.SUBMITTED, actor=reporter)
-        publish_on_commit(events.incident_changed(incident, name="incident.submitted"))
+        publish_on_commit(events.incident_changed(incident, name="incident.submitted", by=reporter))
     return incident

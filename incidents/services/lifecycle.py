@@ -85,7 +85,7 @@ def update_incident(
         )
     refresh_search(current)
     if current.status != Status.DRAFT:
-        publish_on_commit(events.incident_changed(current, name="incident.updated"))
+        publish_on_commit(events.incident_changed(current, name="incident.updated", by=by))
     return current
 
 
@@ -122,7 +122,7 @@ def _transition(incident: Incident, *, action: str, by: User, **data: Any) -> In
         new=target,
         **data,
     )
-    publish_on_commit(events.incident_changed(incident, name="incident.status_changed"))
+    publish_on_commit(events.incident_changed(incident, name="incident.status_changed", by=by))
     return incident
 
 
@@ -136,6 +136,7 @@ def submit_incident(*, incident: Incident, by: User, expected_version: int | Non
     _transition(current, action="submit", by=by)
     if first:
         add_timeline_entry(incident=current, kind=Kind.SUBMITTED, actor=by)
+        publish_on_commit(events.incident_changed(current, name="incident.submitted", by=by))
     return current
 
 
@@ -174,4 +175,6 @@ def close_incident(
         raise ValidationError({"resolution": "Say how the incident was resolved."})
     current.resolution = resolution
     current.save(update_fields=["resolution"])
-    return _transition(current, action="close", by=by, resolution=current.resolution)
+    _transition(current, action="close", by=by, resolution=current.resolution)
+    publish_on_commit(events.incident_changed(current, name="incident.closed", by=by))
+    return current
