@@ -1,4 +1,7 @@
-"""The incident page, and what its forms post: send, triage, notes, people and vehicles."""
+"""The incident page, and what its forms post: send, triage, notes, people and vehicles.
+
+The page shows what other apps know about the incident through their template tags (dispatch's
+police response, notifications' log): this view computes only incidents' own part."""
 
 from typing import Any
 
@@ -9,12 +12,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from audit import services as audit
-from dispatch import policy as dispatch_policy
-from dispatch import selectors as dispatch_selectors
 from incidents import policy, selectors, services
 from incidents.forms import NoteForm, PartyForm, TriageForm, VehicleForm
 from incidents.views.fetch import incident_or_404
-from notifications import selectors as notification_selectors
 from portal.edges import back, current_user, flash_errors, parse_int
 
 
@@ -22,7 +22,6 @@ def incident_detail(request: HttpRequest, incident_id: Any) -> HttpResponse:
     user = current_user(request)
     incident = incident_or_404(request, incident_id)
     audit.record(action="incident.viewed", actor=user, obj=incident)
-    escalations = list(dispatch_selectors.list_incident_escalations(incident_id=incident.pk, for_user=user))
     return render(
         request,
         "incidents/incident_detail.html",
@@ -39,14 +38,6 @@ def incident_detail(request: HttpRequest, incident_id: Any) -> HttpResponse:
             "party_form": PartyForm(),
             "vehicle_form": VehicleForm(),
             "triage_form": TriageForm(initial={"version": incident.version}),
-            "escalations": escalations,
-            "can_escalate": dispatch_policy.can_escalate_incident(user, incident)
-            and not any(e.is_open for e in escalations),
-            "can_cancel": policy.can_triage_incident(user, incident),
-            "can_message": dispatch_policy.can_message_on_incident(user, incident),
-            "notification_log": notification_selectors.list_incident_notifications(
-                incident=incident, for_user=user
-            ),
         },
     )
 
