@@ -49,6 +49,9 @@ class FollowUps:
 FOLLOW_UPS: dict[str, FollowUps] = {
     "debrief.requested": FollowUps(tasks=("debriefs.draft_debrief",)),
     "debrief.drafted": FollowUps(tasks=("debriefs.render_debrief_pdf",)),
+    "invitation.created": FollowUps(
+        in_transaction=("notifications.services.invitations.queue_invitation_email",)
+    ),
 }
 
 
