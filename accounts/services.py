@@ -7,15 +7,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts import policy
-from accounts.events import session_ended
+from accounts.events import invitation_created, session_ended
 from accounts.models import (
     ROLES_BY_KIND,
     ApiToken,
@@ -95,27 +93,12 @@ def invite_member(
     )
     invitation.sites.set(chosen_sites)
     audit.record(action="people.invited", actor=invited_by, obj=invitation, email=email, role=role)
-    transaction.on_commit(lambda: _send_invitation(invitation, token))
+    publish_on_commit(invitation_created(invitation, token=token))
     return invitation, token
 
 
 def invitation_url(token: str) -> str:
     return settings.PUBLIC_URL + reverse("accounts:invitation_accept", args=[token])
-
-
-def _send_invitation(invitation: Invitation, token: str) -> None:
-    context = {
-        "invitation": invitation,
-        "url": invitation_url(token),
-        "valid_days": settings.INVITATION_VALID_DAYS,
-    }
-    send_mail(
-        subject=f"You are invited to Watchpost by {invitation.organization}",
-        message=render_to_string("accounts/email/invitation.txt", context),
-        html_message=render_to_string("accounts/email/invitation.html", context),
-        from_email=None,
-        recipient_list=[invitation.email],
-    )
 
 
 @transaction.atomic

@@ -1,11 +1,19 @@
-"""Incident events: their names, payloads and recipients. Sent only through publish_on_commit."""
+"""Incident events: their names, payloads and recipients. Sent only through publish_on_commit.
 
+- ``incident.submitted``: a report reached the supervisors for the first time (filed as sent, or
+  a draft sent later; a report sent back for more information and sent again is not submitted
+  anew, so what follows a submission happens once per incident).
+- ``incident.updated``: fields of a sent report changed.
+- ``incident.status_changed``: every step of the lifecycle (TRANSITIONS).
+- ``incident.closed``: a report closed with its resolution.
+
+Each goes to everyone watching the incident's page. Its ``subject`` is ``(incident pk, actor pk or
+None)``: the arguments of its follow-up tasks (portal/celery.py FOLLOW_UPS), which re-fetch both.
+"""
+
+from accounts.models import User
 from incidents.models import Incident
 from portal.realtime import Event
-
-
-def provider_group(provider_id: int) -> str:
-    return f"provider.{provider_id}"
 
 
 def incident_group(incident: Incident) -> str:
@@ -24,11 +32,11 @@ def incident_payload(incident: Incident) -> dict[str, object]:
     }
 
 
-def incident_changed(incident: Incident, *, name: str) -> Event:
-    """``incident.submitted``, ``incident.updated``, ``incident.status_changed``: to the provider's
-    supervisors and to everyone watching the incident's page."""
+def incident_changed(incident: Incident, *, name: str, by: User | None) -> Event:
+    """One of the events above, caused by ``by`` (None: the system)."""
     return Event(
         name=name,
         payload=incident_payload(incident),
-        groups=(provider_group(incident.site.provider_id), incident_group(incident)),
+        groups=(incident_group(incident),),
+        subject=(incident.pk, by.pk if by else None),
     )

@@ -1,20 +1,20 @@
 from django.urls import path
 
-from incidents.views import evidence, reports
+from incidents.views import detail, evidence, lists, reports
 
 app_name = "incidents"
 
 urlpatterns = [
-    path("incidents/", reports.incident_list, name="list"),
+    path("incidents/", lists.incident_list, name="list"),
     path("incidents/report/", reports.incident_report, name="report"),
-    path("incidents/triage/", reports.triage_queue, name="triage"),
-    path("incidents/<uuid:incident_id>/", reports.incident_detail, name="detail"),
+    path("incidents/triage/", lists.triage_queue, name="triage"),
+    path("incidents/<uuid:incident_id>/", detail.incident_detail, name="detail"),
     path("incidents/<uuid:incident_id>/edit/", reports.incident_edit, name="edit"),
-    path("incidents/<uuid:incident_id>/submit/", reports.incident_submit, name="submit"),
-    path("incidents/<uuid:incident_id>/triage/", reports.incident_triage, name="triage_action"),
-    path("incidents/<uuid:incident_id>/notes/", reports.incident_add_note, name="add_note"),
-    path("incidents/<uuid:incident_id>/parties/", reports.incident_add_party, name="add_party"),
-    path("incidents/<uuid:incident_id>/vehicles/", reports.incident_add_vehicle, name="add_vehicle"),
+    path("incidents/<uuid:incident_id>/submit/", detail.incident_submit, name="submit"),
+    path("incidents/<uuid:incident_id>/triage/", detail.incident_triage, name="triage_action"),
+    path("incidents/<uuid:incident_id>/notes/", detail.incident_add_note, name="add_note"),
+    path("incidents/<uuid:incident_id>/parties/", detail.incident_add_party, name="add_party"),
+    path("incidents/<uuid:incident_id>/vehicles/", detail.incident_add_vehicle, name="add_vehicle"),
     # evidence
     path("incidents/<uuid:incident_id>/evidence/", evidence.evidence_upload, name="evidence_upload"),
     path("evidence/<uuid:evidence_id>/", evidence.evidence_detail, name="evidence_detail"),

@@ -24,6 +24,7 @@ class Kind(models.TextChoices):
     UPDATE = "escalation_update", "Escalation status changes"
     MESSAGE = "message", "Messages on incidents"
     TEST = "test", "Test event"
+    INVITATION = "invitation", "Invitation to join"
 
 
 PREFERENCE_KINDS = (Kind.PAGE, Kind.UPDATE, Kind.MESSAGE)
@@ -150,6 +151,9 @@ class OutboxMessage(models.Model):
     )
     endpoint = models.ForeignKey(
         WebhookEndpoint, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
+    )
+    address = models.EmailField(
+        blank=True, help_text="An email's address when it is for no account yet (an invitee)."
     )
     recipient_label = models.CharField(max_length=200, help_text="Who, as the log shows it.")
     escalation = models.ForeignKey(

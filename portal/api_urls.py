@@ -3,7 +3,9 @@
 from rest_framework import routers
 
 from dispatch import api as dispatch_api
-from incidents.api import views as incident_api
+from incidents.api import evidence as evidence_api
+from incidents.api import incidents as incident_api
+from incidents.api import reference as reference_api
 from portal.api import ApiRootView
 
 app_name = "api"
@@ -15,9 +17,9 @@ class Router(routers.DefaultRouter):
 
 router = Router()
 router.register("incidents", incident_api.IncidentViewSet, basename="incident")
-router.register("evidence", incident_api.EvidenceViewSet, basename="evidence")
-router.register("categories", incident_api.CategoryViewSet, basename="category")
-router.register("sites", incident_api.SiteViewSet, basename="site")
+router.register("evidence", evidence_api.EvidenceViewSet, basename="evidence")
+router.register("categories", reference_api.CategoryViewSet, basename="category")
+router.register("sites", reference_api.SiteViewSet, basename="site")
 router.register("escalations", dispatch_api.EscalationViewSet, basename="escalation")
 router.register("panic", dispatch_api.PanicViewSet, basename="panic")
 router.register("board-events", dispatch_api.BoardEventViewSet, basename="board-event")

@@ -50,6 +50,9 @@ FOLLOW_UPS: dict[str, FollowUps] = {
     "incident.closed": FollowUps(tasks=("debriefs.request_debrief",)),
     "debrief.requested": FollowUps(tasks=("debriefs.draft_debrief",)),
     "debrief.drafted": FollowUps(tasks=("debriefs.render_debrief_pdf",)),
+    "invitation.created": FollowUps(
+        in_transaction=("notifications.services.invitations.queue_invitation_email",)
+    ),
 }
 
 

@@ -54,9 +54,11 @@ def follow_ups(name: str) -> FollowUps:
 def publish_on_commit(event: Event, *, using: str | None = None) -> None:
     """Run ``event``'s in-transaction follow-ups now; push it and queue its tasks once the current
     transaction commits (at once outside one)."""
-    for path in follow_ups(event.name).in_transaction:
+    after = follow_ups(event.name)
+    for path in after.in_transaction:
         import_string(path)(event)
-    transaction.on_commit(lambda: send_event(event), using=using)
+    if event.groups or after.tasks:  # else nothing is left to do once it commits
+        transaction.on_commit(lambda: send_event(event), using=using)
 
 
 def send_event(event: Event) -> None:

@@ -1,26 +1,20 @@
 """Every change to incidents, evidence and the timeline goes through these functions."""
 
+from incidents.services.additions import add_note, add_party, add_vehicle
 from incidents.services.evidence import add_evidence, open_evidence_file, record_custody
-from incidents.services.reporting import (
+from incidents.services.intake import ReportResult, format_reference, next_reference, report_incident
+from incidents.services.lifecycle import (
     TRANSITIONS,
     EditConflict,
-    PartyInput,
-    ReportResult,
-    VehicleInput,
     accept_incident,
-    add_note,
-    add_party,
-    add_vehicle,
     close_incident,
-    format_reference,
-    next_reference,
-    report_incident,
     request_more_information,
     submit_incident,
     update_incident,
 )
 from incidents.services.sharing import share_incident
 from incidents.services.timeline import add_timeline_entry
+from incidents.services.validation import PartyInput, VehicleInput
 
 __all__ = [
     "TRANSITIONS",

@@ -10,24 +10,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import User
 from incidents import policy, selectors, services
-from incidents.models import CustodyEvent, Evidence, Incident
+from incidents.models import CustodyEvent, Evidence
 from incidents.services.evidence import download_name
 from incidents.uploads import install_upload_handlers
+from incidents.views.fetch import evidence_or_404, incident_or_404
+from portal.edges import current_user, flash_errors
 from portal.requests import origin_of
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
-def _evidence(request: HttpRequest, evidence_id: Any) -> Evidence:
-    try:
-        return selectors.get_evidence(evidence_id=evidence_id, for_user=request.user)
-    except (Evidence.DoesNotExist, ValidationError):
-        raise Http404("No such evidence, or not evidence you may see.") from None
 
 
 def _no_sniffing(response: FileResponse) -> FileResponse:
@@ -47,17 +36,14 @@ def evidence_upload(request: HttpRequest, incident_id: Any) -> HttpResponse:
 
 @csrf_protect
 def _evidence_upload(request: HttpRequest, incident_id: Any) -> HttpResponse:
-    user = _user(request)
-    try:
-        incident = selectors.get_incident(incident_id=incident_id, for_user=user)
-    except Incident.DoesNotExist:
-        raise Http404("No such incident, or not one you may see.") from None
+    user = current_user(request)
+    incident = incident_or_404(request, incident_id)
     back = redirect("incidents:detail", incident_id=incident.public_id)
     files = request.FILES.getlist("evidence")
     hashes = request.POST.getlist("evidence_sha256")
     supersedes = None
     if request.POST.get("supersedes"):
-        supersedes = _evidence(request, request.POST["supersedes"])
+        supersedes = evidence_or_404(request, request.POST["supersedes"])
         if len(files) > 1:
             messages.error(request, "A new version is one file: choose just one.")
             return redirect("incidents:evidence_detail", evidence_id=supersedes.public_id)
@@ -80,8 +66,7 @@ def _evidence_upload(request: HttpRequest, incident_id: Any) -> HttpResponse:
                 )
             )
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            flash_errors(request, error)
     if added:
         names = ", ".join(evidence.original_name for evidence in added)
         messages.success(request, f"Added to {incident.reference}: {names}.")
@@ -106,8 +91,8 @@ def _versions(evidence: Evidence, items: list[Evidence]) -> list[Evidence]:
 
 @require_GET
 def evidence_detail(request: HttpRequest, evidence_id: Any) -> HttpResponse:
-    user = _user(request)
-    found = _evidence(request, evidence_id)
+    user = current_user(request)
+    found = evidence_or_404(request, evidence_id)
     services.record_custody(
         evidence=found, actor=user, action=CustodyEvent.Action.VIEWED, origin=origin_of(request)
     )
@@ -129,8 +114,8 @@ def evidence_detail(request: HttpRequest, evidence_id: Any) -> HttpResponse:
 
 @require_GET
 def evidence_download(request: HttpRequest, evidence_id: Any) -> FileResponse:
-    evidence = _evidence(request, evidence_id)
-    file = services.open_evidence_file(evidence=evidence, by=_user(request), origin=origin_of(request))
+    evidence = evidence_or_404(request, evidence_id)
+    file = services.open_evidence_file(evidence=evidence, by=current_user(request), origin=origin_of(request))
     response = FileResponse(
         file, as_attachment=True, filename=download_name(evidence), content_type=evidence.content_type
     )
@@ -140,7 +125,7 @@ def evidence_download(request: HttpRequest, evidence_id: Any) -> FileResponse:
 
 @require_GET
 def evidence_thumbnail(request: HttpRequest, evidence_id: Any) -> FileResponse:
-    evidence = _evidence(request, evidence_id)
+    evidence = evidence_or_404(request, evidence_id)
     if not evidence.thumbnail:
         raise Http404("This item has no preview.")
     response = FileResponse(evidence.thumbnail.open("rb"), content_type="image/jpeg")

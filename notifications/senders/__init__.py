@@ -17,7 +17,8 @@ SENDERS: dict[str, Callable[[OutboxMessage], SendResult]] = {
 
 def send(message: OutboxMessage) -> SendResult:
     """Send one message on its channel; a person who may no longer see the incident is skipped."""
-    if message.channel != Channel.WEBHOOK:
+    # An email to an address (an invitee) is for no account yet: there is no account to check.
+    if message.channel != Channel.WEBHOOK and not message.address:
         recipient = message.recipient
         if recipient is None or not recipient.is_active:
             return SendResult.skip("The recipient's account is gone or deactivated.")

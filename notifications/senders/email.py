@@ -1,4 +1,5 @@
-"""Email through Django's email backend (SMTP in production): text and HTML, with the link."""
+"""Email through Django's email backend (SMTP in production): text and HTML, with the link; or an
+email its writer rendered whole (the invitation), sent as written."""
 
 import hashlib
 import smtplib
@@ -20,6 +21,17 @@ def message_id(idempotency_key: str) -> str:
 
 
 def send(message: OutboxMessage) -> SendResult:
+    email = _written(message) if message.address else _notification(message)
+    try:
+        email.send()
+    except smtplib.SMTPRecipientsRefused as refused:
+        return SendResult.failed(f"The mail server refused the address: {refused.recipients}", permanent=True)
+    except (smtplib.SMTPException, OSError) as error:
+        return SendResult.failed(f"Mail server: {error.__class__.__name__}: {error}")
+    return SendResult.delivered("accepted by the mail server")
+
+
+def _notification(message: OutboxMessage) -> EmailMultiAlternatives:
     recipient = message.recipient
     assert recipient is not None
     payload = message.payload
@@ -38,10 +50,17 @@ def send(message: OutboxMessage) -> SendResult:
         headers={"Message-ID": message_id(message.idempotency_key)},
     )
     email.attach_alternative(render_to_string("notifications/email/notification.html", context), "text/html")
-    try:
-        email.send()
-    except smtplib.SMTPRecipientsRefused as refused:
-        return SendResult.failed(f"The mail server refused the address: {refused.recipients}", permanent=True)
-    except (smtplib.SMTPException, OSError) as error:
-        return SendResult.failed(f"Mail server: {error.__class__.__name__}: {error}")
-    return SendResult.delivered("accepted by the mail server")
+    return email
+
+
+def _written(message: OutboxMessage) -> EmailMultiAlternatives:
+    """An email its writer rendered whole (the invitation), to its address."""
+    payload = message.payload
+    email = EmailMultiAlternatives(
+        subject=payload["subject"],
+        body=payload["text"],
+        to=[message.address],
+        headers={"Message-ID": message_id(message.idempotency_key)},
+    )
+    email.attach_alternative(payload["html"], "text/html")
+    return email

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -159,7 +160,12 @@ def deliver_message(*, message_id: int, claim: str, retries_itself: bool = False
     if result.ok:
         # Delivered wins even over a later claimant's failure: the receiver has it.
         OutboxMessage.objects.filter(pk=message.pk).update(
-            state=State.DELIVERED, delivered_at=done, last_error="", lease_until=None, updated_at=done
+            state=State.DELIVERED,
+            delivered_at=done,
+            last_error="",
+            lease_until=None,
+            updated_at=done,
+            **_spent(message),
         )
         return Outcome(State.DELIVERED)
     if result.skipped:
@@ -183,8 +189,16 @@ def deliver_message(*, message_id: int, claim: str, retries_itself: bool = False
 
 def _close(message: OutboxMessage, claim: str, *, state: str, error: str) -> None:
     OutboxMessage.objects.filter(pk=message.pk, state=State.SENDING, claimed_by=claim).update(
-        state=state, last_error=error, lease_until=None, updated_at=timezone.now()
+        state=state, last_error=error, lease_until=None, updated_at=timezone.now(), **_spent(message)
     )
+
+
+def _spent(message: OutboxMessage) -> dict[str, Any]:
+    """What a message no longer keeps once its delivery is final: an invitation's link is a live
+    credential (the invitation itself keeps only its hash), so only the email's subject stays."""
+    if message.kind != Kind.INVITATION:
+        return {}
+    return {"payload": {"subject": message.payload.get("subject", "")}}
 
 
 def _log(

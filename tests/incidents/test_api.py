@@ -13,7 +13,7 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from incidents import services, uploads
-from incidents.api import views as api_views
+from incidents.api import incidents as incident_api
 from incidents.models import Category, CustodyEvent, Evidence, Incident, TimelineEntry
 from tests.factories import report
 
@@ -561,7 +561,7 @@ def test_an_oversize_upload_is_cut_off_while_streaming_and_refused(world, api, t
         installed.append(request)
         uploads.install_upload_handlers(request)
 
-    monkeypatch.setattr(api_views, "install_upload_handlers", spy)
+    monkeypatch.setattr(incident_api, "install_upload_handlers", spy)
     settings.EVIDENCE_MAX_BYTES = 4096
     signed_in(api, world.guard_a)
     response = upload(api, three[0], png_bytes() + b"\0" * 8192)

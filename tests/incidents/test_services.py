@@ -251,17 +251,15 @@ def test_notes_parties_and_vehicles(world):
         )
 
 
-def test_events_reach_the_provider_and_incident_groups_only_after_commit(
-    world, django_capture_on_commit_callbacks
-):
+def test_events_reach_the_incident_group_only_after_commit(world, django_capture_on_commit_callbacks):
     layer = get_channel_layer()
-    provider_channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(f"provider.{world.provider_a.pk}", provider_channel)
+    watcher = async_to_sync(layer.new_channel)()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         incident = report(world.guard_a, world.a1)
+    async_to_sync(layer.group_add)(f"incident.{incident.public_id}", watcher)
     assert len(callbacks) == 1
     callbacks[0]()
-    message = async_to_sync(layer.receive)(provider_channel)
+    message = async_to_sync(layer.receive)(watcher)
     assert message == {
         "type": "event.message",
         "event": "incident.submitted",
@@ -275,7 +273,7 @@ def test_events_reach_the_provider_and_incident_groups_only_after_commit(
             "version": 1,
         },
     }
-    async_to_sync(layer.group_discard)(f"provider.{world.provider_a.pk}", provider_channel)
+    async_to_sync(layer.group_discard)(f"incident.{incident.public_id}", watcher)
 
 
 def test_drafts_publish_nothing(world, django_capture_on_commit_callbacks):

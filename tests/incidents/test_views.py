@@ -2,11 +2,17 @@ import io
 import uuid
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import Image
 
+from dispatch import services as dispatch_services
+from incidents import services
 from incidents.models import Category, Incident, TimelineEntry
+from notifications import services as notification_services
 from tests.factories import report
+from tests.notifications.helpers import step
 
 
 def png_bytes() -> bytes:
@@ -207,3 +213,43 @@ def test_guards_and_liaisons_cannot_reach_the_triage_queue(client, world):
     for who in ("guard_a", "liaison_x"):
         client.force_login(getattr(world, who))
         assert client.get(reverse("incidents:triage")).status_code == 403
+
+
+def test_the_incident_page_shows_the_police_and_who_was_notified_through_their_apps_tags(client, world):
+    notification_services.save_escalation_policy(
+        by=world.admin_x, organization=world.agency_x, name="Paging", site=None, steps=[step(0)]
+    )
+    incident = report(world.guard_a, world.a1)
+    dispatch_services.escalate_incident(incident=incident, by=world.supervisor_a)
+    client.force_login(world.supervisor_a)
+    response = client.get(reverse("incidents:detail", args=[incident.public_id]))
+    used = [template.name for template in response.templates]
+    assert "dispatch/_incident_police.html" in used
+    assert "notifications/_incident_log.html" in used
+    page = response.content.decode()
+    assert "data-escalation-status>Requested</span>" in page
+    assert "Cancel escalation" in page
+    assert "Send message" in page
+    assert "Escalate to" not in page
+    assert "Who was notified" in page
+    assert str(world.liaison_x) in page
+    client.force_login(world.guard_a)
+    page = client.get(reverse("incidents:detail", args=[incident.public_id])).content.decode()
+    assert "data-escalation-status>Requested</span>" in page
+    assert "Cancel escalation" not in page
+
+
+def test_the_incident_page_costs_the_same_queries_whatever_its_timeline(client, world):
+    incident = report(world.guard_a, world.a1)
+    dispatch_services.escalate_incident(incident=incident, by=world.supervisor_a)
+    client.force_login(world.supervisor_a)
+    url = reverse("incidents:detail", args=[incident.public_id])
+    client.get(url)  # the session's first request also records its last use
+    counts = []
+    for notes in (2, 20):
+        while incident.timeline.filter(kind=TimelineEntry.Kind.NOTE_ADDED).count() < notes:
+            services.add_note(incident=incident, by=world.supervisor_a, text="Still on site.")
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

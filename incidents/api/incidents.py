@@ -1,4 +1,5 @@
-"""The REST API's viewsets: parse the request, call one selector or service, render.
+"""The incidents API: report, read, edit and triage incidents, and add to them (notes, people,
+vehicles, evidence).
 
 Access comes from the selectors (what the user may not see is 404) and the services
 (PermissionDenied is 403); portal/api.py turns their exceptions into the API's JSON errors.
@@ -8,25 +9,17 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import QuerySet
-from django.http import FileResponse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, parsers, serializers, status
+from rest_framework import parsers, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from accounts import selectors as account_selectors
-from accounts.models import Site
 from audit import services as audit
-from debriefs import services as debrief_services
-from dispatch import services as dispatch_services
 from incidents import policy, selectors, services
 from incidents.api import serializers as s
-from incidents.models import Category, CustodyEvent, Evidence, Incident, TimelineEntry
-from incidents.services.evidence import download_name
+from incidents.models import Incident, TimelineEntry
 from incidents.uploads import install_upload_handlers
 from portal.api import CONFLICT, ApiViewSet, errors, public_id
 from portal.requests import origin_of
@@ -107,7 +100,7 @@ class IncidentViewSet(ApiViewSet):
         if not policy.reportable_sites(self.user).exists():
             raise PermissionDenied("Only guards and supervisors with a site file reports.")
         data = self.parse(s.IncidentCreateSerializer, request.data)
-        result = dispatch_services.file_report(
+        result = services.report_incident(
             reporter=self.user,
             site=data.pop("site"),
             idempotency_key=data.pop("idempotency_key"),
@@ -141,7 +134,7 @@ class IncidentViewSet(ApiViewSet):
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, id: str) -> Response:
         data = self.parse(s.VersionSerializer, request.data)
-        incident = dispatch_services.send_report(
+        incident = services.submit_incident(
             incident=self.incident(), by=self.user, expected_version=data.get("version")
         )
         return self.respond(incident)
@@ -183,7 +176,7 @@ class IncidentViewSet(ApiViewSet):
     @action(detail=True, methods=["post"])
     def close(self, request: Request, id: str) -> Response:
         data = self.parse(s.CloseSerializer, request.data)
-        incident = debrief_services.close_incident(
+        incident = services.close_incident(
             incident=self.incident(),
             by=self.user,
             resolution=data["resolution"],
@@ -302,76 +295,3 @@ class IncidentViewSet(ApiViewSet):
             raise _rename_error(error, "evidence", "file") from None
         stored = selectors.list_evidence(incident=incident).get(pk=evidence.pk)
         return Response(s.EvidenceDetailSerializer(stored).data, status=status.HTTP_201_CREATED)
-
-
-@extend_schema_view(
-    retrieve=extend_schema(
-        summary="One evidence item, with its SHA-256 and chain of custody",
-        responses={200: s.EvidenceDetailSerializer, **errors(400, 401, 404)},
-    ),
-)
-class EvidenceViewSet(ApiViewSet):
-    queryset = Evidence.objects.none()  # for the schema: every read goes through the selectors
-    serializer_class = s.EvidenceDetailSerializer
-    lookup_field = "public_id"
-    lookup_url_kwarg = "id"
-
-    def evidence(self) -> Evidence:
-        return selectors.get_evidence(evidence_id=public_id(self.kwargs["id"]), for_user=self.user)
-
-    def retrieve(self, request: Request, id: str) -> Response:
-        evidence = self.evidence()
-        # list_evidence brings the custody log with its actors in one query.
-        with_custody = selectors.list_evidence(incident=evidence.incident).get(pk=evidence.pk)
-        return Response(s.EvidenceDetailSerializer(with_custody).data)
-
-    @extend_schema(
-        summary="The original file, byte for byte (logged in the chain of custody)",
-        responses={
-            (200, "application/octet-stream"): OpenApiResponse(
-                OpenApiTypes.BINARY, description="The file, as an attachment; its SHA-256 is the evidence's."
-            ),
-            **errors(400, 401, 403, 404),
-        },
-    )
-    @action(detail=True, methods=["get"])
-    def download(self, request: Request, id: str) -> FileResponse:
-        evidence = self.evidence()
-        file = services.open_evidence_file(
-            evidence=evidence,
-            by=self.user,
-            origin=origin_of(request._request),
-            action=CustodyEvent.Action.DOWNLOADED,
-        )
-        response = FileResponse(
-            file, as_attachment=True, filename=download_name(evidence), content_type=evidence.content_type
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response
-
-
-@extend_schema_view(
-    list=extend_schema(summary="Incident categories", responses={200: s.CategorySerializer(many=True)}),
-    retrieve=extend_schema(summary="One category", responses={200: s.CategorySerializer, **errors(404)}),
-)
-class CategoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
-    serializer_class = s.CategorySerializer
-    queryset = Category.objects.none()
-    lookup_field = "code"
-    lookup_value_regex = r"[-\w]+"  # a slug: anything else is no category (404), not a query
-
-    def get_queryset(self) -> QuerySet[Category]:
-        return selectors.list_categories()
-
-
-@extend_schema_view(
-    list=extend_schema(summary="Sites you may see", responses={200: s.SiteSerializer(many=True)}),
-    retrieve=extend_schema(summary="One site", responses={200: s.SiteSerializer, **errors(404)}),
-)
-class SiteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
-    serializer_class = s.SiteSerializer
-    queryset = Site.objects.none()
-
-    def get_queryset(self) -> QuerySet[Site]:
-        return account_selectors.list_sites(for_user=self.request.user)

@@ -1,0 +1,26 @@
+"""What dispatch shows on pages other apps own: an incident's police response, for the incident page."""
+
+from typing import Any
+
+from django import template
+
+from dispatch import policy, selectors
+from incidents.models import Incident
+
+register = template.Library()
+
+
+@register.inclusion_tag("dispatch/_incident_police.html", takes_context=True)
+def incident_police(context: template.Context, incident: Incident) -> dict[str, Any]:
+    """The incident's escalations with the police's state, and the controls the user may use on them."""
+    user = context["request"].user
+    escalations = list(selectors.list_incident_escalations(incident_id=incident.pk, for_user=user))
+    return {
+        "incident": incident,
+        "escalations": escalations,
+        "can_escalate": policy.can_escalate_incident(user, incident)
+        and not any(escalation.is_open for escalation in escalations),
+        # Every escalation listed is this incident's: who may cancel one may cancel each.
+        "can_cancel": any(policy.can_cancel_escalation(user, escalation) for escalation in escalations),
+        "can_message": policy.can_message_on_incident(user, incident),
+    }

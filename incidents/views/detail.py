@@ -1,0 +1,131 @@
+"""The incident page, and what its forms post: send, triage, notes, people and vehicles.
+
+The page shows what other apps know about the incident through their template tags (dispatch's
+police response, notifications' log): this view computes only incidents' own part."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_POST
+
+from audit import services as audit
+from incidents import policy, selectors, services
+from incidents.forms import NoteForm, PartyForm, TriageForm, VehicleForm
+from incidents.views.fetch import incident_or_404
+from portal.edges import back, current_user, flash_errors, parse_int
+
+
+def incident_detail(request: HttpRequest, incident_id: Any) -> HttpResponse:
+    user = current_user(request)
+    incident = incident_or_404(request, incident_id)
+    audit.record(action="incident.viewed", actor=user, obj=incident)
+    return render(
+        request,
+        "incidents/incident_detail.html",
+        {
+            "incident": incident,
+            "timeline": selectors.list_timeline(incident=incident),
+            "evidence": selectors.list_evidence(incident=incident),
+            "can_edit": policy.can_edit_incident(user, incident),
+            "can_submit": policy.can_submit_incident(user, incident),
+            "can_triage": policy.can_triage_incident(user, incident) and not incident.is_closed,
+            "can_contribute": policy.can_contribute_to_incident(user, incident),
+            "show_personal_data": policy.can_view_personal_data(user, incident),
+            "note_form": NoteForm(),
+            "party_form": PartyForm(),
+            "vehicle_form": VehicleForm(),
+            "triage_form": TriageForm(initial={"version": incident.version}),
+        },
+    )
+
+
+@require_POST
+def incident_submit(request: HttpRequest, incident_id: Any) -> HttpResponse:
+    incident = incident_or_404(request, incident_id)
+    version = parse_int(request.POST.get("version"))
+    try:
+        services.submit_incident(incident=incident, by=current_user(request), expected_version=version)
+    except ValidationError as error:
+        flash_errors(request, error)
+    else:
+        messages.success(request, f"{incident.reference} sent to your supervisors.")
+    return back(request, "incidents:detail", incident_id=incident.public_id)
+
+
+@require_POST
+def incident_triage(request: HttpRequest, incident_id: Any) -> HttpResponse:
+    user = current_user(request)
+    incident = incident_or_404(request, incident_id)
+    form = TriageForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose what to do with the report.")
+        return back(request, "incidents:detail", incident_id=incident.public_id)
+    action, version = form.cleaned_data["action"], form.cleaned_data["version"]
+    comment = form.cleaned_data["comment"]
+    try:
+        if action == "accept":
+            services.accept_incident(incident=incident, by=user, expected_version=version)
+        elif action == "request_info":
+            services.request_more_information(
+                incident=incident, by=user, comment=comment, expected_version=version
+            )
+        else:
+            services.close_incident(incident=incident, by=user, resolution=comment, expected_version=version)
+    except ValidationError as error:
+        flash_errors(request, error)
+    else:
+        done = {"accept": "accepted", "request_info": "sent back to the reporter", "close": "closed"}
+        messages.success(request, f"{incident.reference} {done[action]}.")
+    return back(request, "incidents:detail", incident_id=incident.public_id)
+
+
+@require_POST
+def incident_add_note(request: HttpRequest, incident_id: Any) -> HttpResponse:
+    incident = incident_or_404(request, incident_id)
+    form = NoteForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError("Write the note first.")
+        services.add_note(incident=incident, by=current_user(request), text=form.cleaned_data["text"])
+    except ValidationError as error:
+        flash_errors(request, error)
+    else:
+        messages.success(request, "Note added.")
+    return back(request, "incidents:detail", incident_id=incident.public_id)
+
+
+@require_POST
+def incident_add_party(request: HttpRequest, incident_id: Any) -> HttpResponse:
+    incident = incident_or_404(request, incident_id)
+    form = PartyForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError("Give the person's role and a description.")
+        services.add_party(
+            incident=incident, by=current_user(request), party=services.PartyInput(**form.cleaned_data)
+        )
+    except ValidationError as error:
+        flash_errors(request, error)
+    else:
+        messages.success(request, "Person added.")
+    return back(request, "incidents:detail", incident_id=incident.public_id)
+
+
+@require_POST
+def incident_add_vehicle(request: HttpRequest, incident_id: Any) -> HttpResponse:
+    incident = incident_or_404(request, incident_id)
+    form = VehicleForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError("Give a plate or a description.")
+        services.add_vehicle(
+            incident=incident, by=current_user(request), vehicle=services.VehicleInput(**form.cleaned_data)
+        )
+    except ValidationError as error:
+        flash_errors(request, error)
+    else:
+        messages.success(request, "Vehicle added.")
+    return back(request, "incidents:detail", incident_id=incident.public_id)
