@@ -170,6 +170,10 @@ IDLE_TIMEOUT = env.integer("IDLE_TIMEOUT", 8 * 3600, minimum=60)
 # MFA (django-allauth): authenticator-app TOTP and recovery codes; required for liaisons and admins.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Watchpost"
+# A code is accepted in its own 30-second step and the one before (RFC 6238's allowance for the time it
+# takes to type and send): otherwise a code typed at the end of its step is refused. Each code still
+# works once (allauth marks it used for the whole window).
+MFA_TOTP_TOLERANCE = 1
 
 # Email: console unless an SMTP host is configured.
 EMAIL_HOST = env.string("EMAIL_HOST")

@@ -71,9 +71,9 @@ def enable_totp(user: User, secret: str = TOTP_SECRET) -> None:
     TOTP.activate(user, secret)
 
 
-def totp_code(secret: str = TOTP_SECRET) -> str:
-    """The code an authenticator app shows now."""
-    counter = int(time.time()) // 30
+def totp_code(secret: str = TOTP_SECRET, *, at: float | None = None) -> str:
+    """The code an authenticator app shows now (or at the time ``at``)."""
+    counter = int(time.time() if at is None else at) // 30
     return format_hotp_value(hotp_value(secret, counter))
 
 
