@@ -3,6 +3,7 @@ from types import SimpleNamespace
 import pytest
 from django.core.cache import cache
 
+from portal.celery import app
 from tests.services import PROBLEMS, REQUIRED
 from tests.world import build_world
 
@@ -35,6 +36,15 @@ def _empty_cache():
 def _fast_password_hashing(settings):
     # Hashing each factory-made password with PBKDF2 would dominate the suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def eager():
+    """Run tasks in this process for this test, whatever the environment says (REDIS_URL in CI)."""
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
 
 
 @pytest.fixture

@@ -20,7 +20,9 @@ def invite(world, **overrides):
     return services.invite_member(**fields)
 
 
-def test_invitation_is_emailed_after_commit_with_a_working_link(world, django_capture_on_commit_callbacks):
+def test_invitation_is_emailed_after_commit_with_a_working_link(
+    world, django_capture_on_commit_callbacks, eager
+):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         invitation, token = invite(world)
     assert len(callbacks) == 1

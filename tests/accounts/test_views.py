@@ -11,7 +11,7 @@ from tests.factories import PASSWORD
 NEW_PASSWORD = "a-long-enough-passphrase"
 
 
-def test_invitation_accept_then_login(client, world, django_capture_on_commit_callbacks):
+def test_invitation_accept_then_login(client, world, django_capture_on_commit_callbacks, eager):
     client.force_login(world.admin_a)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(

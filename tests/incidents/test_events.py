@@ -71,6 +71,15 @@ def test_a_report_sent_again_after_a_question_is_not_submitted_anew(world, publi
     assert names(published.events) == ["incident.status_changed"]
 
 
+def test_what_follows_a_submission_and_a_closing():
+    assert realtime.follow_ups("incident.submitted").tasks == ("dispatch.apply_escalation_rules",)
+    assert realtime.follow_ups("incident.closed").tasks == ("debriefs.request_debrief",)
+    for name in ("incident.submitted", "incident.closed", "incident.updated", "incident.status_changed"):
+        assert realtime.follow_ups(name).in_transaction == (), name
+    for name in ("incident.updated", "incident.status_changed"):
+        assert realtime.follow_ups(name).tasks == (), name
+
+
 def test_closing_publishes_the_status_change_then_the_closing(world, published):
     incident = report(world.guard_a, world.a1)
     closed = published(

@@ -2,7 +2,6 @@ import pytest
 
 from dispatch import services as dispatch_services
 from notifications import services
-from portal.celery import app
 from tests.factories import report
 from tests.notifications.sinks import HttpSink, SmtpSink
 
@@ -49,15 +48,6 @@ def smtp():
     server.controller.start()
     yield server
     server.controller.stop()
-
-
-@pytest.fixture
-def eager():
-    """Run tasks in this process for this test, whatever the environment says (REDIS_URL in CI)."""
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
 
 
 @pytest.fixture

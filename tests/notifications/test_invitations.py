@@ -24,7 +24,7 @@ def invite(world, email="nia@example.test"):
 
 
 def test_the_email_is_an_outbox_row_of_the_inviting_transaction_sent_after_commit(
-    world, django_capture_on_commit_callbacks
+    world, django_capture_on_commit_callbacks, eager
 ):
     with django_capture_on_commit_callbacks() as callbacks:
         _, token = invite(world)
