@@ -58,7 +58,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
-	$(BIN)/bandit -q -r accounts audit debriefs dispatch incidents notifications portal -lll
+	$(BIN)/bandit -q -r accounts audit debriefs dispatch incidents notifications portal seeding -lll
 
 format: setup
 	$(BIN)/ruff format .

@@ -60,6 +60,11 @@ def escalation_payload(escalation: Escalation) -> dict[str, Any]:
     }
 
 
+def board_payload(escalation: Escalation, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What a board event stores: the escalation as it stands, and the event's own extra fields."""
+    return {"escalation": escalation_payload(escalation), **(extra or {})}
+
+
 def message_payload(entry: TimelineEntry, *, by: User, side: str) -> dict[str, Any]:
     """A message on an escalated incident, as a ``message.posted`` event carries it."""
     return {

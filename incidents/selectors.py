@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.policy import AnyUser
 from incidents import policy
 from incidents.models import Category, CustodyEvent, Evidence, Incident, TimelineEntry
+from incidents.search import SEARCH_CONFIG
 
 SORTS = {
     "newest": ("-received_at", "-pk"),
@@ -69,8 +70,8 @@ def search(incidents: QuerySet[Incident], text: str) -> QuerySet[Incident]:
     """
     text = text.strip()[:200]
     if connection.vendor == "postgresql":
-        vector = SearchVector("search_document", config="english")
-        query = SearchQuery(text, config="english", search_type="websearch")
+        vector = SearchVector("search_document", config=SEARCH_CONFIG)
+        query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
         return incidents.annotate(search=vector).filter(search=query)
     words = Q()
     for word in text.split():

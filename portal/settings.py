@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "debriefs",
     "notifications",
     "audit",
+    "seeding",
 ]
 
 MIDDLEWARE = [
@@ -87,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.membership",
+                "audit.context_processors.audit",
                 "dispatch.context_processors.panic",
                 "notifications.context_processors.notifications",
             ],

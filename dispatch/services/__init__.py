@@ -3,6 +3,7 @@
 from dispatch.services.common import next_board_sequence
 from dispatch.services.lifecycle import (
     ACTIONS,
+    STEPS,
     Action,
     accept_escalation,
     apply_escalation_rules,
@@ -20,6 +21,7 @@ from dispatch.services.panic import PanicResult, press_panic
 
 __all__ = [
     "ACTIONS",
+    "STEPS",
     "Action",
     "PanicResult",
     "accept_escalation",

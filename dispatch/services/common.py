@@ -51,16 +51,16 @@ def record_change(escalation: Escalation, /, *, by: User, name: str, kind: str, 
     numbered board event. Publishing the event writes the outbox's rows at once (in-transaction
     follow-ups, FOLLOW_UPS in portal/celery.py) and pushes it after commit."""
     entry = incident_services.add_timeline_entry(incident=escalation.incident, kind=kind, actor=by, **data)
-    payload: dict[str, Any] = {"escalation": events.escalation_payload(escalation)}
+    extra: dict[str, Any] = {}
     if kind == TimelineEntry.Kind.MESSAGE:
         side = "agency" if policy.board_agency(by) else "provider"
-        payload["message"] = events.message_payload(entry, by=by, side=side)
+        extra["message"] = events.message_payload(entry, by=by, side=side)
     record = BoardEvent.objects.create(
         agency_id=escalation.agency_id,
         sequence=next_board_sequence(escalation.agency_id),
         name=name,
         escalation=escalation,
-        payload=payload,
+        payload=events.board_payload(escalation, extra),
     )
     publish_on_commit(events.board_event(record, escalation, by=by, entry=entry))
     return entry

@@ -376,3 +376,6 @@ ACTIONS: dict[str, Action] = {
         ),
     )
 }
+
+# The steps alone, by action (the scale seeder replays them on rows it writes itself).
+STEPS: dict[str, Step] = {name: action.step for name, action in ACTIONS.items() if action.step is not None}

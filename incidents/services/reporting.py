@@ -23,6 +23,7 @@ from incidents.models import (
     TimelineEntry,
     Vehicle,
 )
+from incidents.search import search_text
 from incidents.services.timeline import add_timeline_entry
 from portal.realtime import publish_on_commit
 from portal.text import clean_text
@@ -73,13 +74,18 @@ def _require(allowed: bool, message: str) -> None:
         raise PermissionDenied(message)
 
 
+def format_reference(year: int, number: int) -> str:
+    """The radio-friendly reference of the year's ``number``-th incident, e.g. WP-2026-000123."""
+    return f"WP-{year}-{number:06d}"
+
+
 def next_reference(now: datetime) -> str:
     """The next radio-friendly reference of the year, e.g. WP-2026-000123 (call inside a transaction)."""
     year = now.year
     ReferenceCounter.objects.get_or_create(year=year)
     ReferenceCounter.objects.filter(year=year).update(last=F("last") + 1)
     counter = ReferenceCounter.objects.select_for_update().get(year=year)
-    return f"WP-{year}-{counter.last:06d}"
+    return format_reference(year, counter.last)
 
 
 def _clean(fields: Mapping[str, Any], *, now: datetime) -> dict[str, Any]:
@@ -162,13 +168,13 @@ def _require_complete(incident: Incident) -> None:
 
 def search_document(incident: Incident) -> str:
     """The text full-text search looks in: reference, narrative, place, parties and vehicles."""
-    parts = [incident.reference, incident.location, incident.narrative]
-    if incident.pk:
-        for party in incident.parties.all():
-            parts += [party.description, party.name]
-        for vehicle in incident.vehicles.all():
-            parts += [vehicle.plate, vehicle.description]
-    return "\n".join(part for part in parts if part)
+    return search_text(
+        reference=incident.reference,
+        location=incident.location,
+        narrative=incident.narrative,
+        parties=incident.parties.all() if incident.pk else (),
+        vehicles=incident.vehicles.all() if incident.pk else (),
+    )
 
 
 def _refresh_search(incident: Incident) -> None:

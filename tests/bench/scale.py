@@ -12,8 +12,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Role, User
-from incidents import scale as seeding
 from incidents.models import Incident, Vehicle
+from seeding import scale as seeding
 from tests.bench import world as bench_world
 from tests.bench.common import Scale, say, summary_ms
 

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from django.db import connections
 from PIL import Image, ImageDraw
 
-from accounts.demo import DEMO_PASSWORD, demo_totp_code
+from seeding.demo.accounts import DEMO_PASSWORD, demo_totp_code
 from tests.services import AXE
 
 T = TypeVar("T")

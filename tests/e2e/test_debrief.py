@@ -10,9 +10,9 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from accounts.demo import DEMO_PASSWORD, seed_accounts
 from accounts.models import Organization, Role, User
 from dispatch import services as dispatch_services
+from seeding.demo.accounts import DEMO_PASSWORD, seed_accounts
 from tests.e2e.conftest import DESKTOP
 from tests.e2e.helpers import off_the_browser_thread, sign_in
 from tests.e2e.test_story import GUARD, LIAISON, SUPERVISOR, file_report

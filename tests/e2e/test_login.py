@@ -1,4 +1,4 @@
-from accounts.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, PLATFORM_ADMIN, seed_accounts
+from seeding.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, PLATFORM_ADMIN, seed_accounts
 from tests.e2e.conftest import DESKTOP, PHONE
 from tests.e2e.helpers import pass_mfa
 

@@ -11,13 +11,13 @@ from datetime import datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from accounts.demo import SITE_TIME_ZONE, seed_accounts
 from accounts.models import Site, User
 from accounts.services import issue_api_token
 from dispatch import services as dispatch_services
 from dispatch.models import Escalation
 from incidents import services
 from incidents.models import Category, Incident
+from seeding.demo.accounts import SITE_TIME_ZONE, seed_accounts
 from tests.e2e.conftest import DESKTOP, PHONE
 from tests.e2e.helpers import (
     api_post,

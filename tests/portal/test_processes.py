@@ -64,7 +64,7 @@ def production_env(tmp_path, **extra: str) -> dict[str, str]:
 
 @pytest.mark.postgres
 @pytest.mark.redis
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_make_web_serves_healthz_and_make_healthcheck_agrees(tmp_path):
     port = str(free_port())
     env = production_env(tmp_path, HOST="127.0.0.1", PORT=port)
@@ -87,7 +87,7 @@ def test_make_web_serves_healthz_and_make_healthcheck_agrees(tmp_path):
 
 @pytest.mark.postgres
 @pytest.mark.worker
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_make_worker_consumes_from_redis(tmp_path):
     from portal.celery import app
 
@@ -102,7 +102,7 @@ def test_make_worker_consumes_from_redis(tmp_path):
 
 @pytest.mark.postgres
 @pytest.mark.redis
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_make_beat_starts_its_scheduler(tmp_path):
     env = production_env(tmp_path, BEAT_SCHEDULE_FILE=str(tmp_path / "schedule"))
     log = tmp_path / "beat.log"

@@ -3,9 +3,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from accounts.demo import DEMO_PASSWORD, seed_accounts
-from incidents.demo import seed_incidents
-from notifications.demo import seed_policies
+from seeding.demo.accounts import DEMO_PASSWORD, seed_accounts
+from seeding.demo.incidents import seed_incidents
+from seeding.demo.notifications import seed_policies
 
 
 class Command(BaseCommand):

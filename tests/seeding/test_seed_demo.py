@@ -1,9 +1,9 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from accounts.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from accounts.models import Membership, Organization, Site, User
 from incidents.models import Incident
+from seeding.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 
 
 @pytest.mark.django_db

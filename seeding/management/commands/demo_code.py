@@ -3,7 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.demo import demo_totp_code
+from seeding.demo.accounts import demo_totp_code
 
 
 class Command(BaseCommand):

@@ -7,8 +7,10 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import Role, User
 from dispatch.models import BoardCursor, BoardEvent, Escalation
-from incidents import scale, selectors
+from incidents import policy as incident_policy
+from incidents import selectors
 from incidents.models import Incident, ReferenceCounter, TimelineEntry
+from seeding import scale
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -38,6 +40,17 @@ def test_it_writes_incidents_with_their_timelines_and_references_the_services_co
     for agency_id, last in BoardCursor.objects.values_list("agency_id", "last"):
         assert BoardEvent.objects.filter(agency_id=agency_id).count() == last
     assert Escalation.objects.filter(incident__in=incidents).exists()
+
+
+def test_each_agency_sees_what_was_escalated_to_it():
+    seed(400)
+    escalations = Escalation.objects.filter(incident__in=scale.scale_incidents()).select_related("agency")
+    assert escalations.exists()
+    for escalation in escalations:
+        liaison = User.objects.filter(
+            membership__organization=escalation.agency, membership__role=Role.LIAISON
+        ).first()
+        assert incident_policy.can_view_incident(liaison, escalation.incident)
 
 
 def test_search_finds_the_generated_text_through_the_selector():

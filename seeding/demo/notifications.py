@@ -1,10 +1,10 @@
 """A default escalation policy for each demo agency, made through the real service (idempotent).
 No demo webhook endpoint: one that pointed anywhere real could leak demo pages."""
 
-from accounts.demo import AGENCIES
 from accounts.models import Organization, User
 from notifications import services
 from notifications.models import Channel, EscalationPolicy, Target
+from seeding.demo.accounts import AGENCIES
 
 
 def seed_policies() -> int:
