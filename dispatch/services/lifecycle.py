@@ -6,13 +6,14 @@ and the API read it for the service to call and the fields to pass; these servic
 the step's transition, its verb and who may take it. It lives beside the services it names, so
 that neither has to import the other."""
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -25,6 +26,7 @@ from incidents import policy as incident_policy
 from incidents import services as incident_services
 from incidents.models import Incident, TimelineEntry
 
+logger = logging.getLogger(__name__)
 Status = Escalation.Status
 Source = Escalation.Source
 Kind = TimelineEntry.Kind
@@ -260,7 +262,11 @@ def sweep_escalation_rules() -> int:
     """Apply the site's rule to every report whose rule never ran (a lost task). Returns how many."""
     unchecked = list(selectors.list_unchecked_reports(since=timezone.now() - SWEEP_WINDOW)[:SWEEP_BATCH])
     for incident_id in unchecked:
-        apply_escalation_rules(incident_id=incident_id)
+        try:
+            apply_escalation_rules(incident_id=incident_id)
+        except (ValidationError, DatabaseError):
+            # One report's failure must not hold back the others; it is tried again next time.
+            logger.exception("the escalation rule of incident %s failed", incident_id)
     return len(unchecked)
 
 

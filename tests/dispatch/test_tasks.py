@@ -5,10 +5,12 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from dispatch import services, tasks
 from dispatch.models import Escalation, EscalationRule, RuleCheck
+from dispatch.services import lifecycle
 from incidents.models import Category, Incident
 from portal.celery import FOLLOW_UPS, app
 from tests.factories import report
@@ -96,3 +98,18 @@ def test_the_sweep_applies_the_rule_to_recent_reports_whose_task_was_lost(world,
     for untouched in (old, elsewhere, draft):
         assert not untouched.escalations.exists()
     assert services.sweep_escalation_rules() == 0
+
+
+def test_one_reports_failure_does_not_hold_back_the_sweep(world, fire_rule, monkeypatch):
+    failing, fine = fire(world), fire(world)
+    open_escalation = lifecycle.open_escalation
+
+    def refuse_the_first(incident, **kwargs):
+        if incident.pk == failing.pk:
+            raise ValidationError("The agency's line is down.")
+        return open_escalation(incident, **kwargs)
+
+    monkeypatch.setattr(lifecycle, "open_escalation", refuse_the_first)
+    assert services.sweep_escalation_rules() == 2
+    assert fine.escalations.exists()
+    assert not RuleCheck.objects.filter(incident=failing).exists()  # swept again next time
