@@ -10,7 +10,7 @@ from channels.testing import WebsocketCommunicator
 from portal import sockets
 from portal.realtime import Event
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 class Probe(sockets.LiveConsumer):
