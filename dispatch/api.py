@@ -15,6 +15,7 @@ from dispatch import events, policy, selectors, services
 from dispatch.models import Escalation
 from incidents import selectors as incident_selectors
 from portal.api import ID_RANGE, ApiViewSet, errors, public_id
+from portal.edges import parse_int
 
 
 class EscalationSerializer(serializers.Serializer):
@@ -188,8 +189,8 @@ class BoardEventViewSet(ApiViewSet):
         agency = policy.board_agency(self.user)
         if agency is None:
             raise PermissionDenied("Only an agency's liaisons and admins read its board.")
-        after = request.query_params.get("after", "0")
-        if not (after.isascii() and after.isdigit()) or int(after) > ID_RANGE["max_value"]:
+        after = parse_int(request.query_params.get("after", "0"))
+        if after is None or after > ID_RANGE["max_value"]:
             raise serializers.ValidationError({"after": ["A whole number: the last sequence you have."]})
-        records = selectors.list_board_events_after(agency_id=agency.pk, after=int(after), limit=500)
+        records = selectors.list_board_events_after(agency_id=agency.pk, after=after, limit=500)
         return Response([events.as_message(record) for record in records])
