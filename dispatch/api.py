@@ -15,6 +15,7 @@ from dispatch import events, policy, selectors, services
 from dispatch.models import Escalation
 from incidents import selectors as incident_selectors
 from portal.api import ID_RANGE, ApiViewSet, errors, public_id
+from portal.edges import parse_int
 
 
 class EscalationSerializer(serializers.Serializer):
@@ -73,19 +74,11 @@ class BoardEventSerializer(serializers.Serializer):
     message = serializers.DictField(required=False)
 
 
-STEPS = {
-    "accept": lambda e, by, d: services.accept_escalation(
-        escalation=e, by=by, expected_version=d.get("version")
-    ),
-    "reject": lambda e, by, d: services.reject_escalation(escalation=e, by=by, reason=d["reason"]),
-    "dispatch": lambda e, by, d: services.mark_dispatched(escalation=e, by=by),
-    "on-scene": lambda e, by, d: services.mark_on_scene(escalation=e, by=by),
-    "clear": lambda e, by, d: services.clear_escalation(
-        escalation=e, by=by, disposition=d["disposition"], case_number=d["case_number"]
-    ),
-    "cancel": lambda e, by, d: services.cancel_escalation(escalation=e, by=by, reason=d["reason"]),
-    "clear-panic": lambda e, by, d: services.clear_panic(escalation=e, by=by),
-}
+# The API spells the actions with hyphens (a URL path segment): on-scene, clear-panic.
+STEPS = {action.slug: action for action in services.ACTIONS.values()}
+STEPS_SUMMARY = ", ".join(
+    f"{slug} ({', '.join(action.fields)})" if action.fields else slug for slug, action in STEPS.items()
+)
 
 
 class EscalationViewSet(ApiViewSet):
@@ -133,8 +126,7 @@ class EscalationViewSet(ApiViewSet):
         return self.render(escalation, status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="Take one step: accept, reject (reason), dispatch, on-scene, clear (disposition, "
-        "case_number), cancel (reason), clear-panic",
+        summary=f"Take one step: {STEPS_SUMMARY}",
         parameters=[OpenApiParameter("step", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(STEPS))],
         request=StepSerializer,
         responses={200: EscalationSerializer, **errors(400, 401, 403, 404)},
@@ -144,7 +136,7 @@ class EscalationViewSet(ApiViewSet):
         if step not in STEPS:
             raise serializers.ValidationError({"step": [f"Choose one of: {', '.join(STEPS)}."]})
         data = self.parse(StepSerializer, request.data)
-        return self.render(STEPS[step](self.escalation(), self.user, data))
+        return self.render(STEPS[step].take(escalation=self.escalation(), by=self.user, values=data))
 
     @extend_schema(
         summary="Post a message on the escalated incident",
@@ -197,8 +189,8 @@ class BoardEventViewSet(ApiViewSet):
         agency = policy.board_agency(self.user)
         if agency is None:
             raise PermissionDenied("Only an agency's liaisons and admins read its board.")
-        after = request.query_params.get("after", "0")
-        if not (after.isascii() and after.isdigit()) or int(after) > ID_RANGE["max_value"]:
+        after = parse_int(request.query_params.get("after", "0"))
+        if after is None or after > ID_RANGE["max_value"]:
             raise serializers.ValidationError({"after": ["A whole number: the last sequence you have."]})
-        records = selectors.list_board_events_after(agency_id=agency.pk, after=int(after), limit=500)
+        records = selectors.list_board_events_after(agency_id=agency.pk, after=after, limit=500)
         return Response([events.as_message(record) for record in records])

@@ -1,108 +1,56 @@
 """Websockets: the live board (per agency, numbered, replayable) and the incident page.
 
-Protocol: docs/websocket-protocol.md. Consumers authorise in connect, join only the groups the
-policy grants, forward server events, and hand anything a client sends to a service.
+Protocol: docs/websocket-protocol.md. Over the consumer base (portal/sockets.py): each authorises in
+connect, joins only the groups the policy grants, forwards server events, and hands anything a
+client sends to a service.
 """
 
-import time
 import uuid
 from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.events import user_group
-from accounts.models import User
+from accounts.websocket import SessionRulesMiddleware
 from dispatch import events, policy, selectors, services
 from incidents import policy as incident_policy
 from incidents.events import incident_group
 from incidents.models import Incident
-
-FORBIDDEN = 4403
-SESSION_ENDED = 4401
-REJOIN_EVERY = 3600.0  # seconds; well inside the channel layer's group expiry
+from portal.sockets import LiveConsumer
 
 
-class _Consumer(AsyncJsonWebsocketConsumer):
-    """Group bookkeeping shared by the board and the incident page."""
-
-    joined: tuple[str, ...] = ()
-    joined_at = 0.0
-
-    async def join(self, *groups: str) -> None:
-        self.joined = groups
-        await self._add_groups()
-
-    async def _add_groups(self) -> None:
-        for group in self.joined:
-            await self.channel_layer.group_add(group, self.channel_name)
-        self.joined_at = time.monotonic()
-
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        # Channels closes stale database connections in a worker thread before every message it hands
-        # to a consumer: on a board, one thread hop per socket per event (a quarter of the server's CPU
-        # in the fan-out, docs/PERFORMANCE.md). Forwarding a server event needs no connection (a gap
-        # is filled through database_sync_to_async, which closes stale ones itself), so events skip it.
-        if message["type"] == "event.message":
-            await self.event_message(message)
-        else:
-            await super().dispatch(message)
-
-    async def event_message(self, message: dict[str, Any]) -> None:
-        raise NotImplementedError
-
-    async def disconnect(self, code: int) -> None:
-        for group in self.joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
-
-    async def ping(self) -> None:
-        # Clients ping every 25 s; membership is renewed well before the layer forgets it.
-        if time.monotonic() - self.joined_at > REJOIN_EVERY:
-            await self._add_groups()
-        await self.send_json({"type": "pong"})
-
-    async def ended(self, message: dict[str, Any]) -> bool:
-        if message["event"] == "session.ended":
-            await self.close(code=SESSION_ENDED)
-            return True
-        return False
-
-    @property
-    def user(self) -> User:
-        return self.scope["user"]
+class _Socket(LiveConsumer):
+    user_group = staticmethod(user_group)
+    session_rules = staticmethod(SessionRulesMiddleware.allowed)
 
 
-class BoardConsumer(_Consumer):
+class BoardConsumer(_Socket):
     """An agency's live escalation board. Nothing is lost: every event is numbered per agency and
-    stored; the socket replays from the database after the client's last number, then streams."""
+    stored; the socket replays from the database after the client's last number, then streams.
+    Its access is the user's role in the agency, which only ends with the session."""
 
     agency_id: int
     last_sent = 0
     resumed = False
 
-    async def connect(self) -> None:
+    async def authorise(self) -> tuple[str, ...] | None:
         agency = await database_sync_to_async(policy.board_agency)(self.user)
         if agency is None:
-            await self.close(code=FORBIDDEN)
-            return
+            return None
         self.agency_id = agency.pk
         self.pending: list[dict[str, Any]] = []
-        await self.join(events.board_group(agency.pk), user_group(self.user.pk))
-        await self.accept()
+        return (events.board_group(agency.pk),)
 
-    async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        kind = content.get("type") if isinstance(content, dict) else None
-        if kind == "resume":
-            after = content.get("after", 0)
-            if not isinstance(after, int) or after < 0:
-                await self.send_json({"type": "error", "message": "resume needs a whole number 'after'."})
-                return
-            await self.resume(after)
-        elif kind == "ping":
-            await self.ping()
-        else:
-            await self.send_json({"type": "error", "message": "Unknown message type."})
+    async def receive_frame(self, kind: str | None, content: Any) -> None:
+        if kind != "resume":
+            await super().receive_frame(kind, content)
+            return
+        after = content.get("after", 0)
+        if not isinstance(after, int) or after < 0:
+            await self.error("resume needs a whole number 'after'.")
+            return
+        await self.resume(after)
 
     async def resume(self, after: int) -> None:
         self.last_sent = after
@@ -136,9 +84,7 @@ class BoardConsumer(_Consumer):
         await self.send_json(frame)
         self.last_sent = seq
 
-    async def event_message(self, message: dict[str, Any]) -> None:
-        if await self.ended(message):
-            return
+    async def forward(self, message: dict[str, Any]) -> None:
         frame = {"type": "event", **message["payload"]}
         if "seq" not in frame:
             return
@@ -148,19 +94,18 @@ class BoardConsumer(_Consumer):
         await self.deliver(frame)
 
 
-class IncidentConsumer(_Consumer):
-    """An incident's page: its escalation's state and its messages, live."""
+class IncidentConsumer(_Socket):
+    """An incident's page: its escalation's state and its messages, live. Who sees an incident can
+    change while the page is open (a guard taken off the site), so each event checks again."""
 
     incident: Incident
 
-    async def connect(self) -> None:
+    async def authorise(self) -> tuple[str, ...] | None:
         incident = await database_sync_to_async(self._visible_incident)()
         if incident is None:
-            await self.close(code=FORBIDDEN)
-            return
+            return None
         self.incident = incident
-        await self.join(incident_group(incident), user_group(self.user.pk))
-        await self.accept()
+        return (incident_group(incident),)
 
     def _visible_incident(self) -> Incident | None:
         try:
@@ -174,28 +119,23 @@ class IncidentConsumer(_Consumer):
             .first()
         )
 
-    async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        kind = content.get("type") if isinstance(content, dict) else None
-        if kind == "ping":
-            await self.ping()
-        elif kind == "message":
+    async def still_allowed(self) -> bool:
+        # One indexed query per event of this one incident: few, unlike a board's.
+        return await database_sync_to_async(incident_policy.can_view_incident)(self.user, self.incident)
+
+    async def receive_frame(self, kind: str | None, content: Any) -> None:
+        if kind == "message":
             await self.post(content.get("text"))
         else:
-            await self.send_json({"type": "error", "message": "Unknown message type."})
+            await super().receive_frame(kind, content)
 
     async def post(self, text: Any) -> None:
         if not isinstance(text, str):
-            await self.send_json({"type": "error", "message": "A message needs text."})
+            await self.error("A message needs text.")
             return
         try:
             await database_sync_to_async(services.post_message)(
                 incident=self.incident, by=self.user, text=text
             )
         except (PermissionDenied, ValidationError) as error:
-            detail = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-            await self.send_json({"type": "error", "message": detail})
-
-    async def event_message(self, message: dict[str, Any]) -> None:
-        if await self.ended(message):
-            return
-        await self.send_json({"type": "event", "event": message["event"], **message["payload"]})
+            await self.error(" ".join(error.messages) if isinstance(error, ValidationError) else str(error))

@@ -1,9 +1,16 @@
-"""Board events: names, payloads and recipients. Sent only through publish_on_commit."""
+"""Board events: names, payloads and recipients. Sent only through publish_on_commit.
+
+The names: ``escalation.requested``, ``escalation.<status>`` for each step (accepted, rejected,
+dispatched, on_scene, cleared, cancelled), ``escalation.panic_cleared`` and ``message.posted``.
+Each event's subject is (escalation pk, actor pk, timeline entry pk): what the notification outbox's
+in-transaction follow-ups (FOLLOW_UPS, portal/celery.py) fetch again."""
 
 from typing import Any
 
+from accounts.models import User
 from dispatch.models import BoardEvent, Escalation
 from incidents.events import incident_group
+from incidents.models import TimelineEntry
 from portal.realtime import Event
 
 
@@ -58,12 +65,24 @@ def board_payload(escalation: Escalation, extra: dict[str, Any] | None = None) -
     return {"escalation": escalation_payload(escalation), **(extra or {})}
 
 
-def board_event(record: BoardEvent, escalation: Escalation) -> Event:
+def message_payload(entry: TimelineEntry, *, by: User, side: str) -> dict[str, Any]:
+    """A message on an escalated incident, as a ``message.posted`` event carries it."""
+    return {
+        "id": entry.pk,
+        "text": entry.data["text"],
+        "author": str(by),
+        "side": side,
+        "at": entry.at.isoformat(),
+    }
+
+
+def board_event(record: BoardEvent, escalation: Escalation, *, by: User, entry: TimelineEntry) -> Event:
     """A numbered board event: to the agency's boards and to everyone watching the incident."""
     return Event(
         name=record.name,
         payload=as_message(record),
         groups=(board_group(record.agency_id), incident_group(escalation.incident)),
+        subject=(escalation.pk, by.pk, entry.pk),
     )
 
 

@@ -126,3 +126,16 @@ class EscalationRule(models.Model):
 
     def __str__(self) -> str:
         return f"Rule for {self.site}"
+
+
+class RuleCheck(models.Model):
+    """That the site's escalation rule ran for a submitted report, whatever it decided: the rules'
+    sweep applies the rule to a recent report without one (its task was lost)."""
+
+    incident = models.OneToOneField(
+        "incidents.Incident", on_delete=models.CASCADE, primary_key=True, related_name="rule_check"
+    )
+    checked_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Rule checked for {self.incident_id} at {self.checked_at:%Y-%m-%d %H:%M}"

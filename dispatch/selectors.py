@@ -1,12 +1,14 @@
 """Reads for the live board and escalations, scoped by the access policy."""
 
 import uuid
+from datetime import datetime
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from accounts.policy import AnyUser
 from dispatch import policy
 from dispatch.models import BoardEvent, Escalation
+from incidents.models import Incident
 
 REPLAY_LIMIT = 2_000
 
@@ -60,4 +62,17 @@ def get_escalation(*, escalation_id: uuid.UUID | str, for_user: AnyUser) -> Esca
 def list_incident_escalations(*, incident_id: int, for_user: AnyUser) -> QuerySet[Escalation]:
     return _with_incident(policy.visible_escalations(for_user).filter(incident_id=incident_id)).order_by(
         "-requested_at"
+    )
+
+
+def list_unchecked_reports(*, since: datetime) -> QuerySet[Incident, int]:
+    """Ids of the reports submitted since ``since`` at sites with an active escalation rule whose
+    rule never ran (its task was lost), oldest first: what the rules' sweep applies them to."""
+    return (
+        Incident.objects.filter(
+            submitted_at__gte=since, site__escalation_rule__is_active=True, rule_check__isnull=True
+        )
+        .exclude(status=Incident.Status.DRAFT)
+        .order_by("submitted_at")
+        .values_list("pk", flat=True)
     )

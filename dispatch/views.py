@@ -3,39 +3,21 @@
 Actions answer JSON to the board's fetch calls and redirect ordinary form posts back."""
 
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts.models import User
 from audit import services as audit
 from dispatch import events, policy, selectors, services
 from dispatch.models import Escalation
 from incidents import policy as incident_policy
 from incidents import selectors as incident_selectors
 from incidents.models import Incident
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
-def _wants_json(request: HttpRequest) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
-
-
-def _back(request: HttpRequest, fallback: str) -> HttpResponse:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return redirect(target)
-    return redirect(fallback)
+from portal.edges import back, current_user, flash_errors, found_or_404, parse_int, wants_json
 
 
 def board(request: HttpRequest) -> HttpResponse:
@@ -57,10 +39,10 @@ def board(request: HttpRequest) -> HttpResponse:
 
 
 def _escalation(request: HttpRequest, escalation_id: Any) -> Escalation:
-    try:
-        return selectors.get_escalation(escalation_id=escalation_id, for_user=request.user)
-    except Escalation.DoesNotExist:
-        raise Http404("No such escalation, or not one you may see.") from None
+    return found_or_404(
+        lambda: selectors.get_escalation(escalation_id=escalation_id, for_user=request.user),
+        "No such escalation, or not one you may see.",
+    )
 
 
 def board_panel(request: HttpRequest, escalation_id: Any) -> HttpResponse:
@@ -84,55 +66,34 @@ def board_panel(request: HttpRequest, escalation_id: Any) -> HttpResponse:
     )
 
 
-ACTIONS: dict[str, Callable[..., Escalation]] = {
-    "accept": lambda e, by, data: services.accept_escalation(
-        escalation=e, by=by, expected_version=_int(data.get("version"))
-    ),
-    "reject": lambda e, by, data: services.reject_escalation(
-        escalation=e, by=by, reason=data.get("reason", "")
-    ),
-    "dispatch": lambda e, by, data: services.mark_dispatched(escalation=e, by=by),
-    "on_scene": lambda e, by, data: services.mark_on_scene(escalation=e, by=by),
-    "clear": lambda e, by, data: services.clear_escalation(
-        escalation=e, by=by, disposition=data.get("disposition", ""), case_number=data.get("case_number", "")
-    ),
-    "cancel": lambda e, by, data: services.cancel_escalation(
-        escalation=e, by=by, reason=data.get("reason", "")
-    ),
-    "clear_panic": lambda e, by, data: services.clear_panic(escalation=e, by=by),
-}
-
-
-def _int(value: Any) -> int | None:
-    # isascii: "²" is a digit to str.isdigit, not to int()
-    return int(value) if isinstance(value, str) and value.isascii() and value.isdigit() else None
-
-
 @require_POST
 def escalation_act(request: HttpRequest, escalation_id: Any, action: str) -> HttpResponse:
-    """One step of an escalation's lifecycle (accept, reject, dispatch, on scene, clear, cancel)."""
-    if action not in ACTIONS:
+    """One of the escalation's actions (services.ACTIONS: accept, reject, dispatch, on scene,
+    clear, cancel, clear the panic)."""
+    if action not in services.ACTIONS:
         raise Http404("No such action.")
     escalation = _escalation(request, escalation_id)
+    values = {**request.POST.dict(), "version": parse_int(request.POST.get("version"))}
     try:
-        updated = ACTIONS[action](escalation, _user(request), request.POST)
+        updated = services.ACTIONS[action].take(
+            escalation=escalation, by=current_user(request), values=values
+        )
     except ValidationError as error:
-        if _wants_json(request):
+        if wants_json(request):
             return JsonResponse({"detail": " ".join(error.messages)}, status=409)
-        for message in error.messages:
-            messages.error(request, message)
+        flash_errors(request, error)
     else:
-        if _wants_json(request):
+        if wants_json(request):
             return JsonResponse(events.escalation_payload(updated))
         messages.success(request, f"{updated.incident.reference}: {updated.get_status_display().lower()}.")
-    return _back(request, f"/incidents/{escalation.incident.public_id}/")
+    return back(request, f"/incidents/{escalation.incident.public_id}/")
 
 
 def _incident(request: HttpRequest, incident_id: Any) -> Incident:
-    try:
-        return incident_selectors.get_incident(incident_id=incident_id, for_user=request.user)
-    except Incident.DoesNotExist:
-        raise Http404("No such incident, or not one you may see.") from None
+    return found_or_404(
+        lambda: incident_selectors.get_incident(incident_id=incident_id, for_user=request.user),
+        "No such incident, or not one you may see.",
+    )
 
 
 @require_POST
@@ -140,11 +101,10 @@ def incident_escalate(request: HttpRequest, incident_id: Any) -> HttpResponse:
     incident = _incident(request, incident_id)
     try:
         escalation = services.escalate_incident(
-            incident=incident, by=_user(request), reason=request.POST.get("reason", "")
+            incident=incident, by=current_user(request), reason=request.POST.get("reason", "")
         )
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        flash_errors(request, error)
     else:
         messages.success(request, f"{incident.reference} escalated to {escalation.agency}.")
     return redirect("incidents:detail", incident_id=incident.public_id)
@@ -155,16 +115,15 @@ def incident_message(request: HttpRequest, incident_id: Any) -> HttpResponse:
     """A message without the live socket (no JavaScript, or the socket is down)."""
     incident = _incident(request, incident_id)
     try:
-        services.post_message(incident=incident, by=_user(request), text=request.POST.get("text", ""))
+        services.post_message(incident=incident, by=current_user(request), text=request.POST.get("text", ""))
     except ValidationError as error:
-        if _wants_json(request):
+        if wants_json(request):
             return JsonResponse({"detail": " ".join(error.messages)}, status=400)
-        for message in error.messages:
-            messages.error(request, message)
+        flash_errors(request, error)
     else:
-        if _wants_json(request):
+        if wants_json(request):
             return JsonResponse({"ok": True}, status=201)
-    return _back(request, f"/incidents/{incident.public_id}/")
+    return back(request, f"/incidents/{incident.public_id}/")
 
 
 @require_POST
@@ -176,14 +135,14 @@ def panic(request: HttpRequest) -> HttpResponse:
     except ValueError:
         key = uuid.uuid4()
     incident, escalation = services.press_panic(
-        guard=_user(request),
-        site=policy.panic_sites(request.user).filter(pk=_int(data.get("site")) or 0).first(),
+        guard=current_user(request),
+        site=policy.panic_sites(request.user).filter(pk=parse_int(data.get("site")) or 0).first(),
         idempotency_key=key,
         latitude=data.get("latitude") or None,
         longitude=data.get("longitude") or None,
-        accuracy_m=_int(data.get("accuracy")),
+        accuracy_m=parse_int(data.get("accuracy")),
     )
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse(
             {
                 "incident": str(incident.public_id),

@@ -77,9 +77,14 @@ def notifiable_people(users: Iterable[User], incident: Incident) -> list[User]:
     return allowed
 
 
+def has_inbox(user: AnyUser) -> bool:
+    """Every active, signed-in person has an inbox of their own: its page and its live socket."""
+    return user.is_authenticated and user.is_active
+
+
 def visible_notifications(user: AnyUser) -> QuerySet[Notification]:
     """In-app notifications: each person sees their own and nobody else's."""
-    if not user.is_authenticated or not user.is_active:
+    if not has_inbox(user):
         return Notification.objects.none()
     return Notification.objects.filter(recipient_id=user.pk)
 

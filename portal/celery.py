@@ -19,6 +19,12 @@ logger = logging.getLogger(__name__)
 # Periodic tasks are declared here, beside the schedule they run on.
 app.conf.beat_schedule = {
     "debriefs-resume-stalled": {"task": "debriefs.resume_stalled", "schedule": 60.0},
+    # Dispatch: the site rule of a recent report whose follow-up was lost.
+    "dispatch-sweep-escalation-rules": {
+        "task": "dispatch.sweep_escalation_rules",
+        "schedule": 60.0,
+        "options": {"expires": 120},
+    },
     # Notifications: escalation-policy timers are rows, fired here; the outbox sweep re-queues what
     # was left behind. Each expires before it could pile up in a queue without workers.
     "notifications-fire-due-timers": {
@@ -44,6 +50,8 @@ class FollowUps:
     in_transaction: tuple[str, ...] = ()
 
 
+_ESCALATION_OUTBOX = FollowUps(in_transaction=("notifications.services.chains.handle_escalation_event",))
+
 # Follow-ups by event name. A lower app publishes; the higher app's task or outbox writer is named
 # here, so the lower app never imports it. Every task here is idempotent (it may run twice).
 FOLLOW_UPS: dict[str, FollowUps] = {
@@ -53,6 +61,19 @@ FOLLOW_UPS: dict[str, FollowUps] = {
     "invitation.created": FollowUps(
         in_transaction=("notifications.services.invitations.queue_invitation_email",)
     ),
+    # Dispatch: a submitted report meets its site's escalation rule (subject: incident, actor).
+    "incident.submitted": FollowUps(tasks=("dispatch.apply_escalation_rules",)),
+    # Notifications: an escalation's pages, timers and updates, and a message's notices, are part of
+    # the change (subject: escalation, actor, timeline entry), so they are written in its transaction.
+    "escalation.requested": _ESCALATION_OUTBOX,
+    "escalation.accepted": _ESCALATION_OUTBOX,
+    "escalation.rejected": _ESCALATION_OUTBOX,
+    "escalation.dispatched": _ESCALATION_OUTBOX,
+    "escalation.on_scene": _ESCALATION_OUTBOX,
+    "escalation.cleared": _ESCALATION_OUTBOX,
+    "escalation.cancelled": _ESCALATION_OUTBOX,
+    "escalation.panic_cleared": _ESCALATION_OUTBOX,
+    "message.posted": FollowUps(in_transaction=("notifications.services.chains.handle_message_posted",)),
 }
 
 

@@ -1,26 +1,28 @@
 """Every change to escalations, panics and incident messages goes through these functions."""
 
-from dispatch.services.board import next_board_sequence, record_board_event
-from dispatch.services.escalation import (
+from dispatch.services.common import next_board_sequence
+from dispatch.services.lifecycle import (
+    ACTIONS,
     STEPS,
-    PanicResult,
+    Action,
     accept_escalation,
     apply_escalation_rules,
     cancel_escalation,
     clear_escalation,
     clear_panic,
     escalate_incident,
-    file_report,
     mark_dispatched,
     mark_on_scene,
-    post_message,
-    press_panic,
     reject_escalation,
-    send_report,
+    sweep_escalation_rules,
 )
+from dispatch.services.messages import post_message
+from dispatch.services.panic import PanicResult, press_panic
 
 __all__ = [
+    "ACTIONS",
     "STEPS",
+    "Action",
     "PanicResult",
     "accept_escalation",
     "apply_escalation_rules",
@@ -28,13 +30,11 @@ __all__ = [
     "clear_escalation",
     "clear_panic",
     "escalate_incident",
-    "file_report",
     "mark_dispatched",
     "mark_on_scene",
     "next_board_sequence",
     "post_message",
     "press_panic",
-    "record_board_event",
     "reject_escalation",
-    "send_report",
+    "sweep_escalation_rules",
 ]

@@ -26,6 +26,7 @@ from notifications.models import (
     WebhookEndpoint,
 )
 from notifications.services.outbox import cancel_pages, queue_messages
+from portal.realtime import Event
 
 STOPPING = {"escalation.accepted", "escalation.rejected", "escalation.cancelled"}
 TIMER_BATCH = 200
@@ -340,6 +341,27 @@ def on_message_posted(*, escalation: Escalation, entry: TimelineEntry, by: User)
             reason=reason,
         )
     )
+
+
+def _subject(event: Event) -> tuple[Escalation, User]:
+    escalation_id, actor_id = event.subject[:2]
+    escalation = Escalation.objects.select_related(
+        "incident__site__provider", "incident__category", "agency"
+    ).get(pk=escalation_id)
+    return escalation, User.objects.get(pk=actor_id)
+
+
+def handle_escalation_event(event: Event) -> list[OutboxMessage]:
+    """An escalation's board event, in its transaction (FOLLOW_UPS): what on_escalation_event sends."""
+    escalation, by = _subject(event)
+    return on_escalation_event(escalation=escalation, event=event.name, by=by)
+
+
+def handle_message_posted(event: Event) -> list[OutboxMessage]:
+    """``message.posted``, in its transaction (FOLLOW_UPS): what on_message_posted sends."""
+    escalation, by = _subject(event)
+    entry = TimelineEntry.objects.get(pk=event.subject[2])
+    return on_message_posted(escalation=escalation, entry=entry, by=by)
 
 
 @transaction.atomic

@@ -1,15 +1,20 @@
 """The board and incident sockets, through the real consumers and the configured channel layer."""
 
 import asyncio
+import time
 import uuid
+from importlib import import_module
 
 import pytest
 from asgiref.sync import sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
 from django.test import Client
 
 from accounts import services as account_services
+from accounts.middleware import LAST_SEEN
+from accounts.models import Role
 from dispatch import services
 from dispatch.models import BoardEvent
 from dispatch.routing import websocket_urlpatterns
@@ -20,9 +25,11 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True, seria
 app = URLRouter(websocket_urlpatterns)
 
 
-async def connect(path, user):
+async def connect(path, user, session=None):
     communicator = WebsocketCommunicator(app, path)
     communicator.scope["user"] = user
+    if session is not None:
+        communicator.scope["session"] = session
     connected, code = await communicator.connect(timeout=5)
     return communicator, connected, code
 
@@ -200,6 +207,64 @@ async def test_the_incident_socket_follows_the_policy(world, who):
     assert not connected
     _, connected, _ = await connect("/ws/incidents/not-a-uuid/", world.guard_a)
     assert not connected
+
+
+@sync_to_async
+def signed_in(user, *, idle):
+    """A stored session of ``user``, last used ``idle`` seconds ago (as the idle middleware writes it)."""
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[LAST_SEEN] = time.time() - idle
+    session.create()
+    return session
+
+
+@sync_to_async
+def touch(session, *, idle):
+    """What a page's request does to the stored session (the socket's copy stays as it was)."""
+    stored = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session.session_key)
+    stored[LAST_SEEN] = time.time() - idle
+    stored.save()
+
+
+async def test_a_board_left_idle_past_the_timeout_closes_at_its_next_ping(world):
+    session = await signed_in(world.liaison_x, idle=0)
+    communicator, connected, _ = await connect("/ws/board/", world.liaison_x, session)
+    assert connected
+    await communicator.send_json_to({"type": "ping"})
+    assert await communicator.receive_json_from(timeout=5) == {"type": "pong"}
+    await touch(session, idle=31 * 60)  # liaisons idle out after 30 minutes
+    await communicator.send_json_to({"type": "ping"})
+    assert await communicator.receive_output(timeout=5) == {"type": "websocket.close", "code": 4401}
+
+
+async def test_a_page_used_since_the_handshake_keeps_the_socket_open(world):
+    session = await signed_in(world.liaison_x, idle=31 * 60)
+    communicator, connected, _ = await connect("/ws/board/", world.liaison_x, session)
+    assert connected
+    await touch(session, idle=0)
+    await communicator.send_json_to({"type": "ping"})
+    assert await communicator.receive_json_from(timeout=5) == {"type": "pong"}
+    await communicator.disconnect()
+
+
+async def test_a_guard_taken_off_the_site_hears_nothing_more_of_its_incident(world):
+    incident = await sync_to_async(report)(world.supervisor_a, world.a1)
+    page, connected, _ = await connect(f"/ws/incidents/{incident.public_id}/", world.guard_a)
+    assert connected
+    escalation = await sync_to_async(services.escalate_incident)(incident=incident, by=world.supervisor_a)
+    assert (await page.receive_json_from(timeout=5))["event"] == "escalation.requested"
+
+    @sync_to_async
+    def take_off_the_site():
+        account_services.change_member(
+            membership=world.guard_a.membership, by=world.admin_a, role=Role.GUARD, sites=[]
+        )
+        services.post_message(incident=incident, by=world.supervisor_a, text="Suspect left by the car park")
+        services.accept_escalation(escalation=escalation, by=world.liaison_x)
+
+    await take_off_the_site()
+    assert await page.receive_output(timeout=5) == {"type": "websocket.close", "code": 4403}
+    assert await page.receive_nothing(timeout=0.3)
 
 
 @pytest.mark.redis

@@ -9,6 +9,7 @@ from accounts.models import Role
 from dispatch import services
 from dispatch.models import BoardEvent, Escalation, EscalationRule
 from incidents import policy as incident_policy
+from incidents import services as incident_services
 from incidents.models import Category, Incident, IncidentShare, TimelineEntry
 from tests.factories import member, report
 
@@ -170,40 +171,27 @@ def test_panic_stays_active_until_accepted_and_cleared(world):
         services.clear_panic(escalation=esc, by=world.supervisor_a)
 
 
-def test_site_rules_escalate_by_category_or_severity(world):
+def test_site_rules_escalate_by_category_or_severity(world, django_capture_on_commit_callbacks):
     rule = EscalationRule.objects.create(site=world.a1, max_severity=1)
     rule.categories.add(Category.objects.get(code="fire"))
-    quiet = services.file_report(
-        reporter=world.guard_a,
-        site=world.a1,
-        idempotency_key=uuid.uuid4(),
-        category=Category.objects.get(code="theft"),
-    )
-    fire = services.file_report(
-        reporter=world.guard_a,
-        site=world.a1,
-        idempotency_key=uuid.uuid4(),
-        category=Category.objects.get(code="fire"),
-        severity=3,
-    )
-    assault = services.file_report(
-        reporter=world.guard_a,
-        site=world.a1,
-        idempotency_key=uuid.uuid4(),
-        category=Category.objects.get(code="assault"),
-    )
+
+    def file_report(**fields):
+        # The rule is incident.submitted's follow-up (FOLLOW_UPS): it runs once the report commits.
+        with django_capture_on_commit_callbacks(execute=True):
+            return incident_services.report_incident(
+                reporter=world.guard_a, site=world.a1, idempotency_key=uuid.uuid4(), **fields
+            )
+
+    quiet = file_report(category=Category.objects.get(code="theft"))
+    fire = file_report(category=Category.objects.get(code="fire"), severity=3)
+    assault = file_report(category=Category.objects.get(code="assault"))
     assert not quiet.incident.escalations.exists()
     assert fire.incident.escalations.get().source == Escalation.Source.RULE
     assert assault.incident.escalations.get().reason == "Site rule: severity"
-    draft = services.file_report(
-        reporter=world.guard_a,
-        site=world.a1,
-        idempotency_key=uuid.uuid4(),
-        submit=False,
-        category=Category.objects.get(code="fire"),
-    )
+    draft = file_report(submit=False, category=Category.objects.get(code="fire"))
     assert not draft.incident.escalations.exists()
-    services.send_report(incident=draft.incident, by=world.guard_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        incident_services.submit_incident(incident=draft.incident, by=world.guard_a)
     assert draft.incident.escalations.exists()
 
 

@@ -1,12 +1,17 @@
 """The notification socket: each person's count and new notifications, live, and nobody else's."""
 
+import time
+from importlib import import_module
+
 import pytest
 from asgiref.sync import sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 
 from accounts.events import session_ended
+from accounts.middleware import LAST_SEEN
 from notifications import services
 from notifications.models import Channel, OutboxMessage
 from notifications.routing import websocket_urlpatterns
@@ -17,9 +22,11 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True, seria
 app = URLRouter(websocket_urlpatterns)
 
 
-async def socket(user):
+async def socket(user, session=None):
     communicator = WebsocketCommunicator(app, "/ws/notifications/")
     communicator.scope["user"] = user
+    if session is not None:
+        communicator.scope["session"] = session
     connected, code = await communicator.connect(timeout=5)
     return communicator, connected, code
 
@@ -64,3 +71,18 @@ async def test_anonymous_sockets_are_refused_and_a_signed_out_one_closes(world):
     await communicator.receive_json_from(timeout=5)
     await sync_to_async(send_event)(session_ended(world.liaison_x.pk))
     assert (await communicator.receive_output(timeout=5))["code"] == 4401
+
+
+async def test_an_idle_session_closes_the_socket_at_its_next_ping(world):
+    @sync_to_async
+    def idle_session():
+        session = import_module(settings.SESSION_ENGINE).SessionStore()
+        session[LAST_SEEN] = time.time() - 9 * 3600  # guards idle out after 8 hours
+        session.create()
+        return session
+
+    communicator, connected, _ = await socket(world.guard_a, await idle_session())
+    assert connected  # the handshake's own check is SessionRulesMiddleware's (not in this stack)
+    await communicator.receive_json_from(timeout=5)
+    await communicator.send_json_to({"type": "ping"})
+    assert await communicator.receive_output(timeout=5) == {"type": "websocket.close", "code": 4401}

@@ -1,0 +1,61 @@
+"""Every notification event (notifications/events.py): its name, payload and recipients. They go to
+the person's own notification sockets and cause no other work."""
+
+import pytest
+
+from notifications import services
+from notifications.models import Channel, Notification, OutboxMessage
+from portal import realtime
+from portal.celery import FOLLOW_UPS
+
+
+@pytest.fixture
+def published(monkeypatch, django_capture_on_commit_callbacks):
+    """Runs a change and returns the events that left its transaction (instead of pushing them)."""
+    sent: list[realtime.Event] = []
+    monkeypatch.setattr(realtime, "send_event", sent.append)
+
+    def run(change, **kwargs):
+        sent.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            change(**kwargs)
+        return list(sent)
+
+    return run
+
+
+def paged_in_app(world, escalate):
+    escalation = escalate()
+    return OutboxMessage.objects.get(escalation=escalation, channel=Channel.IN_APP)
+
+
+def test_a_notification_is_created_with_the_unread_count(world, escalate, published):
+    message = paged_in_app(world, escalate)
+    [event] = published(services.deliver_message, message_id=message.pk, claim="t")
+    notification = Notification.objects.get(message=message)
+    assert event.name == "notification.created"
+    assert event.payload == {
+        "unread": 1,
+        "notification": {
+            "id": notification.pk,
+            "kind": "page",
+            "title": notification.title,
+            "body": notification.body,
+            "url": f"/incidents/{message.incident.public_id}/",
+            "created_at": notification.created_at.isoformat(),
+        },
+    }
+    assert event.groups == (f"notifications.{world.liaison_x.pk}",)
+    assert event.subject == ()
+    assert "notification.created" not in FOLLOW_UPS
+
+
+def test_reading_tells_the_persons_other_pages_the_new_count(world, escalate, published):
+    message = paged_in_app(world, escalate)
+    services.deliver_message(message_id=message.pk, claim="t")
+    notification = Notification.objects.get(message=message)
+    [event] = published(services.mark_read, user=world.liaison_x, notification_id=notification.pk)
+    assert (event.name, event.payload) == ("notification.read", {"unread": 0})
+    assert event.groups == (f"notifications.{world.liaison_x.pk}",)
+    assert published(services.mark_all_read, user=world.liaison_x) == []  # nothing changed
+    assert "notification.read" not in FOLLOW_UPS
