@@ -34,6 +34,11 @@ from portal.realtime import publish_on_commit
 from portal.text import clean_text
 
 EMAIL_LENGTH = 254  # the EmailField column
+# An invitation makes a new account; it never joins, changes or signs in an existing one (whose
+# owner would sign in themselves, with their second factor, if several memberships are ever allowed).
+ALREADY_A_USER = (
+    "This address already has a Watchpost account, so it cannot be invited: invitations are for new people."
+)
 
 
 def _require(allowed: bool, message: str = "You may not do that.") -> None:
@@ -76,8 +81,8 @@ def invite_member(
         raise ValidationError(
             {"role": f"That role does not exist in a {organization.get_kind_display().lower()}."}
         )
-    if Membership.objects.filter(user__email__iexact=email).exists():
-        raise ValidationError({"email": "This person already belongs to an organization."})
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": ALREADY_A_USER})
     chosen_sites = _check_sites(by=invited_by, organization=organization, sites=sites)
     if role != Role.GUARD and chosen_sites:
         raise ValidationError({"sites": "Only guards are assigned to sites."})
@@ -129,7 +134,7 @@ def revoke_invitation(*, invitation: Invitation, by: User) -> None:
 
 @transaction.atomic
 def accept_invitation(*, token: str, full_name: str, password: str) -> User:
-    """Turn a pending invitation into an active account with its role and sites."""
+    """Turn a pending invitation into a new account with its role and sites (never an existing one)."""
     invitation = (
         Invitation.objects.select_for_update()
         .select_related("organization")
@@ -141,16 +146,13 @@ def accept_invitation(*, token: str, full_name: str, password: str) -> User:
     full_name = full_name.strip()
     if not full_name:
         raise ValidationError({"full_name": "Enter your name as colleagues know it."})
-    user = User.objects.filter(email__iexact=invitation.email).first()
-    if user is not None and Membership.objects.filter(user=user).exists():
-        raise ValidationError("This account already belongs to an organization.")
-    candidate = user or User(email=invitation.email)
-    candidate.full_name = full_name
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise ValidationError(ALREADY_A_USER)
+    candidate = User(email=invitation.email, full_name=full_name)
     try:
         validate_password(password, user=candidate)
     except ValidationError as error:
         raise ValidationError({"password": error.messages}) from None
-    candidate.is_active = True
     candidate.set_password(password)
     candidate.save()
     Membership.objects.create(user=candidate, organization=invitation.organization, role=invitation.role)

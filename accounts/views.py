@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -147,9 +146,13 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as error:
             show_errors(form, error)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, f"Welcome to Watchpost, {user.get_short_name()}.")
-            return redirect("home")
+            # No session here: signing in goes through allauth, whose MFA stage and set-up rule apply.
+            messages.success(
+                request,
+                f"Welcome to Watchpost, {user.get_short_name()}. Your account is ready: sign in with "
+                f"{user.email} and your new password.",
+            )
+            return redirect("account_login")
     return render(request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation})
 
 
