@@ -219,17 +219,33 @@ API_TOKEN_PREFIX = "wp_"  # noqa: S105 (a marker that makes leaked tokens easy t
 API_TOKEN_USE_PRECISION = timedelta(minutes=1)
 
 
+def _token_refusal(*, by: User, owner: User) -> str:
+    if policy.requires_mfa(owner) and by.pk != owner.pk:
+        return (
+            f"{owner} must issue it themselves: a token acting as a liaison or an admin is issued by "
+            "that person, signed in with their second factor."
+        )
+    if by.pk == owner.pk and not policy.mfa_satisfied(by):
+        return "Set up two-factor authentication first."
+    return "You may only issue tokens for your organization's people."
+
+
 @transaction.atomic
-def issue_api_token(*, user: User, by: User, name: str) -> tuple[ApiToken, str]:
+def issue_api_token(
+    *, user: User, by: User, name: str, scope: str, days: int | None = None
+) -> tuple[ApiToken, str]:
     """Issue an API token acting as ``user``; returns it and its secret, which is never shown again."""
-    _require(
-        policy.can_manage_api_tokens(by, user), "You may only issue tokens for your organization's people."
-    )
+    _require(policy.can_issue_api_token(by, user), _token_refusal(by=by, owner=user))
     name = name.strip()
     if not name:
         raise ValidationError({"name": "Say what the token is for, e.g. the integration's name."})
     if len(name) > 100:
         raise ValidationError({"name": "Keep the name under 100 characters."})
+    if scope not in ApiToken.Scope.values:
+        raise ValidationError({"scope": "Choose read only, or read and write."})
+    days = settings.API_TOKEN_DEFAULT_DAYS if days is None else days
+    if not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
+        raise ValidationError({"days": f"A token is valid for 1 to {settings.API_TOKEN_MAX_DAYS} days."})
     if not user.is_active:
         raise ValidationError({"user": "This person is deactivated; reactivate them first."})
     secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -239,8 +255,17 @@ def issue_api_token(*, user: User, by: User, name: str) -> tuple[ApiToken, str]:
         prefix=secret[: len(API_TOKEN_PREFIX) + 6],
         token_hash=hash_token(secret),
         created_by=by,
+        scope=scope,
+        expires_at=timezone.now() + timedelta(days=days),
     )
-    audit.record(action="api_token.issued", actor=by, obj=token, for_user=user.email)
+    audit.record(
+        action="api_token.issued",
+        actor=by,
+        obj=token,
+        for_user=user.email,
+        scope=scope,
+        expires_at=token.expires_at.isoformat(),
+    )
     return token, secret
 
 
