@@ -4,6 +4,7 @@ from debriefs.models import Debrief
 from incidents.events import incident_group
 from portal.realtime import Event
 
+
 def _payload(debrief: Debrief) -> dict[str, object]:
     return {
         "id": str(debrief.public_id),
