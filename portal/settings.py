@@ -24,6 +24,9 @@ if not DEBUG and SECRET_KEY == _DEV_SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY: set a secret key of your own when DEBUG is off")
 
 ALLOWED_HOSTS = env.strings("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
+# Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For and X-Forwarded-Proto are believed
+# (portal/requests.py TrustedProxies); from anyone else those headers are ignored. Empty: none.
+TRUSTED_PROXIES = env.networks("TRUSTED_PROXIES")
 CSRF_TRUSTED_ORIGINS = env.strings("CSRF_TRUSTED_ORIGINS")
 PUBLIC_URL = env.string("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -164,8 +167,11 @@ API_TOKEN_DEFAULT_DAYS = env.integer("API_TOKEN_DEFAULT_DAYS", 90, minimum=1)
 API_TOKEN_MAX_DAYS = env.integer("API_TOKEN_MAX_DAYS", 365, minimum=1)
 if API_TOKEN_DEFAULT_DAYS > API_TOKEN_MAX_DAYS:
     raise ImproperlyConfigured("API_TOKEN_DEFAULT_DAYS: must not be longer than API_TOKEN_MAX_DAYS")
-# Lockout: five failed logins lock the account, and the address, for ten minutes.
+# Lockout: five failed logins lock the account, and the address, for ten minutes. The address is
+# REMOTE_ADDR, which TrustedProxies already resolved: allauth must not read X-Forwarded-For itself.
 ACCOUNT_RATE_LIMITS = {"login_failed": "5/10m/ip,5/10m/key"}
+ALLAUTH_TRUSTED_PROXY_COUNT = 0
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = None
 # Idle timeouts (seconds): liaisons and admins 30 minutes, everyone else 8 hours.
 IDLE_TIMEOUT_PRIVILEGED = env.integer("IDLE_TIMEOUT_PRIVILEGED", 30 * 60, minimum=60)
 IDLE_TIMEOUT = env.integer("IDLE_TIMEOUT", 8 * 3600, minimum=60)
@@ -279,7 +285,6 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.integer("SESSION_COOKIE_AGE", 12 * 3600, minimum=60)
 if not DEBUG:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.boolean("SECURE_SSL_REDIRECT", default=True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SESSION_COOKIE_SECURE = True
