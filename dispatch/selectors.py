@@ -2,9 +2,11 @@
 
 import uuid
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from accounts import policy
+from accounts.models import Site
 from accounts.policy import AnyUser
 from dispatch.models import BoardEvent, Escalation
 
@@ -61,3 +63,16 @@ def list_incident_escalations(*, incident_id: int, for_user: AnyUser) -> QuerySe
     return _with_incident(policy.visible_escalations(for_user).filter(incident_id=incident_id)).order_by(
         "-requested_at"
     )
+
+
+def get_panic_site(*, guard: AnyUser, site_id: int | None) -> Site | None:
+    """The site a panic names if it is one of the guard's, else PermissionDenied; None if it names none."""
+    if site_id is None:
+        return None
+    site = policy.panic_sites(guard).filter(pk=site_id).first()
+    if site is None:
+        # Never another site in its place: help would be sent to the wrong premises.
+        raise PermissionDenied(
+            "You are not assigned to that site: the panic button sends only from your own sites."
+        )
+    return site
