@@ -68,9 +68,11 @@ format: setup
 migrate: setup
 	$(MANAGE) migrate --noinput
 
+# No --proxy-headers: daphne would take the left-most X-Forwarded-For, which any client writes. The
+# portal reads forwarded headers itself, from TRUSTED_PROXIES only (README.md, "Behind a proxy").
 web: migrate
 	$(MANAGE) collectstatic --noinput -v0
-	$(BIN)/daphne -b $(HOST) -p $(PORT) --proxy-headers portal.asgi:application
+	$(BIN)/daphne -b $(HOST) -p $(PORT) portal.asgi:application
 
 worker: setup
 	$(BIN)/celery -A portal worker --loglevel=INFO --concurrency=$${WORKER_CONCURRENCY:-4}

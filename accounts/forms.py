@@ -1,8 +1,9 @@
 from django import forms
+from django.conf import settings
 from django.db.models import QuerySet
 
 from accounts import policy
-from accounts.models import ROLES_BY_KIND, Membership, Organization, Role, Site, User
+from accounts.models import ROLES_BY_KIND, ApiToken, Membership, Organization, Role, Site, User
 
 
 def _role_choices(organization: Organization) -> list[tuple[str, str]]:
@@ -75,10 +76,18 @@ class ApiTokenForm(forms.Form):
     member = forms.ModelChoiceField(
         queryset=Membership.objects.none(),
         label="Acts as",
-        help_text="The token can see and do exactly what this person can.",
+        help_text="The token can see and do exactly what this person can. Liaisons and admins issue "
+        "their own tokens, signed in with their second factor.",
     )
     name = forms.CharField(
         max_length=100, help_text="What the token is for, e.g. the integration's name.", label="Name"
+    )
+    scope = forms.ChoiceField(
+        choices=ApiToken.Scope.choices,
+        initial=ApiToken.Scope.READ,
+        widget=forms.RadioSelect,
+        label="Access",
+        help_text="Read only unless the integration must change things (report, escalate, post messages).",
     )
 
     def __init__(self, *args: object, members: QuerySet[Membership], **kwargs: object):
@@ -86,4 +95,15 @@ class ApiTokenForm(forms.Form):
         self.fields["member"].queryset = members  # type: ignore[attr-defined]
         self.fields["member"].label_from_instance = (  # type: ignore[attr-defined]
             lambda m: f"{m.user} ({m.user.email}) — {m.get_role_display()}"
+        )
+        only = list(members[:2])
+        if len(only) == 1:  # a liaison issues for themselves alone
+            self.fields["member"].initial = only[0].pk
+        # The limits are settings, read when the form is made.
+        self.fields["days"] = forms.IntegerField(
+            label="Valid for (days)",
+            min_value=1,
+            max_value=settings.API_TOKEN_MAX_DAYS,
+            initial=settings.API_TOKEN_DEFAULT_DAYS,
+            help_text=f"At most {settings.API_TOKEN_MAX_DAYS}; then the integration needs a new token.",
         )

@@ -1,6 +1,8 @@
 import uuid
 import zoneinfo
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
@@ -245,10 +247,21 @@ class Invitation(models.Model):
         return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
 
 
+def default_token_expiry() -> datetime:
+    return timezone.now() + timedelta(days=settings.API_TOKEN_DEFAULT_DAYS)
+
+
 class ApiToken(models.Model):
-    """A bearer token for an integration acting as one user. Only the secret's SHA-256 is stored."""
+    """A bearer token for an integration acting as one user, until it expires or is revoked; a
+    read-only one may not change anything. Only the secret's SHA-256 is stored."""
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read only"
+        WRITE = "write", "Read and write"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    scope = models.CharField(max_length=8, choices=Scope.choices, default=Scope.READ)
+    expires_at = models.DateTimeField(default=default_token_expiry)
     name = models.CharField(max_length=100, help_text="What the token is for, e.g. the integration's name.")
     prefix = models.CharField(max_length=16, help_text="The token's first characters, to recognise it.")
     token_hash = models.CharField(max_length=64, unique=True)
@@ -266,5 +279,9 @@ class ApiToken(models.Model):
         return f"{self.prefix}… ({self.name}) for {self.user}"
 
     @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.is_expired

@@ -15,7 +15,7 @@ from typing import TypeVar
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from accounts.models import (
     ROLES_BY_KIND,
@@ -123,8 +123,9 @@ def assignable_sites(user: AnyUser, organization: Organization) -> QuerySet[Site
 
 
 def can_manage_api_tokens(user: AnyUser, owner: User) -> bool:
-    """Org admins issue and revoke API tokens for their organization's members; platform admins, anyone's."""
-    if is_platform_admin(user):
+    """Org admins list and revoke their organization's members' API tokens; platform admins,
+    anyone's; members, their own. Who may issue one: can_issue_api_token."""
+    if is_platform_admin(user) or (membership_of(user) is not None and user.pk == owner.pk):
         return True
     return managed_memberships(user).filter(user_id=owner.pk).exists()
 
@@ -134,7 +135,9 @@ def managed_api_tokens(user: AnyUser) -> QuerySet[ApiToken]:
     tokens = ApiToken.objects.all()
     if is_platform_admin(user):
         return tokens
-    return tokens.filter(user__membership__in=managed_memberships(user))
+    if membership_of(user) is None:
+        return tokens.none()
+    return tokens.filter(Q(user__membership__in=managed_memberships(user)) | Q(user_id=user.pk))
 
 
 # --- Authentication rules ---------------------------------------------------------------------
@@ -155,3 +158,39 @@ def idle_timeout_seconds(user: AnyUser) -> int:
     if requires_mfa(user):
         return int(settings.IDLE_TIMEOUT_PRIVILEGED)
     return int(settings.IDLE_TIMEOUT)
+
+
+# --- API tokens: whose token may be issued by whom --------------------------------------------
+
+
+def can_issue_api_token(user: AnyUser, owner: User) -> bool:
+    """A token acts as one organization member. One acting as someone who must use a second factor
+    (a liaison, an admin) is issued by that person alone, signed in with it, so nobody borrows their
+    access without them; anyone else's by their org admin (or a platform admin)."""
+    if requires_mfa(owner):
+        return user.pk == owner.pk and membership_of(owner) is not None and mfa_satisfied(user)
+    if is_platform_admin(user):
+        return Membership.objects.filter(user_id=owner.pk).exists()
+    return managed_memberships(user).filter(user_id=owner.pk).exists()
+
+
+def can_open_api_token_pages(user: AnyUser) -> bool:
+    """Those who must use a second factor keep tokens: org admins their organization's, liaisons their own."""
+    return membership_of(user) is not None and requires_mfa(user)
+
+
+def api_token_owners(user: AnyUser) -> QuerySet[Membership]:
+    """The members the user may issue tokens for (can_issue_api_token, as a queryset): an org
+    admin's guards and supervisors, and oneself for those who must use a second factor."""
+    membership = membership_of(user)
+    if membership is None:
+        return Membership.objects.none()
+    others = (
+        managed_memberships(user)
+        .exclude(role__in=[Role.LIAISON, Role.ORG_ADMIN])
+        .exclude(user__is_staff=True)
+        .filter(user__is_active=True)
+    )
+    if not requires_mfa(user) or not mfa_satisfied(user):
+        return others
+    return others | Membership.objects.filter(pk=membership.pk)

@@ -57,8 +57,15 @@ def list_api_tokens(*, for_user: AnyUser) -> QuerySet[ApiToken]:
     )
 
 
-def get_active_api_token(*, secret: str) -> ApiToken | None:
-    """The unrevoked token whose secret this is, with its user, or None."""
+def get_unrevoked_api_token(*, secret: str) -> ApiToken | None:
+    """The unrevoked token whose secret this is (perhaps expired), with its user, or None."""
     return (
-        ApiToken.objects.select_related("user").filter(token_hash=hash_token(secret), revoked_at=None).first()
+        ApiToken.objects.select_related("user", "user__membership")
+        .filter(token_hash=hash_token(secret), revoked_at=None)
+        .first()
     )
+
+
+def list_api_token_owners(*, for_user: AnyUser) -> QuerySet[Membership]:
+    """The active members the user may issue API tokens for, with their users."""
+    return policy.api_token_owners(for_user).select_related("user").order_by("user__email")

@@ -32,6 +32,11 @@ from portal.realtime import publish_on_commit
 from portal.text import clean_text
 
 EMAIL_LENGTH = 254  # the EmailField column
+# An invitation makes a new account; it never joins, changes or signs in an existing one (whose
+# owner would sign in themselves, with their second factor, if several memberships are ever allowed).
+ALREADY_A_USER = (
+    "This address already has a Watchpost account, so it cannot be invited: invitations are for new people."
+)
 
 
 def _require(allowed: bool, message: str = "You may not do that.") -> None:
@@ -74,8 +79,8 @@ def invite_member(
         raise ValidationError(
             {"role": f"That role does not exist in a {organization.get_kind_display().lower()}."}
         )
-    if Membership.objects.filter(user__email__iexact=email).exists():
-        raise ValidationError({"email": "This person already belongs to an organization."})
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": ALREADY_A_USER})
     chosen_sites = _check_sites(by=invited_by, organization=organization, sites=sites)
     if role != Role.GUARD and chosen_sites:
         raise ValidationError({"sites": "Only guards are assigned to sites."})
@@ -112,7 +117,7 @@ def revoke_invitation(*, invitation: Invitation, by: User) -> None:
 
 @transaction.atomic
 def accept_invitation(*, token: str, full_name: str, password: str) -> User:
-    """Turn a pending invitation into an active account with its role and sites."""
+    """Turn a pending invitation into a new account with its role and sites (never an existing one)."""
     invitation = (
         Invitation.objects.select_for_update()
         .select_related("organization")
@@ -124,16 +129,13 @@ def accept_invitation(*, token: str, full_name: str, password: str) -> User:
     full_name = full_name.strip()
     if not full_name:
         raise ValidationError({"full_name": "Enter your name as colleagues know it."})
-    user = User.objects.filter(email__iexact=invitation.email).first()
-    if user is not None and Membership.objects.filter(user=user).exists():
-        raise ValidationError("This account already belongs to an organization.")
-    candidate = user or User(email=invitation.email)
-    candidate.full_name = full_name
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise ValidationError(ALREADY_A_USER)
+    candidate = User(email=invitation.email, full_name=full_name)
     try:
         validate_password(password, user=candidate)
     except ValidationError as error:
         raise ValidationError({"password": error.messages}) from None
-    candidate.is_active = True
     candidate.set_password(password)
     candidate.save()
     Membership.objects.create(user=candidate, organization=invitation.organization, role=invitation.role)
@@ -200,17 +202,33 @@ API_TOKEN_PREFIX = "wp_"  # noqa: S105 (a marker that makes leaked tokens easy t
 API_TOKEN_USE_PRECISION = timedelta(minutes=1)
 
 
+def _token_refusal(*, by: User, owner: User) -> str:
+    if policy.requires_mfa(owner) and by.pk != owner.pk:
+        return (
+            f"{owner} must issue it themselves: a token acting as a liaison or an admin is issued by "
+            "that person, signed in with their second factor."
+        )
+    if by.pk == owner.pk and not policy.mfa_satisfied(by):
+        return "Set up two-factor authentication first."
+    return "You may only issue tokens for your organization's people."
+
+
 @transaction.atomic
-def issue_api_token(*, user: User, by: User, name: str) -> tuple[ApiToken, str]:
+def issue_api_token(
+    *, user: User, by: User, name: str, scope: str, days: int | None = None
+) -> tuple[ApiToken, str]:
     """Issue an API token acting as ``user``; returns it and its secret, which is never shown again."""
-    _require(
-        policy.can_manage_api_tokens(by, user), "You may only issue tokens for your organization's people."
-    )
+    _require(policy.can_issue_api_token(by, user), _token_refusal(by=by, owner=user))
     name = name.strip()
     if not name:
         raise ValidationError({"name": "Say what the token is for, e.g. the integration's name."})
     if len(name) > 100:
         raise ValidationError({"name": "Keep the name under 100 characters."})
+    if scope not in ApiToken.Scope.values:
+        raise ValidationError({"scope": "Choose read only, or read and write."})
+    days = settings.API_TOKEN_DEFAULT_DAYS if days is None else days
+    if not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
+        raise ValidationError({"days": f"A token is valid for 1 to {settings.API_TOKEN_MAX_DAYS} days."})
     if not user.is_active:
         raise ValidationError({"user": "This person is deactivated; reactivate them first."})
     secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -220,8 +238,17 @@ def issue_api_token(*, user: User, by: User, name: str) -> tuple[ApiToken, str]:
         prefix=secret[: len(API_TOKEN_PREFIX) + 6],
         token_hash=hash_token(secret),
         created_by=by,
+        scope=scope,
+        expires_at=timezone.now() + timedelta(days=days),
     )
-    audit.record(action="api_token.issued", actor=by, obj=token, for_user=user.email)
+    audit.record(
+        action="api_token.issued",
+        actor=by,
+        obj=token,
+        for_user=user.email,
+        scope=scope,
+        expires_at=token.expires_at.isoformat(),
+    )
     return token, secret
 
 

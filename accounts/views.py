@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -147,27 +146,49 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as error:
             show_errors(form, error)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, f"Welcome to Watchpost, {user.get_short_name()}.")
-            return redirect("home")
+            # No session here: signing in goes through allauth, whose MFA stage and set-up rule apply.
+            messages.success(
+                request,
+                f"Welcome to Watchpost, {user.get_short_name()}. Your account is ready: sign in with "
+                f"{user.email} and your new password.",
+            )
+            return redirect("account_login")
     return render(request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation})
 
 
+def _token_keeper(request: HttpRequest) -> tuple[User, Organization]:
+    user = request.user
+    organization = policy.organization_of(user)
+    if organization is None or not policy.can_open_api_token_pages(user):
+        raise PermissionDenied("Org admins keep their organization's API tokens; liaisons, their own.")
+    assert isinstance(user, User)
+    return user, organization
+
+
 def tokens_list(request: HttpRequest) -> HttpResponse:
-    user, organization = _managing(request)
+    user, organization = _token_keeper(request)
     tokens = selectors.list_api_tokens(for_user=user).filter(user__membership__organization=organization)
-    return render(request, "accounts/tokens_list.html", {"organization": organization, "tokens": tokens})
+    context = {
+        "organization": organization,
+        "tokens": tokens,
+        "for_organization": policy.can_manage_members(user, organization),
+    }
+    return render(request, "accounts/tokens_list.html", context)
 
 
 @never_cache
 def tokens_issue(request: HttpRequest) -> HttpResponse:
-    user, organization = _managing(request)
-    members = selectors.list_members(for_user=user).filter(organization=organization, user__is_active=True)
+    user, organization = _token_keeper(request)
+    members = selectors.list_api_token_owners(for_user=user).filter(organization=organization)
     form = ApiTokenForm(request.POST or None, members=members)
     if request.method == "POST" and form.is_valid():
         try:
             token, secret = services.issue_api_token(
-                user=form.cleaned_data["member"].user, by=user, name=form.cleaned_data["name"]
+                user=form.cleaned_data["member"].user,
+                by=user,
+                name=form.cleaned_data["name"],
+                scope=form.cleaned_data["scope"],
+                days=form.cleaned_data["days"],
             )
         except ValidationError as error:
             show_errors(form, error)
@@ -179,7 +200,7 @@ def tokens_issue(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    user, organization = _managing(request)
+    user, organization = _token_keeper(request)
     token = (
         selectors.list_api_tokens(for_user=user)
         .filter(pk=token_id, user__membership__organization=organization)

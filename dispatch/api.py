@@ -60,7 +60,9 @@ class MessageSerializer(serializers.Serializer):
 class PanicSerializer(serializers.Serializer):
     idempotency_key = serializers.UUIDField()
     site = serializers.IntegerField(
-        required=False, help_text="One of your sites; default: the first.", **ID_RANGE
+        required=False,
+        help_text="One of your sites (another is refused with 403); default: the first.",
+        **ID_RANGE,
     )
     latitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False)
     longitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False)
@@ -163,10 +165,9 @@ class PanicViewSet(ApiViewSet):
     )
     def create(self, request: Request) -> Response:
         data = self.parse(PanicSerializer, request.data)
-        site = policy.panic_sites(self.user).filter(pk=data.get("site") or 0).first()
         incident, escalation = services.press_panic(
             guard=self.user,
-            site=site,
+            site=selectors.get_panic_site(guard=self.user, site_id=data.get("site")),
             idempotency_key=data["idempotency_key"],
             latitude=data.get("latitude"),
             longitude=data.get("longitude"),

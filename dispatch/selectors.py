@@ -3,8 +3,10 @@
 import uuid
 from datetime import datetime
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
+from accounts.models import Site
 from accounts.policy import AnyUser
 from dispatch import policy
 from dispatch.models import BoardEvent, Escalation
@@ -76,3 +78,16 @@ def list_unchecked_reports(*, since: datetime) -> QuerySet[Incident, int]:
         .order_by("submitted_at")
         .values_list("pk", flat=True)
     )
+
+
+def get_panic_site(*, guard: AnyUser, site_id: int | None) -> Site | None:
+    """The site a panic names if it is one of the guard's, else PermissionDenied; None if it names none."""
+    if site_id is None:
+        return None
+    site = policy.panic_sites(guard).filter(pk=site_id).first()
+    if site is None:
+        # Never another site in its place: help would be sent to the wrong premises.
+        raise PermissionDenied(
+            "You are not assigned to that site: the panic button sends only from your own sites."
+        )
+    return site

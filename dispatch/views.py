@@ -134,9 +134,15 @@ def panic(request: HttpRequest) -> HttpResponse:
         key = uuid.UUID(data.get("idempotency_key", ""))
     except ValueError:
         key = uuid.uuid4()
+    try:
+        site = selectors.get_panic_site(guard=request.user, site_id=parse_int(data.get("site")))
+    except PermissionDenied as refused:
+        if wants_json(request):  # the panic button's script shows why, and stops retrying
+            return JsonResponse({"detail": str(refused)}, status=403)
+        raise
     incident, escalation = services.press_panic(
         guard=current_user(request),
-        site=policy.panic_sites(request.user).filter(pk=parse_int(data.get("site")) or 0).first(),
+        site=site,
         idempotency_key=key,
         latitude=data.get("latitude") or None,
         longitude=data.get("longitude") or None,

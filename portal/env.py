@@ -1,5 +1,6 @@
 """Typed readers for the environment: every malformed value stops start-up and names its variable."""
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -54,6 +55,16 @@ class Env:
         if value is None:
             return list(default or [])
         return [item.strip() for item in value.split(",") if item.strip()]
+
+    def networks(self, name: str) -> list[str]:
+        """Comma-separated IP addresses or CIDR ranges, normalised (``10.0.0.0/8``, ``::1/128``)."""
+        found = []
+        for item in self.strings(name):
+            try:
+                found.append(str(ipaddress.ip_network(item, strict=False)))
+            except ValueError:
+                raise ImproperlyConfigured(f"{name}: {item!r} is not an IP address or range") from None
+        return found
 
     def database(self, name: str, *, sqlite_default: str) -> dict[str, Any]:
         """A Django DATABASES entry from a URL such as postgres://user:pw@host:5432/db."""

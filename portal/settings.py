@@ -24,6 +24,9 @@ if not DEBUG and SECRET_KEY == _DEV_SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY: set a secret key of your own when DEBUG is off")
 
 ALLOWED_HOSTS = env.strings("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
+# Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For and X-Forwarded-Proto are believed
+# (portal/requests.py TrustedProxies); from anyone else those headers are ignored. Empty: none.
+TRUSTED_PROXIES = env.networks("TRUSTED_PROXIES")
 CSRF_TRUSTED_ORIGINS = env.strings("CSRF_TRUSTED_ORIGINS")
 PUBLIC_URL = env.string("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -162,8 +165,16 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_PREVENT_ENUMERATION = True
 INVITATION_VALID_DAYS = env.integer("INVITATION_VALID_DAYS", 7, minimum=1)
-# Lockout: five failed logins lock the account, and the address, for ten minutes.
+# API tokens: how long one is valid unless its issuer chooses (up to the maximum), in days.
+API_TOKEN_DEFAULT_DAYS = env.integer("API_TOKEN_DEFAULT_DAYS", 90, minimum=1)
+API_TOKEN_MAX_DAYS = env.integer("API_TOKEN_MAX_DAYS", 365, minimum=1)
+if API_TOKEN_DEFAULT_DAYS > API_TOKEN_MAX_DAYS:
+    raise ImproperlyConfigured("API_TOKEN_DEFAULT_DAYS: must not be longer than API_TOKEN_MAX_DAYS")
+# Lockout: five failed logins lock the account, and the address, for ten minutes. The address is
+# REMOTE_ADDR, which TrustedProxies already resolved: allauth must not read X-Forwarded-For itself.
 ACCOUNT_RATE_LIMITS = {"login_failed": "5/10m/ip,5/10m/key"}
+ALLAUTH_TRUSTED_PROXY_COUNT = 0
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = None
 # Idle timeouts (seconds): liaisons and admins 30 minutes, everyone else 8 hours.
 IDLE_TIMEOUT_PRIVILEGED = env.integer("IDLE_TIMEOUT_PRIVILEGED", 30 * 60, minimum=60)
 IDLE_TIMEOUT = env.integer("IDLE_TIMEOUT", 8 * 3600, minimum=60)
@@ -234,7 +245,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "accounts.authentication.TokenScope",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -278,7 +292,6 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.integer("SESSION_COOKIE_AGE", 12 * 3600, minimum=60)
 if not DEBUG:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.boolean("SECURE_SSL_REDIRECT", default=True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SESSION_COOKIE_SECURE = True

@@ -67,6 +67,9 @@ ORG_ADMINS = frozenset({PROVIDER_ADMIN, AGENCY_ADMIN})
 # platform admins. The matrix's incidents are escalated, so the agency's people see them.
 INCIDENT_VIEWERS = MEMBERS | {PLATFORM}
 MESSAGING = frozenset({GUARD, SUPERVISOR, LIAISON})
+# API tokens: org admins keep their organization's, liaisons their own (nobody issues a token acting
+# as someone who must use a second factor but that person).
+TOKEN_KEEPERS = ORG_ADMINS | {LIAISON}
 
 
 @dataclass(frozen=True)
@@ -182,9 +185,11 @@ ACCESS: dict[str, Rule | tuple[Rule, ...]] = {
     "accounts:member_set_active": org_admins(method=POST, tenant=True),
     "accounts:invitation_revoke": org_admins(method=POST, tenant=True),
     "accounts:invitation_accept": anyone(),
-    "accounts:tokens": org_admins(),
-    "accounts:token_issue": org_admins(),
-    "accounts:token_revoke": org_admins(method=POST, tenant=True),
+    "accounts:tokens": rule(TOKEN_KEEPERS, note="org admins: the organization's; liaisons: their own"),
+    "accounts:token_issue": rule(TOKEN_KEEPERS),
+    "accounts:token_revoke": rule(
+        TOKEN_KEEPERS, method=POST, tenant=True, role_first=True, everywhere=(), note="a liaison's own"
+    ),
     # incidents
     "incidents:list": rule(SIGNED_IN),
     "incidents:report": rule({GUARD, SUPERVISOR}),

@@ -38,7 +38,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts import services as account_services
-from accounts.models import Role, Site
+from accounts.models import ApiToken, Role, Site
 from debriefs import services as debrief_services
 from debriefs.models import Debrief
 from debriefs.tasks import request_debrief_task
@@ -201,7 +201,11 @@ def _tenant(w: SimpleNamespace, *, mark: str, provider, agency, site, people) ->
         t.invitations[side], t.invitation_tokens[side] = account_services.invite_member(
             invited_by=by, organization=organization, email=f"{mark}-{side}@example.test".lower(), role=role
         )
-        t.api_tokens[side], _ = account_services.issue_api_token(user=user, by=by, name=f"{mark} CAD")
+        # A liaison issues their own token (an admin may not act as them).
+        issuer = user if role == Role.LIAISON else by
+        t.api_tokens[side], _ = account_services.issue_api_token(
+            user=user, by=issuer, name=f"{mark} CAD", scope=ApiToken.Scope.WRITE
+        )
         t.endpoints[side] = WebhookEndpoint.objects.create(
             organization=organization,
             name=f"{mark} pager",

@@ -43,12 +43,40 @@ def body_of(message: OutboxMessage) -> bytes:
     return json.dumps(envelope, sort_keys=True, separators=(",", ":")).encode()
 
 
-def _address_allowed(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+# IPv6 forms that carry an IPv4 address in their last 32 bits, which is what a packet to them
+# reaches (through a NAT64 gateway, or the host's own stack); Python calls most of them global.
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+TRANSLATED = ipaddress.IPv6Network("::ffff:0:0:0/96")
+COMPATIBLE = ipaddress.IPv6Network("::/96")
+# Local-use NAT64 (RFC 8215): where the IPv4 sits depends on the operator's prefix, so it cannot be
+# unwrapped; never global.
+LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")
+
+
+def reached(address: Address) -> tuple[Address, ...]:
+    """What a connection to ``address`` reaches: the IPv4 inside the IPv6 forms that carry one
+    (mapped, translated, NAT64, IPv4-compatible, 6to4, and Teredo's server and client), else itself."""
+    if isinstance(address, ipaddress.IPv4Address):
+        return (address,)
+    if address.ipv4_mapped:
+        return (address.ipv4_mapped,)
+    if address.teredo:
+        return address.teredo
+    if address.sixtofour:
+        return (address.sixtofour,)
+    if any(address in network for network in (NAT64, TRANSLATED, COMPATIBLE)):
+        return (ipaddress.IPv4Address(int(address) & 0xFFFFFFFF),)
+    return (address,)
+
+
+def address_allowed(address: Address) -> bool:
+    """The SSRF guard: only public addresses, judged by what they reach, unless private networks
+    are allowed (an on-premises CAD); multicast and unspecified never."""
+    targets = reached(address)
     if settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS:
-        return not (address.is_multicast or address.is_unspecified)
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    return address.is_global
+        return not any(target.is_multicast or target.is_unspecified for target in targets)
+    return address not in LOCAL_NAT64 and all(target.is_global for target in targets)
 
 
 def validate_url(url: str) -> str:
@@ -65,7 +93,7 @@ def validate_url(url: str) -> str:
         literal = ipaddress.ip_address(parts.hostname)
     except ValueError:
         literal = None
-    if (literal and not _address_allowed(literal)) or (
+    if (literal and not address_allowed(literal)) or (
         parts.hostname == "localhost" and not settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS
     ):
         raise ValidationError({"url": "That address is on a private network, which webhooks may not call."})
@@ -96,7 +124,7 @@ def resolve(url: str) -> Target:
     port = parts.port or (443 if parts.scheme == "https" else 80)
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
-    if not addresses or not all(_address_allowed(address) for address in addresses):
+    if not addresses or not all(address_allowed(address) for address in addresses):
         raise Refused(f"{host} resolves to a private or reserved address; webhooks may not call it.")
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return Target(parts.scheme, host, port, path, str(addresses[0]))

@@ -46,6 +46,14 @@ if (form) {
           setTimeout(() => { location.href = body.url; }, 1500);
           return;
         }
+        if (response.status === 403) {
+          // Refused (not a site of yours): retrying cannot help; say why and let the guard choose.
+          const body = await response.json().catch(() => ({}));
+          status.textContent = `Not sent: ${body.detail || "refused"}`;
+          button.classList.remove("sending");
+          sent = false;
+          return;
+        }
         status.textContent = `Not sent (error ${response.status}). Retrying…`;
       } catch {
         status.textContent = `No network. Retrying (${attempt})…`;

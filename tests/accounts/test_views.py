@@ -1,12 +1,13 @@
 import re
 
 import pytest
+from django.contrib.auth import get_user
 from django.core import mail
 from django.urls import reverse
 
-from accounts import services
-from accounts.models import Role, User
-from tests.factories import PASSWORD
+from accounts import selectors, services
+from accounts.models import Invitation, Membership, Role, User
+from tests.factories import PASSWORD, UserFactory
 
 NEW_PASSWORD = "a-long-enough-passphrase"
 
@@ -158,3 +159,60 @@ def test_admin_deactivates_and_revokes(client, world):
     client.post(reverse("accounts:invitation_revoke", args=[invitation.pk]))
     invitation.refresh_from_db()
     assert invitation.revoked_at is not None
+
+
+# --- Invitations never take over an account (issue 13.1) ---------------------------------------
+
+
+def test_inviting_an_address_that_already_has_an_account_is_refused_on_the_form(client, world):
+    """The platform admin belongs to no organization: an org admin must not be able to invite them."""
+    client.force_login(world.admin_a)
+    response = client.post(
+        reverse("accounts:invite"), {"email": world.platform.email.upper(), "role": Role.SUPERVISOR}
+    )
+    assert response.status_code == 200
+    assert "already has a Watchpost account" in response.context["form"].errors["email"][0]
+    assert not Invitation.objects.exists()
+
+
+def test_accepting_never_changes_an_existing_accounts_password_nor_signs_it_in(client, world):
+    """An account made for the address after the invitation was sent keeps its password."""
+    _, token = services.invite_member(
+        invited_by=world.admin_a,
+        organization=world.provider_a,
+        email="late@example.test",
+        role=Role.SUPERVISOR,
+    )
+    existing = UserFactory(email="late@example.test", is_staff=True)
+    response = client.post(
+        reverse("accounts:invitation_accept", args=[token]),
+        {"full_name": "Mallory", "password": NEW_PASSWORD, "password_again": NEW_PASSWORD},
+    )
+    assert response.status_code == 200
+    assert b"already has a Watchpost account" in response.content
+    existing.refresh_from_db()
+    assert existing.check_password(PASSWORD)
+    assert existing.full_name != "Mallory"
+    assert not Membership.objects.filter(user=existing).exists()
+    assert get_user(client).is_anonymous
+    assert selectors.get_pending_invitation(token=token) is not None
+
+
+def test_an_accepted_invitation_leads_to_the_sign_in_and_its_second_factor(client, world):
+    """Accepting makes the account and sends the newcomer to sign in: no session skips the MFA rule."""
+    _, token = services.invite_member(
+        invited_by=world.admin_x, organization=world.agency_x, email="lia@example.test", role=Role.LIAISON
+    )
+    response = client.post(
+        reverse("accounts:invitation_accept", args=[token]),
+        {"full_name": "Lia Son", "password": NEW_PASSWORD, "password_again": NEW_PASSWORD},
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("account_login")
+    assert get_user(client).is_anonymous
+    assert client.get(reverse("dispatch:board")).url.startswith(reverse("account_login"))
+
+    client.post(reverse("account_login"), {"login": "lia@example.test", "password": NEW_PASSWORD})
+    board = client.get(reverse("dispatch:board"))
+    assert board.status_code == 302
+    assert board.url == reverse("mfa_activate_totp")

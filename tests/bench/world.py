@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from accounts import services as account_services
-from accounts.models import Membership, Organization, Partnership, Role, Site, SiteAssignment, User
+from accounts.models import ApiToken, Membership, Organization, Partnership, Role, Site, SiteAssignment, User
 from dispatch import selectors as dispatch_selectors
 from incidents import services as incident_services
 from incidents.models import Category, Incident
@@ -119,7 +119,8 @@ def token(user: User, *, by_admin_of: Organization) -> str:
     """A fresh API token acting as ``user`` (issued by the organization's admin, as in the portal)."""
     admin = User.objects.filter(membership__organization=by_admin_of, membership__role=Role.ORG_ADMIN).first()
     assert admin is not None
-    return account_services.issue_api_token(user=user, by=admin, name=f"bench {uuid.uuid4().hex[:6]}")[1]
+    name = f"bench {uuid.uuid4().hex[:6]}"
+    return account_services.issue_api_token(user=user, by=admin, name=name, scope=ApiToken.Scope.WRITE)[1]
 
 
 def session_cookies(users: list[User]) -> list[str]:

@@ -4,6 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from dispatch import services
+from incidents.models import Incident
 from tests.factories import report
 
 
@@ -71,3 +72,19 @@ def test_anonymous_calls_get_401_json(api, world):
     response = api.get("/api/v1/escalations/")
     assert response.status_code == 401
     assert response.json()["code"] == "not_authenticated"
+
+
+NOT_ASSIGNED = "You are not assigned to that site: the panic button sends only from your own sites."
+
+
+@pytest.mark.parametrize("site", ["a2", "b1", "missing"])
+def test_a_panic_at_a_site_the_guard_is_not_assigned_to_is_refused_not_moved(api, world, site):
+    """Guard A works at A1 only: a panic naming another site must not silently become one at A1."""
+    site_id = 2**40 if site == "missing" else getattr(world, site).pk
+    api.force_authenticate(world.guard_a)
+    response = api.post(
+        "/api/v1/panic/", {"idempotency_key": str(uuid.uuid4()), "site": site_id}, format="json"
+    )
+    assert response.status_code == 403
+    assert response.json() == {"detail": NOT_ASSIGNED, "code": "permission_denied"}
+    assert not Incident.objects.exists()

@@ -13,6 +13,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.sessions.backends.db import SessionStore
 
 from accounts import services as account_services
+from accounts.models import ApiToken
 from tests.factories import report
 from tests.processes import ROOT, base_environ, database_url, free_port, spawn, wait_http
 
@@ -34,7 +35,9 @@ def session_cookie(user) -> str:
 
 def test_an_escalation_through_process_a_reaches_a_board_on_process_b(world, tmp_path):
     incident = report(world.guard_a, world.a1)
-    _, token = account_services.issue_api_token(user=world.supervisor_a, by=world.admin_a, name="test")
+    _, token = account_services.issue_api_token(
+        user=world.supervisor_a, by=world.admin_a, name="test", scope=ApiToken.Scope.WRITE
+    )
     cookie = session_cookie(world.liaison_x)
     env = base_environ(DATABASE_URL=database_url(), DATA_DIR=str(tmp_path))
     ports = [free_port(), free_port()]

@@ -147,3 +147,16 @@ def test_numbers_that_are_digits_only_to_unicode_are_ignored(client, world):
     client.force_login(world.guard_a)
     data = {"idempotency_key": str(uuid.uuid4()), "site": "²", "accuracy": "10**400"}
     assert client.post(reverse("dispatch:panic"), data, HTTP_ACCEPT="application/json").status_code == 201
+
+
+def test_a_panic_at_a_site_the_guard_is_not_assigned_to_is_refused_on_the_page(client, world):
+    client.force_login(world.guard_a)
+    data = {"idempotency_key": str(uuid.uuid4()), "site": world.a2.pk}
+    response = client.post(reverse("dispatch:panic"), data, HTTP_ACCEPT="application/json")
+    assert response.status_code == 403
+    assert "not assigned to that site" in response.json()["detail"]
+    assert client.post(reverse("dispatch:panic"), data).status_code == 403
+    assert not Incident.objects.exists()
+    # Without a site, the guard's own first site, as before.
+    assert client.post(reverse("dispatch:panic"), {}, HTTP_ACCEPT="application/json").status_code == 201
+    assert Incident.objects.get().site == world.a1

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from accounts.models import Site, User
+from accounts.models import ApiToken, Site, User
 from accounts.services import issue_api_token
 from dispatch import services as dispatch_services
 from dispatch.models import Escalation
@@ -307,7 +307,10 @@ def test_a_board_that_was_offline_catches_up_without_a_reload(portal, browser, l
     seed_accounts()
     supervisor = User.objects.get(email=SUPERVISOR)
     _, token = issue_api_token(
-        user=supervisor, by=User.objects.get(email="admin@sentinel.example"), name="CAD bridge"
+        user=supervisor,
+        by=User.objects.get(email="admin@sentinel.example"),
+        name="CAD bridge",
+        scope=ApiToken.Scope.WRITE,
     )
     first = file_report(site="riverside", category="vandalism", narrative="Glass door smashed.")
     second = file_report(site="northgate", category="suspicious-person", narrative="Man trying car doors.")

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
 from accounts import services as account_services
+from accounts.models import ApiToken
 from dispatch import services as dispatch_services
 from incidents import services as incident_services
 from tests.factories import report
@@ -58,8 +59,11 @@ def objects() -> SimpleNamespace:
         origin=ORIGIN,
     )
     escalation = dispatch_services.escalate_incident(incident=incident, by=w.supervisor_a)
-    _, supervisor = account_services.issue_api_token(user=w.supervisor_a, by=w.admin_a, name="Fuzz")
-    _, liaison = account_services.issue_api_token(user=w.liaison_x, by=w.admin_x, name="Fuzz")
+    write = ApiToken.Scope.WRITE
+    _, supervisor = account_services.issue_api_token(
+        user=w.supervisor_a, by=w.admin_a, name="Fuzz", scope=write
+    )
+    _, liaison = account_services.issue_api_token(user=w.liaison_x, by=w.liaison_x, name="Fuzz", scope=write)
     return SimpleNamespace(
         tokens={"supervisor": supervisor, "liaison": liaison},
         ids={

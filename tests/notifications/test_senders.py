@@ -1,5 +1,6 @@
 """Each channel against a real receiver: signed webhooks, the SMS adapter, email, in-app."""
 
+import ipaddress
 import json
 
 import pytest
@@ -7,9 +8,17 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 
 from notifications import services
-from notifications.models import Channel, Kind, Notification, NotificationProfile, OutboxMessage, Target
+from notifications.models import (
+    Channel,
+    Kind,
+    Notification,
+    NotificationProfile,
+    OutboxMessage,
+    Target,
+    WebhookEndpoint,
+)
 from notifications.senders import sms, webhook
-from tests.notifications.helpers import step
+from tests.notifications.helpers import WRAPPED_PRIVATE, step
 from tests.notifications.sinks import verify
 
 State = OutboxMessage.State
@@ -163,3 +172,37 @@ def test_a_person_who_lost_access_is_skipped(world, escalate):
     world.liaison_x.membership.delete()
     assert services.deliver_message(message_id=message.pk, claim="t").state == State.SKIPPED
     assert mail.outbox == []
+
+
+@pytest.mark.parametrize(
+    ("address", "reaches"),
+    [
+        ("64:ff9b::808:808", "8.8.8.8"),
+        ("::8.8.8.8", "8.8.8.8"),
+        ("::ffff:8.8.8.8", "8.8.8.8"),
+        ("::ffff:0:808:808", "8.8.8.8"),
+        ("2002:808:808::1", "8.8.8.8"),
+        ("2001:0:4136:e378:8000:63bf:f7f7:f7f7", "65.54.227.120 8.8.8.8"),
+        ("2001:4860:4860::8888", "2001:4860:4860::8888"),
+        ("8.8.8.8", "8.8.8.8"),
+    ],
+)
+def test_the_guard_judges_what_an_address_reaches(address, reaches, settings):
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = False
+    parsed = ipaddress.ip_address(address)
+    assert " ".join(str(a) for a in webhook.reached(parsed)) == reaches
+    assert webhook.address_allowed(parsed)
+
+
+@pytest.mark.parametrize("url", WRAPPED_PRIVATE)
+def test_a_stored_endpoint_on_a_wrapped_private_address_is_never_called(
+    world, escalate, hooked, url, settings
+):
+    """An endpoint saved before the guard knew these forms: the send is refused before connecting."""
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = False
+    WebhookEndpoint.objects.filter(pk=hooked.pk).update(url=url)
+    message = OutboxMessage.objects.get(escalation=escalate(), channel=Channel.WEBHOOK)
+    assert services.deliver_message(message_id=message.pk, claim="t").state == State.FAILED
+    message.refresh_from_db()
+    assert "private network" in message.last_error
+    assert not message.delivery_attempts.filter(ok=True).exists()

@@ -15,7 +15,7 @@ from notifications.models import (
     Target,
     WebhookEndpoint,
 )
-from tests.notifications.helpers import step
+from tests.notifications.helpers import WRAPPED_PRIVATE, step
 
 
 def deliver_all(escalation):
@@ -213,3 +213,18 @@ def test_the_org_admin_home_links_to_policies_and_webhooks(client, world):
 
 def test_emails_link_to_the_settings_page():
     assert reverse("notifications:settings") == content.SETTINGS_PATH
+
+
+@pytest.mark.parametrize("url", WRAPPED_PRIVATE)
+def test_an_endpoint_on_a_private_address_wrapped_in_ipv6_is_refused_on_the_form(
+    client, world, url, settings
+):
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = False
+    client.force_login(world.admin_x)
+    response = client.post(
+        reverse("notifications:endpoint_new"),
+        {"name": "CAD", "url": url, "events": ["page"], "is_active": "on"},
+    )
+    assert response.status_code == 200
+    assert "private network" in response.content.decode()
+    assert not WebhookEndpoint.objects.exists()

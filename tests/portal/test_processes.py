@@ -1,8 +1,11 @@
 """The processes the README and docker-compose.yml start, run for real."""
 
 import json
+import re
 import subprocess
 import sys
+import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 
@@ -109,3 +112,46 @@ def test_make_beat_starts_its_scheduler(tmp_path):
     with spawn(["make", "-s", "beat"], env, log) as process:
         wait_for_text(log, "beat: Starting", process, timeout=120)
         assert process.poll() is None
+
+
+def _login_attempt(base: str, email: str, headers: dict[str, str]) -> bytes:
+    """One failed sign-in, CSRF cookie and token fetched first as a browser does."""
+    with urllib.request.urlopen(urllib.request.Request(f"{base}/accounts/login/", headers=headers)) as page:
+        cookie = page.headers["Set-Cookie"].split(";")[0]
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.read())
+    assert token, "the sign-in page has no CSRF token"
+    form = urllib.parse.urlencode(
+        {"login": email, "password": "wrong password", "csrfmiddlewaretoken": token[1].decode()}
+    )
+    request = urllib.request.Request(
+        f"{base}/accounts/login/", data=form.encode(), headers={**headers, "Cookie": cookie}, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request) as response:
+            return bytes(response.read())
+    except urllib.error.HTTPError as error:
+        return bytes(error.read())
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_make_web_believes_no_forwarded_header_from_a_client(tmp_path):
+    """Exposed directly (as docker-compose does), a client's X-Forwarded-For neither lifts the
+    per-address sign-in lock nor is taken as its address, and its X-Forwarded-Proto does not make
+    plain HTTP pass for HTTPS (no HSTS on it)."""
+    port = str(free_port())
+    env = production_env(tmp_path, HOST="127.0.0.1", PORT=port, SECURE_SSL_REDIRECT="false")
+    base = f"http://127.0.0.1:{port}"
+    log = tmp_path / "web.log"
+    with spawn(["make", "-s", "web"], env, log) as process:
+        assert wait_http(f"{base}/healthz", process, log, timeout=180) == 200
+        # Five failures from one address lock it, whatever the client says it forwards.
+        for attempt in range(5):
+            spoofed = {"X-Forwarded-For": f"203.0.113.{attempt + 1}"}
+            assert b"Too many" not in _login_attempt(base, f"probe{attempt}@example.test", spoofed)
+        locked = _login_attempt(base, "probe9@example.test", {"X-Forwarded-For": "198.51.100.77"})
+        assert b"Too many failed login attempts" in locked
+        claim = {"X-Forwarded-Proto": "https"}
+        with urllib.request.urlopen(urllib.request.Request(f"{base}/healthz", headers=claim)) as response:
+            assert response.headers["Strict-Transport-Security"] is None

@@ -75,3 +75,9 @@ def test_env_example_lists_every_variable_the_settings_read():
     listed = set(re.findall(r"^([A-Z_]+)=", example, re.MULTILINE))
     assert read, "the settings read no variable?"
     assert read <= listed, f"missing from .env.example: {sorted(read - listed)}"
+
+
+def test_an_api_token_default_beyond_the_maximum_stops_start_up(tmp_path):
+    result = boot(tmp_path, API_TOKEN_DEFAULT_DAYS="400", API_TOKEN_MAX_DAYS="365")
+    assert result.returncode != 0
+    assert "API_TOKEN_DEFAULT_DAYS: must not be longer than API_TOKEN_MAX_DAYS" in result.stderr
