@@ -19,11 +19,11 @@ if "pool_max_size" not in os.environ.get("DATABASE_URL", ""):
     # One pooled connection per thread, so that no thread waits for the pool instead of the log.
     os.environ["DATABASE_URL"] = os.environ.get("DATABASE_URL", "") + "?pool_max_size=40"
 
-import django  # noqa: E402  (the environment above must be set first)
+import django
 
 django.setup()
 
-from django.core.management import call_command  # noqa: E402
+from django.core.management import call_command  # noqa: E402  (after django.setup())
 from django.db import connection, transaction  # noqa: E402
 
 from audit import services  # noqa: E402
