@@ -111,6 +111,18 @@ def truncate_and_reset():
     _reset_ids(0)
 
 
+def remove_and_renumber(event):
+    """Remove a sealed record with its seal, and close the gap: every later seal moves down one place
+    and points at its new predecessor."""
+    gone = AuditSeal.objects.get(record_id=event.pk)
+    sql("DELETE FROM audit_auditseal WHERE seq = %s", [gone.seq])
+    sql("DELETE FROM audit_auditevent WHERE id = %s", [event.pk])
+    prev = gone.prev
+    for seal in AuditSeal.objects.filter(seq__gt=gone.seq).order_by("seq"):
+        sql("UPDATE audit_auditseal SET seq = %s, prev = %s WHERE seq = %s", [seal.seq - 1, prev, seal.seq])
+        prev = seal.hash
+
+
 def delete(event):
     """Remove a sealed record (its seal stays)."""
     sql("DELETE FROM audit_auditevent WHERE id = %s", [event.pk])

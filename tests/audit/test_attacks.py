@@ -94,6 +94,14 @@ def test_a_deleted_record_is_named_removed(world):
     refused("removed", attacks.number(events[1]))
 
 
+def test_removing_a_record_with_its_seal_and_renumbering_the_rest_is_named(world):
+    events = records(world)
+    attacks.anchor()
+    attacks.remove_and_renumber(events[1])
+    message = refused("altered", attacks.number(events[2]))
+    assert "the chain was remade" in message
+
+
 @pytest.mark.postgres
 def test_truncate_is_refused(world):
     events = records(world)
