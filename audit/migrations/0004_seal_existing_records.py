@@ -97,4 +97,4 @@ def seal_existing(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("audit", "0003_keyed_records_and_seals")]
 
-    operations = [migrations.RunPython(seal_existing)]
+    operations = [migrations.RunPython(seal_existing, migrations.RunPython.noop)]
