@@ -17,15 +17,13 @@ from accounts.models import Organization, User
 from audit import chain, checkpoints
 from audit.checkpoints import Checkpoint
 from audit.context import current_origin
-from audit.models import AuditEvent, AuditSeal
+from audit.models import AuditEvent, AuditPending, AuditSeal
 from portal.requests import RequestOrigin
 
 Outcome = AuditEvent.Outcome
 logger = logging.getLogger("watchpost.audit")
 
 SEAL_BATCH = 1_000
-# How far before its last seal the sealer looks for records whose transaction committed late.
-LATE_COMMITS = timedelta(minutes=15)
 # A record unsealed for longer than this means the sealer is not running.
 UNSEALED_WARNING = timedelta(seconds=30)
 # Only one sealer at a time (PostgreSQL advisory lock; SQLite's write lock serialises anyway).
@@ -102,6 +100,7 @@ def record(
         event.id = _next_id()
         event.mac = chain.record_mac(settings.AUDIT_KEY, event)
         event.save(force_insert=True)
+        AuditPending.objects.create(record_id=event.id)
     return event
 
 
@@ -120,9 +119,9 @@ def _reaches(head: AuditSeal | None, checkpoint: Checkpoint) -> bool:
     return AuditSeal.objects.filter(seq=checkpoint.seq, hash=checkpoint.hash).exists()
 
 
-def seal_records(*, everything: bool = False) -> int:
-    """Seal the committed, unsealed records in id order and checkpoint the head when one is due;
-    return how many were sealed. Records committed late (a lower id) go into a later batch."""
+def seal_records() -> int:
+    """Seal the committed records waiting for it, in id order, and checkpoint the head when one is
+    due; return how many were sealed. A record committed late (a lower id) goes into a later batch."""
     key = settings.AUDIT_KEY
     with transaction.atomic():
         if not _take_sealer_lock():
@@ -140,26 +139,31 @@ def seal_records(*, everything: bool = False) -> int:
             )
             return 0
         seq, prev = (head.seq, head.hash) if head else (0, chain.GENESIS)
-        pending = AuditEvent.objects.filter(seal__isnull=True).order_by("id")
-        if head is not None and not everything:
-            pending = pending.filter(at__gte=head.sealed_at - LATE_COMMITS)
         now, after, sealed, refused = timezone.now(), 0, 0, []
-        while batch := list(pending.filter(id__gt=after)[:SEAL_BATCH]):
+        pending = AuditPending.objects.order_by("record_id").values_list("record_id", flat=True)
+        while ids := list(pending.filter(record_id__gt=after)[:SEAL_BATCH]):
+            events = AuditEvent.objects.in_bulk(ids)
+            # Only the application writes pending rows, but the database's writers could too.
+            already = set(AuditSeal.objects.filter(record_id__in=ids).values_list("record_id", flat=True))
             seals = []
-            for event in batch:
-                if not chain.has_valid_mac(key, event):
-                    refused.append(event.pk)
+            for record_id in ids:
+                if record_id in already:
+                    continue
+                event = events.get(record_id)
+                if event is None or not chain.has_valid_mac(key, event):
+                    refused.append(record_id)
                     continue
                 seq += 1
-                link = chain.seal_hash(key, seq=seq, record_id=event.pk, mac=event.mac, prev=prev)
+                link = chain.seal_hash(key, seq=seq, record_id=record_id, mac=event.mac, prev=prev)
                 seals.append(AuditSeal(seq=seq, record=event, prev=prev, hash=link, sealed_at=now))
                 prev = link
             AuditSeal.objects.bulk_create(seals)
-            after, sealed = batch[-1].pk, sealed + len(seals)
+            AuditPending.objects.filter(record_id__in=ids).delete()
+            after, sealed = ids[-1], sealed + len(seals)
         if refused:
             logger.error(
-                "%d audit records have no valid MAC and stay unsealed (first #%d): written without the "
-                "audit key. Run manage.py verify_audit.",
+                "%d audit records waiting for their seal have no valid MAC (first #%d): written without "
+                "the audit key, left unsealed. Run manage.py verify_audit.",
                 len(refused),
                 refused[0],
             )

@@ -55,4 +55,20 @@ class Migration(migrations.Migration):
             ],
             options={"ordering": ["seq"]},
         ),
+        migrations.CreateModel(
+            name="AuditPending",
+            fields=[
+                (
+                    "record",
+                    models.OneToOneField(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to="audit.auditevent",
+                    ),
+                ),
+            ],
+        ),
     ]

@@ -54,6 +54,5 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="auditevent", index=models.Index(fields=["action", "-id"], name="audit_action_id")
         ),
-        migrations.AddIndex(model_name="auditevent", index=models.Index(fields=["at"], name="audit_at")),
         migrations.RunPython(create_triggers, drop_triggers),
     ]

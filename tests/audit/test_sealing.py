@@ -3,6 +3,7 @@ gaps; a record committed late is sealed in a later batch; checkpoints land outsi
 at intervals, and verify_audit holds the chain against them."""
 
 import json
+import logging
 import threading
 from datetime import timedelta
 
@@ -13,8 +14,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from audit import chain, checkpoints, services, tasks
-from audit.models import AuditEvent, AuditSeal
+from audit.models import AuditEvent, AuditPending, AuditSeal
 from portal.celery import app
+from tests.audit import attacks
 
 
 def sealed_in_order():
@@ -95,18 +97,37 @@ def test_a_record_committed_late_is_sealed_in_a_later_batch():
     assert services.verify().problem is None
 
 
-def test_a_record_written_long_before_the_last_seal_waits_for_seal_audit_all(world):
+def test_a_record_kept_from_the_sealer_is_reported(world, capsys):
     services.record(action="test.first")
     services.seal_records()
-    # Written (with the key) long ago, committed only now: beyond the sealer's look-back.
-    old = AuditEvent(id=services._next_id(), at=timezone.now() - timedelta(hours=2), action="test.very_late")
-    old.mac = chain.record_mac(settings.AUDIT_KEY, old)
-    old.save(force_insert=True)
+    # Written with the key two minutes ago, but its pending row was deleted (the application's role
+    # may): the sealer never sees it, and verify_audit says so.
+    held = AuditEvent(id=services._next_id(), at=timezone.now() - timedelta(minutes=2), action="test.held")
+    held.mac = chain.record_mac(settings.AUDIT_KEY, held)
+    held.save(force_insert=True)
     assert services.seal_records() == 0
     verification = services.verify()
-    assert (verification.problem, verification.unsealed, verification.stale) == (None, 1, 1)
-    call_command("seal_audit", "--all")
-    assert AuditSeal.objects.get(record=old).seq == 2
+    assert (verification.problem, verification.sealed, verification.unsealed, verification.stale) == (
+        None,
+        1,
+        1,
+        1,
+    )
+    call_command("verify_audit")
+    assert "1 records are older than 30 s and not sealed yet" in capsys.readouterr().err
+
+
+def test_pending_rows_a_database_writer_added_are_dropped_not_sealed(world, caplog):
+    sealed = services.record(action="test.sealed")
+    services.seal_records()
+    forged = attacks.forge(action="test.forged")
+    for record_id in (sealed.pk, forged.pk, 10**9):
+        AuditPending.objects.get_or_create(record_id=record_id)
+    with caplog.at_level(logging.ERROR, logger="watchpost.audit"):
+        assert services.seal_records() == 0
+    assert "2 audit records waiting for their seal have no valid MAC" in caplog.text
+    assert not AuditPending.objects.exists()
+    assert sealed_in_order() == [(1, sealed.pk)]
 
 
 def test_checkpoints_are_appended_outside_the_database_at_intervals(
