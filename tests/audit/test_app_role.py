@@ -61,7 +61,7 @@ def _run(args, env, tmp_path):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_app_role_appends_and_reads_but_cannot_rewrite_the_log(app_role, tmp_path):
     role, password = app_role
     app = _app_url(role, password)

@@ -66,7 +66,7 @@ def _upgrade():
     executor.migrate([key for key in executor.loader.graph.leaf_nodes() if key[0] == "audit"])
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_intact_legacy_log_is_sealed_and_verifies(legacy):
     _legacy_log(legacy, 3)
     _upgrade()
@@ -80,7 +80,7 @@ def test_an_intact_legacy_log_is_sealed_and_verifies(legacy):
     assert services.seal_records() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_legacy_log_tampered_with_before_the_upgrade_says_so(legacy):
     Event = _legacy_log(legacy, 3)
     if connection.vendor == "postgresql":

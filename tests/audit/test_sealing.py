@@ -24,7 +24,7 @@ def sealed_in_order():
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_appends_are_all_sealed_gapless_by_one_sealer_at_a_time():
     appenders, each = 8, 25
     done = threading.Event()
@@ -71,7 +71,7 @@ def test_concurrent_appends_are_all_sealed_gapless_by_one_sealer_at_a_time():
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_record_committed_late_is_sealed_in_a_later_batch():
     written, release, late = threading.Event(), threading.Event(), []
 
