@@ -65,8 +65,12 @@ format: setup
 	$(BIN)/ruff check --fix .
 
 # Production-style processes: everything comes from the environment (.env.example).
+# With MIGRATE_DATABASE_URL (the tables' owner) the migrations run as the owner, and DATABASE_URL's
+# role is then made the application's: it owns nothing and cannot rewrite the audit log (docs/audit.md).
 migrate: setup
-	$(MANAGE) migrate --noinput
+	DATABASE_URL="$${MIGRATE_DATABASE_URL:-$$DATABASE_URL}" $(MANAGE) migrate --noinput
+	@if [ -n "$$MIGRATE_DATABASE_URL" ]; then \
+		APP_DATABASE_URL="$$DATABASE_URL" DATABASE_URL="$$MIGRATE_DATABASE_URL" $(MANAGE) create_app_role; fi
 
 # No --proxy-headers: daphne would take the left-most X-Forwarded-For, which any client writes. The
 # portal reads forwarded headers itself, from TRUSTED_PROXIES only (README.md, "Behind a proxy").

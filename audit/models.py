@@ -1,22 +1,21 @@
 from django.conf import settings
 from django.db import models
 
-GENESIS = "0" * 64
-
 
 class AuditEvent(models.Model):
     """One audited event (CJIS-style): who did what to which object, when, from where, and how it went.
 
-    Append-only (on PostgreSQL a trigger refuses UPDATE and DELETE) and hash-chained: ``hash`` covers
-    this record's content and the previous record's hash; ``seq`` numbers the records without gaps,
-    so `manage.py verify_audit` names the first record altered, inserted or removed."""
+    Append-only (on PostgreSQL triggers refuse UPDATE, DELETE and TRUNCATE, and the application's
+    database role may only INSERT and SELECT) and keyed: ``mac`` is an HMAC of the record's id and
+    content under AUDIT_KEY, which is not in the database. The sealer chains the committed records
+    into AuditSeal, so `manage.py verify_audit` names the first record altered, inserted or removed
+    (docs/audit.md)."""
 
     class Outcome(models.TextChoices):
         SUCCESS = "success", "Success"
         FAILURE = "failure", "Failure"
         DENIED = "denied", "Denied"
 
-    seq = models.PositiveBigIntegerField(unique=True)
     at = models.DateTimeField()
     # No database constraints: nothing may cascade into, or block on, the audit table.
     actor = models.ForeignKey(
@@ -38,27 +37,50 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
     data = models.JSONField(default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
+    mac = models.CharField(max_length=64)
 
     class Meta:
-        ordering = ["-seq"]
+        ordering = ["-id"]
         indexes = [
-            models.Index(fields=["organization", "-seq"], name="audit_org_seq"),
-            models.Index(fields=["actor", "-seq"], name="audit_actor_seq"),
+            models.Index(fields=["organization", "-id"], name="audit_org_id"),
+            models.Index(fields=["actor", "-id"], name="audit_actor_id"),
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
-            models.Index(fields=["action", "-seq"], name="audit_action_seq"),
+            models.Index(fields=["action", "-id"], name="audit_action_id"),
         ]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action} by {self.actor_label or 'system'}"
+        return f"#{self.pk} {self.action} by {self.actor_label or 'system'}"
 
 
-class AuditHead(models.Model):
-    """The chain's last number and hash (one row): appending locks it, so records chain in order."""
+class AuditSeal(models.Model):
+    """A record's place in the chain, written by the one sealer in commit order: ``seq`` counts the
+    seals without gaps and ``hash`` binds the record's id and MAC to the seal before it (``prev``).
+    Append-only like the records; checkpoints outside the database anchor the chain's head."""
 
-    seq = models.PositiveBigIntegerField(default=0)
-    hash = models.CharField(max_length=64, default=GENESIS)
+    seq = models.PositiveBigIntegerField(primary_key=True)
+    # No constraint: a removed record leaves its seal behind, which names it.
+    record = models.OneToOneField(
+        AuditEvent, on_delete=models.DO_NOTHING, db_constraint=False, related_name="seal"
+    )
+    prev = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+    sealed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["seq"]
 
     def __str__(self) -> str:
-        return f"audit head #{self.seq}"
+        return f"seal #{self.seq} of record #{self.record_id}"
+
+
+class AuditPending(models.Model):
+    """A record the sealer has not reached yet, written in the record's own transaction: the sealer
+    sees it when that transaction commits, however late, and deletes it once the record is sealed.
+    Not evidence (the application may delete it): a record left unsealed is reported by verify_audit."""
+
+    record = models.OneToOneField(
+        AuditEvent, on_delete=models.DO_NOTHING, db_constraint=False, primary_key=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"record #{self.record_id} awaiting its seal"

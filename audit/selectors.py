@@ -35,4 +35,4 @@ def list_trail(*, for_user: AnyUser, filters: TrailFilters | None = None) -> Que
         events = events.filter(
             at__lt=datetime.combine(filters.until, time.min, tzinfo=zone) + timedelta(days=1)
         )
-    return events.order_by("-seq")
+    return events.order_by("-id")

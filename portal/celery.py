@@ -18,6 +18,9 @@ logger = logging.getLogger(__name__)
 
 # Periodic tasks are declared here, beside the schedule they run on.
 app.conf.beat_schedule = {
+    # The audit log's one sealer (an advisory lock keeps it one): chains the committed records in
+    # order and checkpoints the head outside the database (docs/audit.md).
+    "audit-seal-records": {"task": "audit.seal_records", "schedule": 2.0, "options": {"expires": 10}},
     "debriefs-resume-stalled": {"task": "debriefs.resume_stalled", "schedule": 60.0},
     # Dispatch: the site rule of a recent report whose follow-up was lost.
     "dispatch-sweep-escalation-rules": {

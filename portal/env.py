@@ -1,5 +1,7 @@
 """Typed readers for the environment: every malformed value stops start-up and names its variable."""
 
+import hashlib
+import hmac
 import ipaddress
 import os
 from collections.abc import Mapping
@@ -50,6 +52,20 @@ class Env:
             raise ImproperlyConfigured(f"{name}: must be at least {minimum}, got {number}")
         return number
 
+    def key(self, name: str, *, required: bool, derive_from: str, label: str, min_length: int = 32) -> str:
+        """A secret key. Unset: an error when ``required``, else one derived from ``derive_from`` for
+        ``label`` (domain separation: the derived key reveals nothing about the other)."""
+        value = self.raw(name)
+        if value is None:
+            if required:
+                raise ImproperlyConfigured(f"{name}: set a key of its own (at least {min_length} characters)")
+            return derived_key(derive_from, label)
+        if len(value) < min_length:
+            raise ImproperlyConfigured(f"{name}: must be at least {min_length} characters, got {len(value)}")
+        if value == derive_from:
+            raise ImproperlyConfigured(f"{name}: must differ from the key it would otherwise be derived from")
+        return value
+
     def strings(self, name: str, default: list[str] | None = None) -> list[str]:
         value = self.raw(name)
         if value is None:
@@ -82,6 +98,10 @@ class Env:
             raise ImproperlyConfigured(f"{name}: expected redis://host:port/db, got {_redact(value)!r}")
         _port(parts, name)
         return value
+
+
+def derived_key(secret: str, label: str) -> str:
+    return hmac.new(secret.encode(), label.encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,13 @@ SECRET_KEY = env.string("SECRET_KEY", _DEV_SECRET_KEY)
 if not DEBUG and SECRET_KEY == _DEV_SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY: set a secret key of your own when DEBUG is off")
 
+# The audit log's key (docs/audit.md): outside the database, so that whoever can write to the
+# database cannot make records, seals or checkpoints that verify.
+AUDIT_KEY = env.key("AUDIT_KEY", required=not DEBUG, derive_from=SECRET_KEY, label="watchpost audit log")
+# Signed checkpoints of the audit chain's head, appended outside the database at most this often.
+AUDIT_CHECKPOINT_FILE = Path(env.string("AUDIT_CHECKPOINT_FILE", str(DATA_DIR / "audit-checkpoints.log")))
+AUDIT_CHECKPOINT_SECONDS = env.integer("AUDIT_CHECKPOINT_SECONDS", 30, minimum=0)
+
 ALLOWED_HOSTS = env.strings("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 # Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For and X-Forwarded-Proto are believed
 # (portal/requests.py TrustedProxies); from anyone else those headers are ignored. Empty: none.

@@ -1,27 +1,57 @@
+import uuid
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts import services as account_services
-from audit import services
+from audit import chain, services
 from audit.models import AuditEvent
+from portal.requests import RequestOrigin
 from tests.factories import PASSWORD, UserFactory, report
 
 
 def actions():
-    return list(AuditEvent.objects.order_by("seq").values_list("action", flat=True))
+    return list(AuditEvent.objects.order_by("id").values_list("action", flat=True))
 
 
-def test_records_chain_and_verify(world):
+def test_records_are_keyed_sealed_in_order_and_verify(world):
     for n in range(3):
         services.record(action="test.event", actor=world.guard_a, n=n)
-    checked, problem = services.verify()
-    assert problem is None
-    assert checked == AuditEvent.objects.count()
-    first, second = AuditEvent.objects.order_by("seq")[:2]
-    assert second.prev_hash == first.hash
+    verification = services.verify()
+    assert verification.problem is None
+    assert (verification.sealed, verification.unsealed) == (0, 3)
+    assert services.seal_records() == 3
+    verification = services.verify()
+    assert verification.problem is None
+    assert verification.sealed == AuditEvent.objects.count()
+    first, second = AuditEvent.objects.order_by("id")[:2]
+    assert (first.seal.seq, second.seal.seq) == (1, 2)
+    assert second.seal.prev == first.seal.hash
     assert first.organization == world.provider_a
+
+
+def test_records_verify_after_the_database_normalised_their_content(world):
+    """What PostgreSQL gives back differs from what was written (an IPv6 address compressed, a large
+    float as an integer, a tuple as a list): the MAC is made over the stored form."""
+    addresses = ("::FFFF:10.0.0.1", "2001:0DB8:0000:0000:0000:0000:0000:0001", "10.9.8.7", None)
+    for address in addresses:
+        services.record(
+            action="test.event",
+            actor=world.guard_a,
+            origin=RequestOrigin(ip_address=address, user_agent="Test/1"),
+            big=1e100,
+            small=1e-7,
+            zero=-0.0,
+            pair=(1, 2),
+            id=uuid.UUID(int=7),
+            nested={"at": timezone.now(), 3: "three"},
+        )
+    assert services.seal_records() == len(addresses)
+    assert services.verify().problem is None
+    assert AuditEvent.objects.filter(ip_address="2001:db8::1").exists()
 
 
 def tamper(sql, params=()):
@@ -34,45 +64,52 @@ def tamper(sql, params=()):
 
 def test_an_altered_record_is_named(world):
     events = [services.record(action="test.event", actor=world.guard_a, n=n) for n in range(4)]
-    tamper("UPDATE audit_auditevent SET actor_label = %s WHERE seq = %s", ["someone@else", events[2].seq])
-    _, problem = services.verify()
-    assert (problem.seq, problem.kind) == (events[2].seq, "altered")
-    with pytest.raises(CommandError, match=f"record #{events[2].seq} altered"):
+    services.seal_records()
+    tamper("UPDATE audit_auditevent SET actor_label = %s WHERE id = %s", ["someone@else", events[2].pk])
+    problem = services.verify().problem
+    assert (problem.record, problem.kind) == (events[2].pk, "altered")
+    with pytest.raises(CommandError, match=f"record #{events[2].pk} \\(seal #3\\) altered"):
         call_command("verify_audit")
 
 
-def test_a_removed_record_is_named(world):
+def test_a_removed_record_is_named(world, django_capture_on_commit_callbacks):
     events = [services.record(action="test.event", actor=world.guard_a, n=n) for n in range(4)]
-    tamper("DELETE FROM audit_auditevent WHERE seq = %s", [events[1].seq])
-    _, problem = services.verify()
-    assert (problem.seq, problem.kind) == (events[1].seq, "removed")
-    tamper("DELETE FROM audit_auditevent WHERE seq = %s", [events[3].seq])
-    tamper("DELETE FROM audit_auditevent WHERE seq = %s", [events[2].seq])
-    tamper("DELETE FROM audit_auditevent WHERE seq = %s", [events[0].seq])
-    # Even the newest gone: the chain's head remembers how far it reached.
-    _, problem = services.verify()
-    assert problem.kind == "removed"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.seal_records()
+    tamper("DELETE FROM audit_auditevent WHERE id = %s", [events[1].pk])
+    problem = services.verify().problem
+    assert (problem.record, problem.kind) == (events[1].pk, "removed")
+    for event in (events[3], events[2], events[0]):
+        tamper("DELETE FROM audit_auditseal WHERE record_id = %s", [event.pk])
+        tamper("DELETE FROM audit_auditevent WHERE id = %s", [event.pk])
+    # Even the newest gone, with their seals: the checkpoint outside the database remembers how far
+    # the chain reached.
+    problem = services.verify().problem
+    assert (problem.seal, problem.kind) == (1, "removed")
 
 
 def test_an_inserted_record_is_named(world):
     events = [services.record(action="test.event", actor=world.guard_a, n=n) for n in range(3)]
-    forged = AuditEvent.objects.get(seq=events[1].seq)
-    tamper("DELETE FROM audit_auditevent WHERE seq = %s", [forged.seq])
-    forged.pk = None
+    services.seal_records()
+    forged = AuditEvent.objects.get(pk=events[1].pk)
+    forged.pk = events[2].pk + 1
     forged.action = "test.forged"
-    forged.hash = services.chain_hash(forged.prev_hash, services.content_of(forged))
-    forged.save()
-    _, problem = services.verify()
-    assert problem.seq == events[2].seq
+    forged.mac = chain.record_mac("a key of the attacker's guessing", forged)
+    forged.save(force_insert=True)
+    problem = services.verify().problem
+    assert problem.record == forged.pk
     assert problem.kind == "inserted"
 
 
 @pytest.mark.postgres
 def test_postgres_refuses_update_and_delete(world):
     event = services.record(action="test.event", actor=world.guard_a)
+    services.seal_records()
     for sql in (
         "UPDATE audit_auditevent SET action = 'x' WHERE id = %s",
         "DELETE FROM audit_auditevent WHERE id = %s",
+        "UPDATE audit_auditseal SET hash = 'x' WHERE record_id = %s",
+        "DELETE FROM audit_auditseal WHERE record_id = %s",
     ):
         with (
             pytest.raises(DatabaseError, match="append-only"),
@@ -81,6 +118,7 @@ def test_postgres_refuses_update_and_delete(world):
         ):
             cursor.execute(sql, [event.pk])
     assert AuditEvent.objects.get(pk=event.pk).action == "test.event"
+    assert services.verify().problem is None
 
 
 def test_logons_failures_and_logoffs_are_recorded_with_address(client, world):
@@ -91,7 +129,7 @@ def test_logons_failures_and_logoffs_are_recorded_with_address(client, world):
         reverse("account_login"), {"login": world.guard_a.email, "password": PASSWORD}, REMOTE_ADDR="10.9.8.7"
     )
     client.post(reverse("account_logout"))
-    events = list(AuditEvent.objects.order_by("seq"))
+    events = list(AuditEvent.objects.order_by("id"))
     assert [e.action for e in events] == ["auth.login_failed", "auth.login", "auth.logout"]
     assert events[0].outcome == "failure"
     assert events[0].actor_label == world.guard_a.email
@@ -140,6 +178,6 @@ def test_role_changes_and_admin_actions_are_audited(client, world):
     client.post(reverse("admin:incidents_category_add"), form)
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     client.post(reverse("admin:incidents_category_add"), form)
-    posts = AuditEvent.objects.filter(action="admin.post").order_by("seq")
+    posts = AuditEvent.objects.filter(action="admin.post").order_by("id")
     assert [(e.outcome, e.data["status"]) for e in posts] == [("failure", 403), ("success", 302)]
     assert posts[1].data["path"] == "/admin/incidents/category/add/"

@@ -68,6 +68,7 @@ def server_environment(**extra: str) -> dict[str, str]:
         DATA_DIR=str(DATA_DIR),
         DEBUG="false",
         SECRET_KEY="bench-only-secret-key-not-used-anywhere-else-0123456789",
+        AUDIT_KEY="bench-only-audit-key-not-used-anywhere-else-0123456789",
         SECURE_SSL_REDIRECT="false",
         LOG_LEVEL="WARNING",
         CELERY_QUEUE="bench",

@@ -69,3 +69,19 @@ def test_typed_readers():
         env.integer("NEG", 1, minimum=0)
     with pytest.raises(ImproperlyConfigured, match="^L: "):
         env.integer("L", 1)
+
+
+def test_a_key_unset_is_derived_from_the_secret_with_its_label_or_required():
+    env = Env({})
+    derived = env.key("AUDIT_KEY", required=False, derive_from="s" * 50, label="audit")
+    assert derived == env.key("AUDIT_KEY", required=False, derive_from="s" * 50, label="audit")
+    assert derived not in {
+        "s" * 50,
+        env.key("AUDIT_KEY", required=False, derive_from="s" * 50, label="other"),
+    }
+    with pytest.raises(ImproperlyConfigured, match="AUDIT_KEY: set a key of its own"):
+        env.key("AUDIT_KEY", required=True, derive_from="s" * 50, label="audit")
+    assert (
+        Env({"AUDIT_KEY": "k" * 32}).key("AUDIT_KEY", required=True, derive_from="s" * 50, label="audit")
+        == "k" * 32
+    )

@@ -57,6 +57,7 @@ def production_env(tmp_path, **extra: str) -> dict[str, str]:
     return base_environ(
         DEBUG="false",
         SECRET_KEY=uuid.uuid4().hex * 2,
+        AUDIT_KEY=uuid.uuid4().hex * 2,
         ALLOWED_HOSTS="127.0.0.1,localhost",
         DATABASE_URL=database_url(),
         DATA_DIR=str(tmp_path),

@@ -16,6 +16,7 @@ def test_production_settings_pass_check_deploy_without_a_warning(tmp_path):
     env = base_environ(
         DEBUG="false",
         SECRET_KEY=secrets.token_urlsafe(60),
+        AUDIT_KEY=secrets.token_urlsafe(60),
         ALLOWED_HOSTS="watchpost.example.org",
         DATA_DIR=str(tmp_path),
         DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3",

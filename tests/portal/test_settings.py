@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 SHOW = (
     "import django, json; django.setup(); from django.conf import settings as s; "
@@ -62,8 +64,24 @@ def test_debug_off_refuses_the_default_secret_key(tmp_path):
     assert "SECRET_KEY: set a secret key of your own" in result.stderr
 
 
-def test_debug_off_with_a_secret_key_boots(tmp_path):
+def test_debug_off_refuses_to_start_without_an_audit_key(tmp_path):
     result = boot(tmp_path, DEBUG="false", SECRET_KEY="x" * 50)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: AUDIT_KEY: set a key of its own" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("short", "AUDIT_KEY: must be at least 32 characters, got 5"), ("x" * 50, "AUDIT_KEY: must differ")],
+)
+def test_a_weak_audit_key_stops_start_up(tmp_path, value, message):
+    result = boot(tmp_path, DEBUG="false", SECRET_KEY="x" * 50, AUDIT_KEY=value)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_debug_off_with_a_secret_key_boots(tmp_path):
+    result = boot(tmp_path, DEBUG="false", SECRET_KEY="x" * 50, AUDIT_KEY="y" * 50)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)[-1] is False
 
