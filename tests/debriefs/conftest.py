@@ -7,7 +7,6 @@ from debriefs.tasks import request_debrief_task
 from dispatch import services as dispatch_services
 from incidents import services as incident_services
 from portal import realtime
-from portal.celery import app
 from tests.factories import report
 
 
@@ -49,12 +48,3 @@ def sent(monkeypatch):
     monkeypatch.setattr(realtime, "send_event", send_event)
     monkeypatch.setattr(realtime, "_task", task)
     return sent
-
-
-@pytest.fixture
-def eager():
-    """Run tasks in this process for this test, whatever the environment says (REDIS_URL in CI)."""
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
