@@ -13,8 +13,7 @@ from audit import services as audit
 from debriefs import policy, selectors, services
 from debriefs.forms import ActionForm, ActionUpdateForm, AgencyForm, DebriefForm, ReviewForm
 from debriefs.models import CorrectiveAction, Debrief
-from incidents import selectors as incident_selectors
-from incidents.models import Incident
+from incidents.views.fetch import incident_or_404
 from portal.edges import back, current_user, flash_errors, found_or_404
 
 
@@ -25,16 +24,9 @@ def _debrief(request: HttpRequest, debrief_id: Any) -> Debrief:
     )
 
 
-def _incident(request: HttpRequest, incident_id: Any) -> Incident:
-    return found_or_404(
-        lambda: incident_selectors.get_incident(incident_id=incident_id, for_user=request.user),
-        "No such incident, or not one you may see.",
-    )
-
-
 def incident_debrief(request: HttpRequest, incident_id: Any) -> HttpResponse:
     """The incident's latest debrief, or the button that asks for one."""
-    incident = _incident(request, incident_id)
+    incident = incident_or_404(request, incident_id)
     latest = selectors.list_versions(incident_id=incident.pk, for_user=request.user).first()
     if latest is not None:
         return redirect("debriefs:detail", debrief_id=latest.public_id)
@@ -47,7 +39,7 @@ def incident_debrief(request: HttpRequest, incident_id: Any) -> HttpResponse:
 
 @require_POST
 def request_debrief(request: HttpRequest, incident_id: Any) -> HttpResponse:
-    incident = _incident(request, incident_id)
+    incident = incident_or_404(request, incident_id)
     try:
         debrief = services.request_debrief(incident=incident, by=current_user(request))
     except ValidationError as error:
@@ -203,7 +195,7 @@ def pdf(request: HttpRequest, debrief_id: Any) -> FileResponse:
 
 @require_POST
 def add_action(request: HttpRequest, incident_id: Any) -> HttpResponse:
-    incident = _incident(request, incident_id)
+    incident = incident_or_404(request, incident_id)
     form = ActionForm(request.POST, owners=selectors.list_action_owners(incident=incident))
     try:
         if not form.is_valid():
