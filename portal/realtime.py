@@ -15,6 +15,9 @@ Two deliberate exceptions, and only these:
 - **The outbox's delivery queue** (notifications/services/outbox.py): queueing an outbox row's
   delivery task after commit is the outbox's own business, and its periodic sweep re-queues whatever
   a lost commit hook or a down broker left behind.
+
+(The audit sealer's checkpoint line, written to a file outside the database once its seals commit
+(audit/services.py), is neither a push nor a follow-up: it is the sealer's own write.)
 """
 
 import logging
