@@ -171,7 +171,7 @@ def test_panic_stays_active_until_accepted_and_cleared(world):
         services.clear_panic(escalation=esc, by=world.supervisor_a)
 
 
-def test_site_rules_escalate_by_category_or_severity(world, django_capture_on_commit_callbacks):
+def test_site_rules_escalate_by_category_or_severity(world, eager, django_capture_on_commit_callbacks):
     rule = EscalationRule.objects.create(site=world.a1, max_severity=1)
     rule.categories.add(Category.objects.get(code="fire"))
 

@@ -136,7 +136,7 @@ def _login_attempt(base: str, email: str, headers: dict[str, str]) -> bytes:
 
 @pytest.mark.postgres
 @pytest.mark.redis
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_make_web_believes_no_forwarded_header_from_a_client(tmp_path):
     """Exposed directly (as docker-compose does), a client's X-Forwarded-For neither lifts the
     per-address sign-in lock nor is taken as its address, and its X-Forwarded-Proto does not make

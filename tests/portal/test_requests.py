@@ -138,7 +138,7 @@ def failed_login(app, email: str, *, peer: str, forwarded_for: str) -> bytes:
 # Django's handler runs the view in another thread (another connection): the test's data must be
 # committed. Not serialized_rollback: that restore collides with the content types a flush by
 # tests/portal/test_processes.py (run just before, on PostgreSQL) recreates.
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_behind_a_trusted_proxy_the_sign_in_lock_holds_per_client(settings):
     """Five failures lock the client's address (the hop the proxy saw), however the client rotates
     what it writes in front of it; another client behind the same proxy is not locked out."""
