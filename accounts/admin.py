@@ -48,8 +48,8 @@ class SiteInline(admin.TabularInline):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "created_at"]
-    list_filter = ["kind"]
+    list_display = ["name", "kind", "debrief_reviewers", "created_at"]
+    list_filter = ["kind", "debrief_reviewers"]
     search_fields = ["name"]
 
 

@@ -65,8 +65,20 @@ class Organization(models.Model):
         PROVIDER = "provider", "Security provider"
         AGENCY = "agency", "Law-enforcement agency"
 
+    class DebriefReviewers(models.TextChoices):
+        """Who may be the second pair of eyes on a debrief (never the one who submitted it)."""
+
+        SUPERVISOR = "supervisor", "Another supervisor"
+        SUPERVISOR_OR_ADMIN = "supervisor_or_admin", "Another supervisor or an org admin"
+
     name = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=16, choices=Kind.choices)
+    debrief_reviewers = models.CharField(
+        max_length=24,
+        choices=DebriefReviewers.choices,
+        default=DebriefReviewers.SUPERVISOR,
+        help_text="Who approves a debrief besides its submitter.",
+    )
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 

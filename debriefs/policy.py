@@ -6,7 +6,7 @@ Over the tenancy core (accounts/policy.py) and the rules of incidents and dispat
 from django.db.models import QuerySet
 
 from accounts import policy as account_policy
-from accounts.models import Role
+from accounts.models import Organization, Role
 from accounts.policy import AnyUser
 from debriefs.models import CorrectiveAction, Debrief
 from dispatch import policy as dispatch_policy
@@ -19,9 +19,18 @@ def can_open_debriefs(user: AnyUser) -> bool:
     return account_policy.organization_of(user) is not None
 
 
+def _admins_review(organization: Organization) -> bool:
+    return organization.debrief_reviewers == Organization.DebriefReviewers.SUPERVISOR_OR_ADMIN
+
+
 def can_see_review_queue(user: AnyUser) -> bool:
-    """Supervisors review the debriefs submitted for approval."""
-    return account_policy.role_of(user) == Role.SUPERVISOR
+    """Supervisors review submitted debriefs, and org admins where their organization says so."""
+    membership = account_policy.membership_of(user)
+    if membership is None:
+        return False
+    if membership.role == Role.ORG_ADMIN:
+        return membership.organization.is_provider and _admins_review(membership.organization)
+    return membership.role == Role.SUPERVISOR
 
 
 def visible_debriefs(user: AnyUser) -> QuerySet[Debrief]:
@@ -35,8 +44,18 @@ def can_write_debrief(user: AnyUser, incident: Incident) -> bool:
 
 
 def can_approve_debrief(user: AnyUser, debrief: Debrief) -> bool:
-    """A supervisor other than the one who submitted it approves (four eyes)."""
-    return incident_policy.can_triage_incident(user, debrief.incident) and debrief.submitted_by_id != user.pk
+    """Four eyes, never its submitter: another supervisor, or an org admin where the provider says so."""
+    if debrief.submitted_by_id == user.pk:
+        return False
+    provider = debrief.incident.site.provider
+    if _admins_review(provider) and account_policy.is_member_with_role(user, provider.pk, Role.ORG_ADMIN):
+        return True
+    return incident_policy.can_triage_incident(user, debrief.incident)
+
+
+def is_waiting_on_another(user: AnyUser, debrief: Debrief) -> bool:
+    """The submitter of a debrief waiting for review: someone else approves it."""
+    return debrief.status == Debrief.Status.SUBMITTED and debrief.submitted_by_id == user.pk
 
 
 def can_contribute_to_debrief_as_agency(user: AnyUser, debrief: Debrief) -> bool:

@@ -79,6 +79,7 @@ def detail(request: HttpRequest, debrief_id: Any) -> HttpResponse:
             "review_form": ReviewForm()
             if debrief.status == Debrief.Status.SUBMITTED and policy.can_approve_debrief(user, debrief)
             else None,
+            "waiting_on_another": policy.is_waiting_on_another(user, debrief),
             "action_form": ActionForm(owners=selectors.list_action_owners(incident=incident))
             if can_write
             else None,

@@ -247,7 +247,9 @@ ACCESS: dict[str, Rule | tuple[Rule, ...]] = {
     "debriefs:pdf": incident(),
     "debriefs:edit": incident({SUPERVISOR}, method=POST),
     "debriefs:agency": incident({LIAISON}, method=POST),
-    "debriefs:review": incident({SUPERVISOR}, method=POST),
+    "debriefs:review": incident(
+        {SUPERVISOR}, method=POST, note="and org admins where the provider lets them (not the default)"
+    ),
     "debriefs:revise": incident({SUPERVISOR}, method=POST),
     "debriefs:incident": incident(),
     "debriefs:request": incident({SUPERVISOR}, method=POST),

@@ -16,6 +16,9 @@ from portal.realtime import publish_on_commit
 
 Status = Debrief.Status
 EDITABLE = (Status.DRAFT, Status.CHANGES_REQUESTED)
+FOUR_EYES = (
+    "Its submitter never reviews it: another supervisor does (or an org admin, if the organization says so)."
+)
 
 
 def _latest(incident: Incident) -> Debrief | None:
@@ -174,7 +177,7 @@ def _check_reviewable(current: Debrief) -> None:
 def request_changes(*, debrief: Debrief, by: User, comment: str) -> Debrief:
     """Send the debrief back to its authors with what to change."""
     current = _locked(debrief)
-    require(policy.can_approve_debrief(by, current), "Another supervisor than its submitter reviews it.")
+    require(policy.can_approve_debrief(by, current), FOUR_EYES)
     _check_reviewable(current)
     comment = clean(comment, "comment")
     if not comment:
@@ -189,7 +192,7 @@ def request_changes(*, debrief: Debrief, by: User, comment: str) -> Debrief:
 def approve_debrief(*, debrief: Debrief, by: User, comment: str = "") -> Debrief:
     """Approve (and freeze) the debrief; its PDF is rendered again with the approval on it."""
     current = _locked(debrief)
-    require(policy.can_approve_debrief(by, current), "Another supervisor than its submitter approves it.")
+    require(policy.can_approve_debrief(by, current), FOUR_EYES)
     _check_reviewable(current)
     if comment.strip():
         ReviewComment.objects.create(debrief=current, author=by, text=clean(comment, "comment"))

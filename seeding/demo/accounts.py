@@ -15,6 +15,8 @@ DEMO_PASSWORD = "watchpost-demo"  # noqa: S105  (demo data only; the command ref
 DEMO_TOTP_SECRET = "WATCHPOSTDEMOTOTPSECRETWATCHPOST"  # noqa: S105  (base32, demo data only)
 
 PROVIDERS = {"sentinel": "Sentinel Security", "harbor": "Harbor Guard Services"}
+# One supervisor per provider: Sentinel's org admin is the second pair of eyes on its debriefs.
+DEBRIEF_REVIEWERS = {"sentinel": Organization.DebriefReviewers.SUPERVISOR_OR_ADMIN}
 AGENCIES = {"metro": "Metro Police Department", "county": "Lake County Sheriff's Office"}
 PARTNERSHIPS = [("sentinel", "metro"), ("sentinel", "county"), ("harbor", "metro")]
 SITES = [
@@ -115,8 +117,11 @@ def demo_totp_code() -> str:
 def seed_accounts() -> list[DemoAccount]:
     orgs: dict[str, Organization] = {}
     for key, name in PROVIDERS.items():
-        orgs[key], _ = Organization.objects.get_or_create(
-            name=name, defaults={"kind": Organization.Kind.PROVIDER}
+        reviewers = DEBRIEF_REVIEWERS.get(key, Organization.DebriefReviewers.SUPERVISOR)
+        orgs[key], _ = Organization.objects.update_or_create(
+            name=name,
+            defaults={"debrief_reviewers": reviewers},
+            create_defaults={"kind": Organization.Kind.PROVIDER, "debrief_reviewers": reviewers},
         )
     for key, name in AGENCIES.items():
         orgs[key], _ = Organization.objects.get_or_create(

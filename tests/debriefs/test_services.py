@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from pypdf import PdfReader
 
-from accounts.models import Role
+from accounts.models import Organization, Role
 from debriefs import policy, selectors, services
 from debriefs.facts import targets_for
 from debriefs.models import CorrectiveAction, Debrief, ResponseTarget
@@ -237,3 +237,21 @@ def test_the_pdf_carries_reference_version_intervals_and_actions(world, drafted)
     assert "debrief v1" in text
     assert "Escalated → accepted" in text
     assert "Train staff on door 3" in text
+
+
+def test_the_org_admin_approves_only_where_the_provider_chose_it(world, drafted):
+    services.submit_debrief(debrief=drafted, by=world.supervisor_a)
+    with pytest.raises(PermissionDenied, match="another supervisor"):
+        services.approve_debrief(debrief=drafted, by=world.admin_a)
+    drafted.refresh_from_db()
+    assert drafted.status == Status.SUBMITTED
+    world.provider_a.debrief_reviewers = Organization.DebriefReviewers.SUPERVISOR_OR_ADMIN
+    world.provider_a.save()
+    with pytest.raises(PermissionDenied, match="Its submitter never reviews it"):
+        services.approve_debrief(debrief=drafted, by=world.supervisor_a)
+    with pytest.raises(PermissionDenied):
+        services.approve_debrief(debrief=drafted, by=world.admin_b)
+    services.approve_debrief(debrief=drafted, by=world.admin_a)
+    drafted.refresh_from_db()
+    assert drafted.status == Status.APPROVED
+    assert drafted.approved_by == world.admin_a

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Role
+from accounts.models import Organization, Role
 from debriefs import services
 from debriefs.models import Debrief
 from tests.factories import member
@@ -93,3 +93,50 @@ def test_actions_page_and_update(client, world, drafted):
     )
     action.refresh_from_db()
     assert action.status == "done"
+
+
+def _submit(client, world, drafted):
+    client.force_login(world.supervisor_a)
+    client.post(
+        reverse("debriefs:edit", args=[drafted.public_id]),
+        {"edit_version": 1, "summary": "S", "strengths": "", "improvements": "", "then": "submit"},
+    )
+    drafted.refresh_from_db()
+    assert drafted.status == Debrief.Status.SUBMITTED
+
+
+def test_the_author_is_told_why_they_cannot_approve(client, world, drafted):
+    _submit(client, world, drafted)
+    page = client.get(reverse("debriefs:detail", args=[drafted.public_id]))
+    assert b"You submitted this debrief, so you cannot approve it" in page.content
+    assert b"another supervisor reviews it" in page.content
+    assert b'value="approve"' not in page.content
+    client.post(reverse("debriefs:review", args=[drafted.public_id]), {"decision": "approve", "comment": ""})
+    drafted.refresh_from_db()
+    assert drafted.status == Debrief.Status.SUBMITTED
+
+
+def test_the_org_admin_approves_where_the_provider_chose_it(client, world, drafted):
+    _submit(client, world, drafted)
+    client.force_login(world.admin_a)
+    page = client.get(reverse("debriefs:detail", args=[drafted.public_id]))
+    assert page.status_code == 200
+    assert b'value="approve"' not in page.content
+    assert (
+        client.post(
+            reverse("debriefs:review", args=[drafted.public_id]), {"decision": "approve", "comment": ""}
+        ).status_code
+        == 403
+    )
+    world.provider_a.debrief_reviewers = Organization.DebriefReviewers.SUPERVISOR_OR_ADMIN
+    world.provider_a.save()
+    assert drafted.incident.reference.encode() in client.get(reverse("debriefs:index")).content
+    page = client.get(reverse("debriefs:detail", args=[drafted.public_id]))
+    assert b'value="approve"' in page.content
+    client.post(reverse("debriefs:review", args=[drafted.public_id]), {"decision": "approve", "comment": ""})
+    drafted.refresh_from_db()
+    assert drafted.status == Debrief.Status.APPROVED
+    assert drafted.approved_by == world.admin_a
+    client.force_login(world.supervisor_a)
+    page = client.get(reverse("debriefs:detail", args=[drafted.public_id]))
+    assert b"You submitted this debrief" not in page.content

@@ -2,8 +2,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import Membership, Organization, Site, User
+from debriefs.policy import can_see_review_queue
 from incidents.models import Incident
-from seeding.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
+from seeding.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, PROVIDERS
 
 
 @pytest.mark.django_db
@@ -18,6 +19,10 @@ def test_seed_demo_is_idempotent_and_complete(settings, capsys):
     assert User.objects.filter(is_staff=True).count() == 1
     assert Incident.objects.count() == 5
     assert User.objects.get(email="guard@sentinel.example").check_password(DEMO_PASSWORD)
+    sentinel, harbor = (Organization.objects.get(name=n) for n in PROVIDERS.values())
+    assert sentinel.debrief_reviewers == Organization.DebriefReviewers.SUPERVISOR_OR_ADMIN
+    assert harbor.debrief_reviewers == Organization.DebriefReviewers.SUPERVISOR
+    assert can_see_review_queue(User.objects.get(email="admin@sentinel.example"))
     output = capsys.readouterr().out
     assert "liaison@metro.example" in output
     assert DEMO_PASSWORD in output
