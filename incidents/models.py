@@ -267,6 +267,7 @@ class CustodyEvent(models.Model):
     class Action(models.TextChoices):
         UPLOADED = "uploaded", "Uploaded"
         VIEWED = "viewed", "Viewed"
+        THUMBNAIL = "thumbnail", "Thumbnail viewed"
         DOWNLOADED = "downloaded", "Downloaded"
         EXPORTED = "exported", "Exported"
 

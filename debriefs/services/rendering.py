@@ -43,11 +43,11 @@ def render_pdf(*, debrief: Debrief) -> Debrief:
     """Render the debrief's PDF (WeasyPrint), store it with its SHA-256. A failure is recorded."""
     current = Debrief.objects.select_related("incident__site", "incident__category").get(pk=debrief.pk)
     try:
-        # Loaded here, not at import: it needs Pango and HarfBuzz, which only the rendering worker
-        # must have; the web process and `make run` work without them.
-        import weasyprint
+        # Loaded here, not at import: WeasyPrint needs Pango and HarfBuzz, which only the rendering
+        # worker must have; the web process and `make run` work without them.
+        from debriefs import pdf as documents
 
-        pdf = weasyprint.HTML(string=render_html(current, for_pdf=True)).write_pdf()
+        pdf = documents.html_to_pdf(render_html(current, for_pdf=True))
     except Exception as error:
         Debrief.objects.filter(pk=current.pk).update(
             pdf_status=Debrief.Pdf.FAILED, pdf_error=str(error)[:300]

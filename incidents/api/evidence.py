@@ -1,4 +1,4 @@
-"""The evidence API: one item with its chain of custody, and the original file (logged)."""
+"""The evidence API: one item with its chain of custody, and the original file (both logged)."""
 
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
@@ -17,7 +17,7 @@ from portal.requests import origin_of
 
 @extend_schema_view(
     retrieve=extend_schema(
-        summary="One evidence item, with its SHA-256 and chain of custody",
+        summary="One evidence item, with its SHA-256 and chain of custody (the read is logged in it)",
         responses={200: s.EvidenceDetailSerializer, **errors(400, 401, 404)},
     ),
 )
@@ -32,6 +32,12 @@ class EvidenceViewSet(ApiViewSet):
 
     def retrieve(self, request: Request, id: str) -> Response:
         evidence = self.evidence()
+        services.record_custody(
+            evidence=evidence,
+            actor=self.user,
+            action=CustodyEvent.Action.VIEWED,
+            origin=origin_of(request._request),
+        )
         # list_evidence brings the custody log with its actors in one query.
         with_custody = selectors.list_evidence(incident=evidence.incident).get(pk=evidence.pk)
         return Response(s.EvidenceDetailSerializer(with_custody).data)

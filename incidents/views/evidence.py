@@ -128,6 +128,12 @@ def evidence_thumbnail(request: HttpRequest, evidence_id: Any) -> FileResponse:
     evidence = evidence_or_404(request, evidence_id)
     if not evidence.thumbnail:
         raise Http404("This item has no preview.")
+    services.record_custody(
+        evidence=evidence,
+        actor=current_user(request),
+        action=CustodyEvent.Action.THUMBNAIL,
+        origin=origin_of(request),
+    )
     response = FileResponse(evidence.thumbnail.open("rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=3600"
     return _no_sniffing(response)

@@ -362,10 +362,14 @@ def test_a_disguised_name_downloads_with_the_extension_of_its_content(client, wo
     response.close()
 
 
-def test_the_thumbnail_is_a_re_encoded_image_without_exif(client, world, photo):
+def test_the_thumbnail_is_a_re_encoded_image_without_exif_and_logs_the_view(client, world, photo):
     client.force_login(world.guard_a)
 
-    response = client.get(reverse("incidents:evidence_thumbnail", args=[photo.public_id]))
+    response = client.get(
+        reverse("incidents:evidence_thumbnail", args=[photo.public_id]),
+        HTTP_USER_AGENT=AGENT,
+        REMOTE_ADDR="192.0.2.82",
+    )
 
     assert response.status_code == 200
     assert response["Content-Type"] == "image/jpeg"
@@ -377,7 +381,9 @@ def test_the_thumbnail_is_a_re_encoded_image_without_exif(client, world, photo):
     assert max(image.size) <= 480
     assert samples.CAMERA.encode() not in body
     assert Path(photo.file.path).read_bytes() == samples.jpeg()
-    assert list(photo.custody.values_list("action", flat=True)) == ["uploaded"]
+    assert list(photo.custody.values_list("action", flat=True)) == ["uploaded", "thumbnail"]
+    shown = photo.custody.get(action=CustodyEvent.Action.THUMBNAIL)
+    assert (shown.actor, shown.ip_address, shown.user_agent) == (world.guard_a, "192.0.2.82", AGENT)
 
 
 def test_an_item_without_a_preview_has_no_thumbnail(client, world, incident):
@@ -391,6 +397,7 @@ def test_an_item_without_a_preview_has_no_thumbnail(client, world, incident):
     client.force_login(world.guard_a)
 
     assert client.get(reverse("incidents:evidence_thumbnail", args=[evidence.public_id])).status_code == 404
+    assert list(evidence.custody.values_list("action", flat=True)) == ["uploaded"]
 
 
 @pytest.mark.parametrize("who", OUTSIDERS)
