@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from audit import services as audit
 from debriefs import policy
 from debriefs.models import CorrectiveAction
 from debriefs.services.common import clean, require
@@ -33,9 +34,18 @@ def add_corrective_action(
         raise ValidationError({"what": "Say what will change."})
     if due_date < timezone.localdate():
         raise ValidationError({"due_date": "The due date cannot be in the past."})
-    return CorrectiveAction.objects.create(
+    action = CorrectiveAction.objects.create(
         incident=incident, what=what, owner=_owner(incident, owner), due_date=due_date, created_by=by
     )
+    audit.record(
+        action="corrective_action.created",
+        actor=by,
+        obj=action,
+        incident=incident.reference,
+        owner=owner.email,
+        due_date=due_date.isoformat(),
+    )
+    return action
 
 
 @transaction.atomic
@@ -54,4 +64,12 @@ def update_corrective_action(
     current.verification = verification or current.verification
     current.closed_at = timezone.now() if status == CorrectiveAction.Status.DONE else None
     current.save()
+    done = status == CorrectiveAction.Status.DONE
+    audit.record(
+        action="corrective_action.completed" if done else "corrective_action.updated",
+        actor=by,
+        obj=current,
+        incident=current.incident.reference,
+        status=status,
+    )
     return current

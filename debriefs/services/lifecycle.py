@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from audit import services as audit
 from debriefs import events, policy
 from debriefs import facts as debrief_facts
 from debriefs.models import Debrief, ReviewComment
@@ -129,6 +130,7 @@ def update_debrief(
     current.improvements = clean(improvements, "improvements")
     current.edit_version += 1
     current.save()
+    audit.record(action="debrief.edited", actor=by, obj=current, edit_version=current.edit_version)
     return current
 
 
@@ -145,6 +147,9 @@ def contribute_as_agency(
     current.agency_contribution = clean(text, "agency_contribution")
     current.edit_version += 1
     current.save()
+    audit.record(
+        action="debrief.agency_contributed", actor=by, obj=current, edit_version=current.edit_version
+    )
     return current
 
 
@@ -162,6 +167,7 @@ def submit_debrief(*, debrief: Debrief, by: User) -> Debrief:
     current.submitted_by = by
     current.submitted_at = timezone.now()
     current.save()
+    audit.record(action="debrief.submitted", actor=by, obj=current, version=current.version)
     return current
 
 
@@ -185,6 +191,7 @@ def request_changes(*, debrief: Debrief, by: User, comment: str) -> Debrief:
     ReviewComment.objects.create(debrief=current, author=by, text=comment)
     current.status = Status.CHANGES_REQUESTED
     current.save(update_fields=["status"])
+    audit.record(action="debrief.changes_requested", actor=by, obj=current, version=current.version)
     return current
 
 
@@ -200,6 +207,7 @@ def approve_debrief(*, debrief: Debrief, by: User, comment: str = "") -> Debrief
     current.approved_by = by
     current.approved_at = timezone.now()
     current.save()
+    audit.record(action="debrief.approved", actor=by, obj=current, version=current.version)
     queue_pdf(current)
     return current
 
@@ -223,5 +231,6 @@ def revise_debrief(*, debrief: Debrief, by: User) -> Debrief:
         agency_contribution=current.agency_contribution,
         created_by=by,
     )
+    audit.record(action="debrief.revised", actor=by, obj=revision, revises=str(current.public_id))
     _queue_drafting(revision)
     return revision

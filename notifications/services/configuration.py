@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from accounts.models import Organization, Site, User
+from audit import services as audit
 from notifications import content, policy
 from notifications.models import (
     PERSON_CHANNELS,
@@ -131,6 +132,15 @@ def save_escalation_policy(
         )
         for position, step in enumerate(cleaned, start=1)
     )
+    audit.record(
+        action="escalation_policy.created" if escalation_policy is None else "escalation_policy.updated",
+        actor=by,
+        obj=target,
+        organization=organization,
+        site=str(site) if site is not None else "every site",
+        active=is_active,
+        steps=[[step.delay_seconds, step.target, list(step.channels)] for step in cleaned],
+    )
     return target
 
 
@@ -138,6 +148,12 @@ def save_escalation_policy(
 def delete_escalation_policy(*, escalation_policy: EscalationPolicy, by: User) -> None:
     """Remove a policy. Escalations already running keep the steps they started with."""
     _require_manager(by, escalation_policy.organization)
+    audit.record(
+        action="escalation_policy.deleted",
+        actor=by,
+        obj=escalation_policy,
+        organization=escalation_policy.organization,
+    )
     escalation_policy.delete()
 
 
@@ -171,7 +187,7 @@ def create_webhook_endpoint(
     """A new endpoint with a fresh signing secret."""
     _require_manager(by, organization)
     name, url, kinds = _clean_endpoint(name, url, events)
-    return WebhookEndpoint.objects.create(
+    endpoint = WebhookEndpoint.objects.create(
         organization=organization,
         name=name,
         url=url,
@@ -180,6 +196,11 @@ def create_webhook_endpoint(
         secret=new_secret(),
         created_by=by,
     )
+    # The secret itself is never in the trail: it would outlive its rotation there.
+    audit.record(
+        action="webhook.created", actor=by, obj=endpoint, organization=organization, url=url, events=kinds
+    )
+    return endpoint
 
 
 @transaction.atomic
@@ -190,6 +211,15 @@ def update_webhook_endpoint(
     endpoint.name, endpoint.url, endpoint.events = _clean_endpoint(name, url, events)
     endpoint.is_active = is_active
     endpoint.save()
+    audit.record(
+        action="webhook.updated",
+        actor=by,
+        obj=endpoint,
+        organization=endpoint.organization,
+        url=endpoint.url,
+        events=endpoint.events,
+        active=is_active,
+    )
     return endpoint
 
 
@@ -199,6 +229,7 @@ def rotate_webhook_secret(*, endpoint: WebhookEndpoint, by: User) -> WebhookEndp
     _require_manager(by, endpoint.organization)
     endpoint.secret = new_secret()
     endpoint.save(update_fields=["secret", "updated_at"])
+    audit.record(action="webhook.secret_rotated", actor=by, obj=endpoint, organization=endpoint.organization)
     return endpoint
 
 
@@ -206,6 +237,7 @@ def rotate_webhook_secret(*, endpoint: WebhookEndpoint, by: User) -> WebhookEndp
 def delete_webhook_endpoint(*, endpoint: WebhookEndpoint, by: User) -> None:
     """Remove an endpoint; its past deliveries stay in the incidents' logs."""
     _require_manager(by, endpoint.organization)
+    audit.record(action="webhook.deleted", actor=by, obj=endpoint, organization=endpoint.organization)
     endpoint.delete()
 
 

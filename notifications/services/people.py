@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
+from audit import services as audit
 from notifications import events, policy, selectors
 from notifications.models import ChannelPreference, Notification, NotificationProfile
 from portal.realtime import publish_on_commit
@@ -26,6 +27,7 @@ def set_on_duty(*, user: User, on_duty: bool) -> NotificationProfile:
         profile.on_duty = on_duty
         profile.duty_changed_at = timezone.now()
         profile.save(update_fields=["on_duty", "duty_changed_at"])
+        audit.record(action="duty.on" if on_duty else "duty.off", actor=user, obj=user)
     return profile
 
 
@@ -53,6 +55,14 @@ def save_notification_settings(
         ChannelPreference.objects.update_or_create(
             user=user, kind=kind, channel=channel, defaults={"enabled": bool(enabled)}
         )
+    # What was chosen, not the number itself: the trail is read more widely than the profile.
+    audit.record(
+        action="notification_settings.saved",
+        actor=user,
+        obj=user,
+        phone_set=bool(phone),
+        enabled=sorted(f"{kind}:{channel}" for (kind, channel), on in choices.items() if on),
+    )
     return profile
 
 
