@@ -37,9 +37,18 @@ class ActionForm(forms.Form):
     owner = forms.ModelChoiceField(queryset=User.objects.none())
     due_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args: Any, owners: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, owners: Any, joins: str = "", **kwargs: Any) -> None:
+        # ``joins``: the id of the page's edit form, which these fields are sent with (so that adding
+        # an action never loses the text typed above it, and saving never loses a typed action).
+        kwargs.setdefault("use_required_attribute", not joins)
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = owners  # type: ignore[attr-defined]
+        for field in self.fields.values() if joins else ():
+            field.widget.attrs["form"] = joins
+
+    def is_filled(self) -> bool:
+        """Whether anything of an action was typed (an untouched action is not one to check)."""
+        return any(str(self.data.get(name, "")).strip() for name in ("what", "due_date"))
 
 
 class ActionUpdateForm(forms.Form):

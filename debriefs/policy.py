@@ -68,6 +68,28 @@ def can_contribute_to_debrief_as_agency(user: AnyUser, debrief: Debrief) -> bool
     )
 
 
+def can_see_agency_queue(user: AnyUser) -> bool:
+    """The liaisons of an agency see the debriefs waiting for its account."""
+    return dispatch_policy.board_agency(user) is not None and account_policy.role_of(user) == Role.LIAISON
+
+
+def debriefs_awaiting_agency(user: AnyUser) -> QuerySet[Debrief]:
+    """Debriefs still open for editing, of incidents escalated to the user's agency, whose agency's
+    account is not written yet: what its liaisons are asked for."""
+    agency = dispatch_policy.board_agency(user)
+    if agency is None or not can_see_agency_queue(user):
+        return Debrief.objects.none()
+    return (
+        visible_debriefs(user)
+        .filter(
+            status__in=(Debrief.Status.DRAFT, Debrief.Status.CHANGES_REQUESTED),
+            agency_contribution="",
+            incident__escalations__agency=agency,
+        )
+        .distinct()
+    )
+
+
 def can_update_corrective_action(user: AnyUser, action: CorrectiveAction) -> bool:
     """Its owner and the provider's supervisors track an action to done."""
     return action.owner_id == user.pk or incident_policy.can_triage_incident(user, action.incident)

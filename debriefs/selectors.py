@@ -40,6 +40,11 @@ def list_review_queue(*, for_user: AnyUser) -> QuerySet[Debrief]:
     )
 
 
+def list_awaiting_agency(*, for_user: AnyUser) -> QuerySet[Debrief]:
+    """Debriefs waiting for the liaison's agency's account, oldest drafted first."""
+    return _with_incident(policy.debriefs_awaiting_agency(for_user)).order_by("drafted_at", "pk")
+
+
 def list_library(*, for_user: AnyUser, text: str = "") -> QuerySet[Debrief]:
     """Approved debriefs (lessons learned), newest first, searched in their text."""
     debriefs = _with_incident(policy.visible_debriefs(for_user).filter(status=Debrief.Status.APPROVED))

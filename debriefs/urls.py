@@ -7,6 +7,7 @@ app_name = "debriefs"
 urlpatterns = [
     path("debriefs/", views.index, name="index"),
     path("debriefs/actions/", views.actions, name="actions"),
+    path("debriefs/agency-accounts/", views.agency_queue, name="agency_queue"),
     path("debriefs/actions/<uuid:action_id>/", views.update_action, name="update_action"),
     path("debriefs/<uuid:debrief_id>/", views.detail, name="detail"),
     path("debriefs/<uuid:debrief_id>/status/", views.status, name="status"),

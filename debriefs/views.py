@@ -48,12 +48,34 @@ def request_debrief(request: HttpRequest, incident_id: Any) -> HttpResponse:
     return redirect("debriefs:detail", debrief_id=debrief.public_id)
 
 
-def detail(request: HttpRequest, debrief_id: Any) -> HttpResponse:
+EDIT_FORM_ID = "debrief-edit"
+
+
+def _editable(debrief: Debrief) -> bool:
+    return debrief.status in (Debrief.Status.DRAFT, Debrief.Status.CHANGES_REQUESTED)
+
+
+def _action_form(user: Any, debrief: Debrief, data: Any = None) -> ActionForm:
+    """The new action's fields: sent with the edit form while there is one, else on their own."""
+    joins = EDIT_FORM_ID if _editable(debrief) and policy.can_write_debrief(user, debrief.incident) else ""
+    owners = selectors.list_action_owners(incident=debrief.incident)
+    return ActionForm(data, owners=owners, joins=joins)
+
+
+def _page(
+    request: HttpRequest,
+    debrief: Debrief,
+    *,
+    form: DebriefForm | None = None,
+    agency_form: AgencyForm | None = None,
+    review_form: ReviewForm | None = None,
+    action_form: ActionForm | None = None,
+) -> HttpResponse:
+    """The debrief page; after a refused post, with the forms as they were sent (nothing typed is
+    lost) and status 400."""
     user = current_user(request)
-    debrief = _debrief(request, debrief_id)
-    audit.record(action="debrief.viewed", actor=user, obj=debrief)
     incident = debrief.incident
-    editable = debrief.status in (Debrief.Status.DRAFT, Debrief.Status.CHANGES_REQUESTED)
+    editable = _editable(debrief)
     can_write = policy.can_write_debrief(user, incident)
     initial = {
         "edit_version": debrief.edit_version,
@@ -62,6 +84,15 @@ def detail(request: HttpRequest, debrief_id: Any) -> HttpResponse:
         "improvements": debrief.improvements,
         "agency_contribution": debrief.agency_contribution,
     }
+    refused = any(bound is not None for bound in (form, agency_form, review_form, action_form))
+    if editable and can_write:
+        form = form or DebriefForm(initial=initial)
+    if editable and policy.can_contribute_to_debrief_as_agency(user, debrief):
+        agency_form = agency_form or AgencyForm(initial=initial)
+    if debrief.status == Debrief.Status.SUBMITTED and policy.can_approve_debrief(user, debrief):
+        review_form = review_form or ReviewForm()
+    if can_write:
+        action_form = action_form or _action_form(user, debrief)
     return render(
         request,
         "debriefs/debrief_detail.html",
@@ -72,20 +103,34 @@ def detail(request: HttpRequest, debrief_id: Any) -> HttpResponse:
             "versions": selectors.list_versions(incident_id=incident.pk, for_user=user),
             "latest": selectors.list_versions(incident_id=incident.pk, for_user=user).first(),
             "can_write": can_write,
-            "form": DebriefForm(initial=initial) if editable and can_write else None,
-            "agency_form": AgencyForm(initial=initial)
-            if editable and policy.can_contribute_to_debrief_as_agency(user, debrief)
-            else None,
-            "review_form": ReviewForm()
-            if debrief.status == Debrief.Status.SUBMITTED and policy.can_approve_debrief(user, debrief)
-            else None,
+            "form": form if editable and can_write else None,
+            "edit_form_id": EDIT_FORM_ID,
+            "agency_form": agency_form,
+            "review_form": review_form,
             "waiting_on_another": policy.is_waiting_on_another(user, debrief),
-            "action_form": ActionForm(owners=selectors.list_action_owners(incident=incident))
-            if can_write
-            else None,
+            "action_form": action_form if can_write else None,
             "action_update_form": ActionUpdateForm(),
+            "refused": refused,
+            "four_eyes": services.FOUR_EYES,
         },
+        status=400 if refused else 200,
     )
+
+
+def detail(request: HttpRequest, debrief_id: Any) -> HttpResponse:
+    debrief = _debrief(request, debrief_id)
+    audit.record(action="debrief.viewed", actor=request.user, obj=debrief)
+    return _page(request, debrief)
+
+
+def _refused(forms: list[Any], error: ValidationError) -> None:
+    """A service's refusal on the form whose field it names (the first form for the rest)."""
+    if not hasattr(error, "error_dict"):
+        forms[0].add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        owner = next((form for form in forms if field in form.fields), forms[0])
+        owner.add_error(field if field in owner.fields else None, errors)
 
 
 def status(request: HttpRequest, debrief_id: Any) -> JsonResponse:
@@ -103,68 +148,79 @@ def status(request: HttpRequest, debrief_id: Any) -> JsonResponse:
 
 @require_POST
 def edit(request: HttpRequest, debrief_id: Any) -> HttpResponse:
+    """The page's edit form: the text, a corrective action typed beside it, and the submission."""
+    user = current_user(request)
     debrief = _debrief(request, debrief_id)
     form = DebriefForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError(form.errors.as_text())
-        services.update_debrief(
-            debrief=debrief,
-            by=current_user(request),
-            expected_version=form.cleaned_data["edit_version"],
-            summary=form.cleaned_data["summary"],
-            strengths=form.cleaned_data["strengths"],
-            improvements=form.cleaned_data["improvements"],
-        )
-        if request.POST.get("then") == "submit":
-            services.submit_debrief(debrief=debrief, by=current_user(request))
-            messages.success(request, "Debrief submitted for review.")
+    action_form = _action_form(user, debrief, request.POST)
+    then = request.POST.get("then", "save")
+    with_action = then == "add_action" or action_form.is_filled()
+    if form.is_valid() and (action_form.is_valid() if with_action else True):
+        data = form.cleaned_data
+        try:
+            services.save_debrief(
+                debrief=debrief,
+                by=user,
+                expected_version=data["edit_version"],
+                summary=data["summary"],
+                strengths=data["strengths"],
+                improvements=data["improvements"],
+                action=services.NewAction(**action_form.cleaned_data) if with_action else None,
+                submit=then == "submit",
+            )
+        except ValidationError as error:
+            _refused([form, action_form], error)
         else:
-            messages.success(request, "Debrief saved.")
-    except ValidationError as error:
-        flash_errors(request, error)
-    return redirect("debriefs:detail", debrief_id=debrief.public_id)
+            done = "submitted for review" if then == "submit" else "saved"
+            added = " with the new corrective action" if with_action else ""
+            messages.success(request, f"Debrief {done}{added}.")
+            return redirect("debriefs:detail", debrief_id=debrief.public_id)
+    messages.error(request, "Nothing was saved: correct what is marked below. What you typed is kept.")
+    return _page(request, debrief, form=form, action_form=action_form)
 
 
 @require_POST
 def agency(request: HttpRequest, debrief_id: Any) -> HttpResponse:
     debrief = _debrief(request, debrief_id)
     form = AgencyForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError(form.errors.as_text())
-        services.contribute_as_agency(
-            debrief=debrief,
-            by=current_user(request),
-            text=form.cleaned_data["agency_contribution"],
-            expected_version=form.cleaned_data["edit_version"],
-        )
-        messages.success(request, "The agency's account is saved.")
-    except ValidationError as error:
-        flash_errors(request, error)
-    return redirect("debriefs:detail", debrief_id=debrief.public_id)
+    if form.is_valid():
+        try:
+            services.contribute_as_agency(
+                debrief=debrief,
+                by=current_user(request),
+                text=form.cleaned_data["agency_contribution"],
+                expected_version=form.cleaned_data["edit_version"],
+            )
+        except ValidationError as error:
+            _refused([form], error)
+        else:
+            messages.success(request, "The agency's account is saved.")
+            return redirect("debriefs:detail", debrief_id=debrief.public_id)
+    messages.error(request, "The agency's account was not saved: see below. What you typed is kept.")
+    return _page(request, debrief, agency_form=form)
 
 
 @require_POST
 def review(request: HttpRequest, debrief_id: Any) -> HttpResponse:
     debrief = _debrief(request, debrief_id)
     form = ReviewForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError("Choose approve or request changes.")
-        if form.cleaned_data["decision"] == "approve":
-            services.approve_debrief(
-                debrief=debrief, by=current_user(request), comment=form.cleaned_data["comment"]
-            )
-            messages.success(request, "Debrief approved.")
+    if form.is_valid():
+        by, comment = current_user(request), form.cleaned_data["comment"]
+        try:
+            if form.cleaned_data["decision"] == "approve":
+                services.approve_debrief(debrief=debrief, by=by, comment=comment)
+                messages.success(request, "Debrief approved.")
+            else:
+                services.request_changes(debrief=debrief, by=by, comment=comment)
+                messages.success(request, "Changes requested.")
+        except ValidationError as error:
+            _refused([form], error)
         else:
-            services.request_changes(
-                debrief=debrief, by=current_user(request), comment=form.cleaned_data["comment"]
-            )
-            messages.success(request, "Changes requested.")
-    except ValidationError as error:
-        flash_errors(request, error)
-    return redirect("debriefs:detail", debrief_id=debrief.public_id)
+            return redirect("debriefs:detail", debrief_id=debrief.public_id)
+    else:
+        form.add_error(None, "Choose approve or request changes.")
+    messages.error(request, "The review was not recorded: see below. Your comment is kept.")
+    return _page(request, debrief, review_form=form)
 
 
 @require_POST
@@ -196,16 +252,23 @@ def pdf(request: HttpRequest, debrief_id: Any) -> FileResponse:
 
 @require_POST
 def add_action(request: HttpRequest, incident_id: Any) -> HttpResponse:
+    """An action added on its own (an approved or submitted debrief: no text to save beside it)."""
     incident = incident_or_404(request, incident_id)
     form = ActionForm(request.POST, owners=selectors.list_action_owners(incident=incident))
-    try:
-        if not form.is_valid():
-            raise ValidationError(form.errors.as_text())
-        services.add_corrective_action(incident=incident, by=current_user(request), **form.cleaned_data)
-        messages.success(request, "Corrective action added.")
-    except ValidationError as error:
-        flash_errors(request, error)
-    return back(request, "debriefs:incident", incident_id=incident.public_id)
+    if form.is_valid():
+        try:
+            services.add_corrective_action(incident=incident, by=current_user(request), **form.cleaned_data)
+        except ValidationError as error:
+            _refused([form], error)
+        else:
+            messages.success(request, "Corrective action added.")
+            return back(request, "debriefs:incident", incident_id=incident.public_id)
+    latest = selectors.list_versions(incident_id=incident.pk, for_user=request.user).first()
+    if latest is None:
+        flash_errors(request, ValidationError(form.errors.as_text()))
+        return back(request, "debriefs:incident", incident_id=incident.public_id)
+    messages.error(request, "The corrective action was not added: see below. What you typed is kept.")
+    return _page(request, latest, action_form=form)
 
 
 @require_POST
@@ -257,3 +320,12 @@ def actions(request: HttpRequest) -> HttpResponse:
             "update_form": ActionUpdateForm(),
         },
     )
+
+
+def agency_queue(request: HttpRequest) -> HttpResponse:
+    """For an agency's liaisons: the debriefs of incidents escalated to it that wait for its account."""
+    user = current_user(request)
+    if not policy.can_see_agency_queue(user):
+        raise PermissionDenied("This list is for an agency's liaisons.")
+    waiting = selectors.list_awaiting_agency(for_user=user)
+    return render(request, "debriefs/debrief_agency_queue.html", {"debriefs": waiting})

@@ -234,6 +234,7 @@ ACCESS: dict[str, Rule | tuple[Rule, ...]] = {
     # debriefs (of a closed, escalated incident) and corrective actions
     "debriefs:index": rule(MEMBERS),
     "debriefs:actions": rule(SIGNED_IN),
+    "debriefs:agency_queue": rule({LIAISON}),
     "debriefs:update_action": rule(
         {GUARD, SUPERVISOR},
         method=POST,

@@ -2,6 +2,7 @@
 
 from debriefs.services.actions import add_corrective_action, update_corrective_action
 from debriefs.services.lifecycle import (
+    FOUR_EYES,
     approve_debrief,
     contribute_as_agency,
     draft_debrief,
@@ -12,9 +13,12 @@ from debriefs.services.lifecycle import (
     submit_debrief,
     update_debrief,
 )
+from debriefs.services.page import NewAction, save_debrief
 from debriefs.services.rendering import queue_pdf, render_html, render_pdf, resume_stalled
 
 __all__ = [
+    "FOUR_EYES",
+    "NewAction",
     "add_corrective_action",
     "approve_debrief",
     "contribute_as_agency",
@@ -27,6 +31,7 @@ __all__ = [
     "request_debrief_on_close",
     "resume_stalled",
     "revise_debrief",
+    "save_debrief",
     "submit_debrief",
     "update_corrective_action",
     "update_debrief",
