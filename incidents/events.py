@@ -6,13 +6,15 @@
 - ``incident.updated``: fields of a sent report changed.
 - ``incident.status_changed``: every step of the lifecycle (TRANSITIONS).
 - ``incident.closed``: a report closed with its resolution.
+- ``evidence.added``: a file kept as evidence; a worker makes its thumbnail (a photo's, within the
+  pixel budget). Its subject is ``(evidence pk,)``; it goes to no group.
 
 Each goes to everyone watching the incident's page. Its ``subject`` is ``(incident pk, actor pk or
 None)``: the arguments of its follow-up tasks (portal/celery.py FOLLOW_UPS), which re-fetch both.
 """
 
 from accounts.models import User
-from incidents.models import Incident
+from incidents.models import Evidence, Incident
 from portal.realtime import Event
 
 
@@ -39,4 +41,13 @@ def incident_changed(incident: Incident, *, name: str, by: User | None) -> Event
         payload=incident_payload(incident),
         groups=(incident_group(incident),),
         subject=(incident.pk, by.pk if by else None),
+    )
+
+
+def evidence_added(evidence: Evidence) -> Event:
+    """``evidence.added``: the thumbnail is made after the commit, never in the request."""
+    return Event(
+        name="evidence.added",
+        payload={"id": str(evidence.public_id), "incident": str(evidence.incident.public_id)},
+        subject=(evidence.pk,),
     )

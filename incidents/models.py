@@ -234,6 +234,15 @@ class Evidence(models.Model):
         AUDIO = "audio", "Audio"
         DOCUMENT = "document", "PDF document"
 
+    class Preview(models.TextChoices):
+        """The thumbnail, made by a worker (never in the request) within a pixel budget."""
+
+        NONE = "none", "No preview"  # not a photo the server reads
+        PENDING = "pending", "Preview being prepared"
+        READY = "ready", "Preview ready"
+        TOO_LARGE = "too_large", "Too large for a preview"
+        FAILED = "failed", "No preview: the photo could not be read"
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="evidence")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -247,6 +256,7 @@ class Evidence(models.Model):
     sha256 = models.CharField(max_length=64, db_index=True)
     file = models.FileField(storage=evidence_storage, upload_to="originals/%Y/%m/", max_length=255)
     thumbnail = models.FileField(storage=evidence_storage, upload_to="thumbnails/%Y/%m/", blank=True)
+    thumbnail_status = models.CharField(max_length=10, choices=Preview.choices, default=Preview.NONE)
     description = models.CharField(max_length=200, blank=True)
     supersedes = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
@@ -259,6 +269,11 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.sha256[:12]}…)"
+
+    @property
+    def has_preview_image(self) -> bool:
+        """Whether the thumbnail URL answers with an image (the thumbnail, or its placeholder)."""
+        return self.thumbnail_status != self.Preview.NONE
 
 
 class CustodyEvent(models.Model):

@@ -135,3 +135,10 @@ def get_evidence(*, evidence_id: uuid.UUID | str, for_user: AnyUser) -> Evidence
         .select_related("incident", "incident__site", "uploaded_by", "supersedes")
         .get(public_id=evidence_id)
     )
+
+
+def list_stalled_thumbnails(*, older_than: timedelta) -> list[int]:
+    """Photos whose thumbnail is still pending well after their upload (its task was lost)."""
+    cutoff = timezone.now() - older_than
+    pending = Evidence.objects.filter(thumbnail_status=Evidence.Preview.PENDING, uploaded_at__lt=cutoff)
+    return list(pending.order_by("pk").values_list("pk", flat=True)[:500])

@@ -22,6 +22,12 @@ app.conf.beat_schedule = {
     # order and checkpoints the head outside the database (docs/audit.md).
     "audit-seal-records": {"task": "audit.seal_records", "schedule": 2.0, "options": {"expires": 10}},
     "debriefs-resume-stalled": {"task": "debriefs.resume_stalled", "schedule": 60.0},
+    # Incidents: evidence thumbnails whose task was lost.
+    "incidents-sweep-thumbnails": {
+        "task": "incidents.sweep_thumbnails",
+        "schedule": 60.0,
+        "options": {"expires": 120},
+    },
     # Dispatch: the site rule of a recent report whose follow-up was lost.
     "dispatch-sweep-escalation-rules": {
         "task": "dispatch.sweep_escalation_rules",
@@ -61,6 +67,8 @@ FOLLOW_UPS: dict[str, FollowUps] = {
     "incident.closed": FollowUps(tasks=("debriefs.request_debrief",)),
     "debrief.requested": FollowUps(tasks=("debriefs.draft_debrief",)),
     "debrief.drafted": FollowUps(tasks=("debriefs.render_debrief_pdf",)),
+    # Incidents: a photo's thumbnail is made by a worker, never in the upload's request.
+    "evidence.added": FollowUps(tasks=("incidents.make_thumbnail",)),
     "invitation.created": FollowUps(
         in_transaction=("notifications.services.invitations.queue_invitation_email",)
     ),

@@ -233,6 +233,9 @@ MEDIA_ROOT = Path(env.string("MEDIA_ROOT", str(DATA_DIR / "media")))
 # Evidence files: never under a public URL (served only through the policy-checked view).
 EVIDENCE_ROOT = Path(env.string("EVIDENCE_ROOT", str(DATA_DIR / "evidence")))
 EVIDENCE_MAX_BYTES = env.integer("EVIDENCE_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)
+# Thumbnails are made by a worker, only for photos of at most this many pixels (width x height):
+# a small file can hold a huge image (a 292 KB PNG of 100 megapixels took 770 MiB to decode).
+THUMBNAIL_MAX_PIXELS = env.integer("THUMBNAIL_MAX_PIXELS", 40_000_000, minimum=10_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 STORAGES = {

@@ -1,7 +1,7 @@
 """Every change to incidents, evidence and the timeline goes through these functions."""
 
 from incidents.services.additions import add_note, add_party, add_vehicle
-from incidents.services.evidence import add_evidence, open_evidence_file, record_custody
+from incidents.services.evidence import add_evidence, make_thumbnail, open_evidence_file, record_custody
 from incidents.services.intake import ReportResult, format_reference, next_reference, report_incident
 from incidents.services.lifecycle import (
     TRANSITIONS,
@@ -30,6 +30,7 @@ __all__ = [
     "add_vehicle",
     "close_incident",
     "format_reference",
+    "make_thumbnail",
     "next_reference",
     "open_evidence_file",
     "record_custody",

@@ -2,6 +2,8 @@
 thumbnail of a photo, re-encoded so that none of the original's metadata travels with it."""
 
 import io
+import re
+import warnings
 from dataclasses import dataclass
 from typing import IO
 
@@ -184,22 +186,46 @@ def check_image(stream: IO[bytes], file_type: FileType) -> None:
         stream.seek(0)
 
 
-def thumbnail(stream: IO[bytes], file_type: FileType) -> bytes | None:
-    """A small JPEG re-encoded from the photo's pixels, turned upright, with no EXIF, GPS or ICC data."""
+class TooLarge(Exception):
+    """A photo with more pixels than the thumbnail budget: it is never decoded."""
+
+    def __init__(self, pixels: int) -> None:
+        super().__init__(f"{pixels} pixels")
+        self.pixels = pixels
+
+
+def thumbnail(stream: IO[bytes], file_type: FileType, *, max_pixels: int) -> bytes | None:
+    """A small JPEG re-encoded from the photo's pixels, turned upright, with no EXIF, GPS or ICC data;
+    None if the photo cannot be read. Raises TooLarge, having read only the header, above
+    ``max_pixels`` (the pixels decide the memory a decode takes, not the file's size)."""
     if not file_type.pillow_format:
         return None
     stream.seek(0)
     try:
-        with Image.open(stream, formats=[file_type.pillow_format]) as original:
-            original.draft("RGB", (THUMBNAIL_BOX[0] * 2, THUMBNAIL_BOX[1] * 2))
-            image = ImageOps.exif_transpose(original)
-            image.thumbnail(THUMBNAIL_BOX)
-            if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
-                rgba = image.convert("RGBA")
-                image = Image.new("RGB", rgba.size, "white")
-                image.paste(rgba, mask=rgba.getchannel("A"))
-            output = io.BytesIO()
-            image.convert("RGB").save(output, "JPEG", quality=80, optimize=True)
-            return output.getvalue()
-    except (Image.DecompressionBombError, UnidentifiedImageError, SyntaxError, OSError, ValueError):
+        with warnings.catch_warnings():
+            # Pillow's own decompression-bomb guard, as an error from its warning threshold on.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(stream, formats=[file_type.pillow_format]) as original:
+                width, height = original.size
+                if width * height > max_pixels:
+                    raise TooLarge(width * height)
+                original.draft("RGB", (THUMBNAIL_BOX[0] * 2, THUMBNAIL_BOX[1] * 2))
+                image = ImageOps.exif_transpose(original)
+                image.thumbnail(THUMBNAIL_BOX)
+                if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+                    rgba = image.convert("RGBA")
+                    image = Image.new("RGB", rgba.size, "white")
+                    image.paste(rgba, mask=rgba.getchannel("A"))
+                output = io.BytesIO()
+                image.convert("RGB").save(output, "JPEG", quality=80, optimize=True)
+                return output.getvalue()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as bomb:
+        raise TooLarge(_pixels_in(str(bomb))) from None
+    except (UnidentifiedImageError, SyntaxError, OSError, ValueError):
         return None
+
+
+def _pixels_in(message: str) -> int:
+    """The pixel count Pillow names in its decompression-bomb message ("Image size (N pixels) ...")."""
+    found = re.search(r"\((\d+) pixels\)", message)
+    return int(found.group(1)) if found else 0

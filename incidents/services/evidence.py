@@ -20,10 +20,11 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit import services as audit
-from incidents import policy
+from incidents import events, policy
 from incidents.models import CustodyEvent, Evidence, Incident, TimelineEntry, evidence_storage
 from incidents.services import content
 from incidents.services.timeline import add_timeline_entry
+from portal.realtime import publish_on_commit
 from portal.requests import RequestOrigin
 
 NAME_LENGTH = 150
@@ -138,6 +139,8 @@ def add_evidence(
         description=description,
         supersedes=supersedes,
         version=supersedes.version + 1 if supersedes else 1,
+        # Never decoded here: a worker makes it after the commit (make_thumbnail), within the budget.
+        thumbnail_status=Evidence.Preview.PENDING if file_type.pillow_format else Evidence.Preview.NONE,
     )
     if supersedes is not None and _replaced(supersedes):
         raise _refusal(name, _already_replaced(supersedes), "already_replaced")
@@ -146,11 +149,6 @@ def add_evidence(
         # Random names: nothing of the uploaded name reaches the file system.
         evidence.file.save(f"{uuid.uuid4().hex}{file_type.extension}", upload, save=False)
         stored.append(_path(evidence.file))
-        with evidence_storage.open(_path(evidence.file), "rb") as original:
-            thumbnail = content.thumbnail(original, file_type)
-        if thumbnail is not None:
-            evidence.thumbnail.save(f"{uuid.uuid4().hex}.jpg", ContentFile(thumbnail), save=False)
-            stored.append(_path(evidence.thumbnail))
         _save(evidence, by=by, origin=origin)
     except BaseException:
         for path in stored:
@@ -204,6 +202,8 @@ def _save(evidence: Evidence, *, by: User, origin: RequestOrigin) -> None:
             add_timeline_entry(
                 incident=evidence.incident, kind=TimelineEntry.Kind.EVIDENCE_ADDED, actor=by, **data
             )
+            if evidence.thumbnail_status == Evidence.Preview.PENDING:
+                publish_on_commit(events.evidence_added(evidence))
     except IntegrityError:
         # Only the one-to-one "supersedes" can collide, when a concurrent upload replaced it first.
         if evidence.supersedes is None:
@@ -228,3 +228,36 @@ def open_evidence_file(
         file.close()
         raise
     return file
+
+
+_FILE_TYPES = {file_type.content_type: file_type for file_type in content.TYPES}
+
+
+def make_thumbnail(*, evidence: Evidence) -> Evidence:
+    """Make a photo's thumbnail if it is still to be made (idempotent). A photo above
+    THUMBNAIL_MAX_PIXELS is never decoded: it is marked too large, and its placeholder says so."""
+    current = Evidence.objects.get(pk=evidence.pk)
+    if current.thumbnail_status != Evidence.Preview.PENDING:
+        return current
+    file_type = _FILE_TYPES.get(current.content_type)
+    thumbnail, status = None, Evidence.Preview.FAILED
+    if file_type is not None:
+        try:
+            with evidence_storage.open(_path(current.file), "rb") as original:
+                thumbnail = content.thumbnail(original, file_type, max_pixels=settings.THUMBNAIL_MAX_PIXELS)
+        except content.TooLarge:
+            status = Evidence.Preview.TOO_LARGE
+    name = ""
+    if thumbnail is not None:
+        name = evidence_storage.save(
+            f"thumbnails/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.jpg", ContentFile(thumbnail)
+        )
+        status = Evidence.Preview.READY
+    # Only the run that finds it still pending records its result (a task may run twice).
+    won = Evidence.objects.filter(pk=current.pk, thumbnail_status=Evidence.Preview.PENDING).update(
+        thumbnail=name, thumbnail_status=status
+    )
+    if not won and name:
+        evidence_storage.delete(name)
+    current.refresh_from_db()
+    return current

@@ -1,12 +1,14 @@
 """Evidence pages: adding files to an incident, one item with its versions and chain of custody,
 the download of the original and the thumbnail of a photo. Every one asks the access policy."""
 
-from typing import Any
+from typing import Any, TypeVar
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.html import escape
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
@@ -18,8 +20,16 @@ from incidents.views.fetch import evidence_or_404, incident_or_404
 from portal.edges import current_user, flash_errors
 from portal.requests import origin_of
 
+ResponseT = TypeVar("ResponseT", bound=HttpResponse | FileResponse)
+Preview = Evidence.Preview
+PLACEHOLDER_TEXT: dict[str, tuple[str, str]] = {
+    Preview.PENDING: ("Preparing", "the preview…"),
+    Preview.TOO_LARGE: ("Too large", "for a preview"),
+    Preview.FAILED: ("No preview", "available"),
+}
 
-def _no_sniffing(response: FileResponse) -> FileResponse:
+
+def _no_sniffing(response: ResponseT) -> ResponseT:
     # The bytes are whatever someone uploaded: never let a browser run them as a page.
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
@@ -108,6 +118,7 @@ def evidence_detail(request: HttpRequest, evidence_id: Any) -> HttpResponse:
             "versions": versions,
             "newest": versions[-1],
             "can_contribute": policy.can_contribute_to_incident(user, found.incident),
+            "thumbnail_budget_megapixels": settings.THUMBNAIL_MAX_PIXELS // 1_000_000,
         },
     )
 
@@ -123,11 +134,31 @@ def evidence_download(request: HttpRequest, evidence_id: Any) -> FileResponse:
     return _no_sniffing(response)
 
 
+def _placeholder(status: str) -> HttpResponse:
+    """A small picture in the thumbnail's place that says why there is no thumbnail (yet)."""
+    first, second = (escape(line) for line in PLACEHOLDER_TEXT[status])
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="160" height="160" viewBox="0 0 160 160">'
+        '<rect width="160" height="160" fill="#e5e7eb"/>'
+        '<text x="80" y="76" font-family="sans-serif" font-size="16" text-anchor="middle" fill="#1f2937">'
+        f'{first}</text><text x="80" y="98" font-family="sans-serif" font-size="14" text-anchor="middle" '
+        f'fill="#1f2937">{second}</text></svg>'
+    )
+    response = HttpResponse(svg, content_type="image/svg+xml")
+    response["Cache-Control"] = "no-store"  # the thumbnail replaces it once the worker made it
+    response["X-Preview"] = status
+    return _no_sniffing(response)
+
+
 @require_GET
-def evidence_thumbnail(request: HttpRequest, evidence_id: Any) -> FileResponse:
+def evidence_thumbnail(request: HttpRequest, evidence_id: Any) -> HttpResponse | FileResponse:
+    """The stored thumbnail (made by a worker, never decoded here), or a placeholder saying why not."""
     evidence = evidence_or_404(request, evidence_id)
-    if not evidence.thumbnail:
+    if evidence.thumbnail_status == Preview.NONE:
         raise Http404("This item has no preview.")
+    if evidence.thumbnail_status != Preview.READY or not evidence.thumbnail:
+        status = evidence.thumbnail_status
+        return _placeholder(status if status in PLACEHOLDER_TEXT else Preview.FAILED)
     services.record_custody(
         evidence=evidence,
         actor=current_user(request),

@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import TestCase
 from PIL import ExifTags, Image
 
 from incidents import services
@@ -32,11 +33,20 @@ def incident(world):
     return report(world.guard_a, world.a1)
 
 
+@pytest.fixture(autouse=True)
+def _thumbnails_in_process(eager):
+    """The thumbnail task runs here when the upload commits (Celery eager, even with REDIS_URL)."""
+
+
 def add(incident, by, data: bytes, name: str = "photo.jpg", **kwargs):
+    """An upload, committed: its thumbnail task (after the commit) has run."""
     kwargs.setdefault("client_sha256", None)
-    return services.add_evidence(
-        incident=incident, by=by, upload=samples.upload(data, name), origin=ORIGIN, **kwargs
-    )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        evidence = services.add_evidence(
+            incident=incident, by=by, upload=samples.upload(data, name), origin=ORIGIN, **kwargs
+        )
+    evidence.refresh_from_db()
+    return evidence
 
 
 def refusal(error: pytest.ExceptionInfo[ValidationError]) -> str:

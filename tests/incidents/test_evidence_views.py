@@ -32,14 +32,18 @@ def incident(world):
 
 
 @pytest.fixture
-def photo(world, incident) -> Evidence:
-    return services.add_evidence(
-        incident=incident,
-        by=world.guard_a,
-        upload=samples.upload(samples.jpeg(), "scene.jpg"),
-        client_sha256=None,
-        origin=ORIGIN,
-    )
+def photo(world, incident, eager, django_capture_on_commit_callbacks) -> Evidence:
+    """A photo uploaded and committed, its thumbnail made by the task that follows the commit."""
+    with django_capture_on_commit_callbacks(execute=True):
+        evidence = services.add_evidence(
+            incident=incident,
+            by=world.guard_a,
+            upload=samples.upload(samples.jpeg(), "scene.jpg"),
+            client_sha256=None,
+            origin=ORIGIN,
+        )
+    evidence.refresh_from_db()
+    return evidence
 
 
 def upload(client: Client, incident, files, hashes=None, **fields):
@@ -133,7 +137,7 @@ def test_a_hash_mismatch_is_refused_and_nothing_is_written(client, world, incide
 
 
 def test_an_oversize_file_is_cut_off_while_streaming_and_the_others_are_kept(
-    client, world, incident, settings, monkeypatch
+    client, world, incident, settings, monkeypatch, eager, django_capture_on_commit_callbacks
 ):
     settings.EVIDENCE_MAX_BYTES = 4096
     written: list[int] = []
@@ -148,12 +152,13 @@ def test_an_oversize_file_is_cut_off_while_streaming_and_the_others_are_kept(
     small = samples.png()
     client.force_login(world.guard_a)
 
-    response = upload(
-        client,
-        incident,
-        [SimpleUploadedFile("long-video.pdf", big), SimpleUploadedFile("scene.png", small)],
-        [samples.sha256(big), samples.sha256(small)],
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(
+            client,
+            incident,
+            [SimpleUploadedFile("long-video.pdf", big), SimpleUploadedFile("scene.png", small)],
+            [samples.sha256(big), samples.sha256(small)],
+        )
 
     assert messages_of(response) == [
         "long-video.pdf: is larger than the 4 KB limit.",

@@ -1,0 +1,25 @@
+from datetime import timedelta
+
+from celery import shared_task
+
+from incidents import selectors, services
+from incidents.models import Evidence
+
+STALLED_AFTER = timedelta(minutes=2)
+
+
+@shared_task(name="incidents.make_thumbnail", acks_late=True, reject_on_worker_lost=True, max_retries=2)
+def make_thumbnail_task(evidence_id: int) -> None:
+    """Make an evidence photo's thumbnail, within the pixel budget (idempotent)."""
+    evidence = Evidence.objects.filter(pk=evidence_id).first()
+    if evidence is not None:
+        services.make_thumbnail(evidence=evidence)
+
+
+@shared_task(name="incidents.sweep_thumbnails")
+def sweep_thumbnails_task() -> int:
+    """Queue again the thumbnails a lost message or a dead worker left pending."""
+    stalled = selectors.list_stalled_thumbnails(older_than=STALLED_AFTER)
+    for evidence_id in stalled:
+        make_thumbnail_task.delay(evidence_id)
+    return len(stalled)
