@@ -85,8 +85,29 @@ def escalation_act(request: HttpRequest, escalation_id: Any, action: str) -> Htt
     else:
         if wants_json(request):
             return JsonResponse(events.escalation_payload(updated))
-        messages.success(request, f"{updated.incident.reference}: {updated.get_status_display().lower()}.")
+        messages.success(request, _done(updated, action=action))
     return back(request, f"/incidents/{escalation.incident.public_id}/")
+
+
+def _done(escalation: Escalation, *, action: str) -> str:
+    """What an action did, in words: for clearing a panic, what was cleared and who was told."""
+    reference = escalation.incident.reference
+    if action != "clear_panic":
+        return f"{reference}: {escalation.get_status_display().lower()}."
+    told = [f"{escalation.agency}'s board (at once)", f"the guard who pressed it ({escalation.requested_by})"]
+    if escalation.accepted_by is not None:
+        told.append(f"{escalation.accepted_by} of {escalation.agency}")
+    told.append("your organization's other supervisors")
+    state = (
+        f"The PANIC stays red until a liaison of {escalation.agency} accepts it."
+        if escalation.panic_active
+        else "The PANIC is no longer active."
+    )
+    return (
+        f"Panic cleared on {reference}: you confirmed the guard is safe. {state} "
+        f"Told: {', '.join(told)}, each by the channels they chose (the notification log below lists "
+        f"every message). The escalation itself stays {escalation.get_status_display().lower()}."
+    )
 
 
 def _incident(request: HttpRequest, incident_id: Any) -> Incident:

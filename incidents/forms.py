@@ -167,6 +167,8 @@ class TriageForm(forms.Form):
     action = forms.ChoiceField(choices=ACTIONS)
     version = forms.IntegerField(widget=forms.HiddenInput)
     comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=20_000)
+    # Sent by the confirmation step: close although a panic is active or the police response is open.
+    confirm = forms.BooleanField(required=False)
 
 
 class FilterForm(forms.Form):

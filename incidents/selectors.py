@@ -142,3 +142,58 @@ def list_stalled_thumbnails(*, older_than: timedelta) -> list[int]:
     cutoff = timezone.now() - older_than
     pending = Evidence.objects.filter(thumbnail_status=Evidence.Preview.PENDING, uploaded_at__lt=cutoff)
     return list(pending.order_by("pk").values_list("pk", flat=True)[:500])
+
+
+# The escalation states in which the police are still on it (dispatch's open statuses, as its entries
+# on the incident's timeline name them; tests/dispatch/test_close_confirmation.py holds them equal).
+POLICE_OPEN = ("requested", "accepted", "dispatched", "on_scene")
+POLICE_STATE_WORDS = {
+    "requested": "requested, not accepted yet",
+    "accepted": "accepted",
+    "dispatched": "units dispatched",
+    "on_scene": "on scene",
+}
+
+
+@dataclass
+class PoliceResponse:
+    agency: str
+    state: str = "requested"
+    panic: bool = False
+    accepted: bool = False
+    panic_cleared: bool = False
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in POLICE_OPEN
+
+    @property
+    def panic_active(self) -> bool:
+        """As dispatch says: a panic stays active until a liaison accepted it and a supervisor cleared it."""
+        if not self.panic or self.state in ("cancelled", "rejected"):
+            return False
+        return not (self.accepted and self.panic_cleared)
+
+    @property
+    def state_words(self) -> str:
+        return POLICE_STATE_WORDS.get(self.state, self.state.replace("_", " "))
+
+
+def list_open_police_responses(*, incident: Incident) -> list[PoliceResponse]:
+    """The incident's police responses still open, or with a panic still active, as its timeline
+    records them (every escalation change is a timeline entry, so incidents need not ask dispatch)."""
+    kinds = (TimelineEntry.Kind.ESCALATED, TimelineEntry.Kind.ESCALATION_UPDATED)
+    responses: dict[str, PoliceResponse] = {}
+    for entry in incident.timeline.filter(kind__in=kinds).order_by("pk"):
+        data = entry.data or {}
+        key = str(data.get("escalation", ""))
+        if not key:
+            continue
+        response = responses.setdefault(key, PoliceResponse(agency=str(data.get("agency", ""))))
+        if entry.kind == TimelineEntry.Kind.ESCALATED:
+            response.panic = data.get("source") == "panic"
+            continue
+        response.state = str(data.get("new") or response.state)
+        response.accepted = response.accepted or response.state == "accepted"
+        response.panic_cleared = response.panic_cleared or data.get("panic") == "cleared"
+    return [response for response in responses.values() if response.is_open or response.panic_active]

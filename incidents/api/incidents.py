@@ -181,6 +181,7 @@ class IncidentViewSet(ApiViewSet):
             by=self.user,
             resolution=data["resolution"],
             expected_version=data.get("version"),
+            confirmed=data["confirm"],
         )
         return self.respond(incident)
 

@@ -153,6 +153,13 @@ class RequestInfoSerializer(VersionSerializer):
 
 class CloseSerializer(VersionSerializer):
     resolution = serializers.CharField(allow_blank=True, help_text="How the incident was resolved.")
+    confirm = serializers.BooleanField(
+        default=False,
+        help_text=(
+            "Close although a panic is active or the police response is open. Without it such a close "
+            'is refused with code "confirm_close" and the reasons.'
+        ),
+    )
 
 
 class NoteInputSerializer(StrictSerializer):

@@ -4,10 +4,12 @@ from incidents.services.additions import add_note, add_party, add_vehicle
 from incidents.services.evidence import add_evidence, make_thumbnail, open_evidence_file, record_custody
 from incidents.services.intake import ReportResult, format_reference, next_reference, report_incident
 from incidents.services.lifecycle import (
+    CONFIRM_CLOSE,
     TRANSITIONS,
     EditConflict,
     accept_incident,
     close_incident,
+    reasons_to_confirm_closing,
     request_more_information,
     submit_incident,
     update_incident,
@@ -17,6 +19,7 @@ from incidents.services.timeline import add_timeline_entry
 from incidents.services.validation import PartyInput, VehicleInput
 
 __all__ = [
+    "CONFIRM_CLOSE",
     "TRANSITIONS",
     "EditConflict",
     "PartyInput",
@@ -33,6 +36,7 @@ __all__ = [
     "make_thumbnail",
     "next_reference",
     "open_evidence_file",
+    "reasons_to_confirm_closing",
     "record_custody",
     "report_incident",
     "request_more_information",

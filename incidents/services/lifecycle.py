@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from incidents import events, policy
+from incidents import events, policy, selectors
 from incidents.models import Category, Incident, TimelineEntry
 from incidents.services.intake import refresh_search
 from incidents.services.timeline import add_timeline_entry
@@ -163,18 +163,47 @@ def request_more_information(
     return current
 
 
+CONFIRM_CLOSE = "confirm_close"
+
+
+def reasons_to_confirm_closing(incident: Incident) -> list[str]:
+    """Why closing the incident needs a confirmation: an active panic, an open police response."""
+    reasons = []
+    for response in selectors.list_open_police_responses(incident=incident):
+        if response.panic_active:
+            reasons.append(
+                f"PANIC is still active ({response.agency}: {response.state_words}): "
+                "nobody has confirmed the guard is safe yet."
+            )
+        elif response.is_open:
+            state = response.state_words
+            reasons.append(f"The police response of {response.agency} is still open ({state}).")
+    return reasons
+
+
 @transaction.atomic
 def close_incident(
-    *, incident: Incident, by: User, resolution: str, expected_version: int | None = None
+    *,
+    incident: Incident,
+    by: User,
+    resolution: str,
+    expected_version: int | None = None,
+    confirmed: bool = False,
 ) -> Incident:
-    """Close a report with its resolution."""
+    """Close a report with its resolution. While a panic is active or a police response is open, only
+    with ``confirmed`` (refused with code CONFIRM_CLOSE and the reasons otherwise); the closing keeps
+    them on the timeline. Closing changes nothing of the police response itself."""
     current = _lock(incident, expected_version)
     require(policy.can_triage_incident(by, current), "Only the provider's supervisors close reports.")
     resolution = clean_text(resolution, field="resolution", limit=MAX_TEXT, what="the resolution")
     if not resolution:
         raise ValidationError({"resolution": "Say how the incident was resolved."})
+    reasons = reasons_to_confirm_closing(current) if current.status in TRANSITIONS["close"][0] else []
+    if reasons and not confirmed:
+        raise ValidationError(" ".join([*reasons, "Confirm to close the report anyway."]), code=CONFIRM_CLOSE)
     current.resolution = resolution
     current.save(update_fields=["resolution"])
-    _transition(current, action="close", by=by, resolution=current.resolution)
+    extra = {"closed_despite": reasons} if reasons else {}
+    _transition(current, action="close", by=by, resolution=current.resolution, **extra)
     publish_on_commit(events.incident_changed(current, name="incident.closed", by=by))
     return current

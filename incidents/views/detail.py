@@ -73,13 +73,37 @@ def incident_triage(request: HttpRequest, incident_id: Any) -> HttpResponse:
                 incident=incident, by=user, comment=comment, expected_version=version
             )
         else:
-            services.close_incident(incident=incident, by=user, resolution=comment, expected_version=version)
+            services.close_incident(
+                incident=incident,
+                by=user,
+                resolution=comment,
+                expected_version=version,
+                confirmed=form.cleaned_data["confirm"],
+            )
     except ValidationError as error:
+        if getattr(error, "code", None) == services.CONFIRM_CLOSE:
+            return _confirm_closing(request, incident, resolution=comment, version=version)
         flash_errors(request, error)
     else:
         done = {"accept": "accepted", "request_info": "sent back to the reporter", "close": "closed"}
         messages.success(request, f"{incident.reference} {done[action]}.")
     return back(request, "incidents:detail", incident_id=incident.public_id)
+
+
+def _confirm_closing(request: HttpRequest, incident: Any, *, resolution: str, version: int) -> HttpResponse:
+    """The confirmation step before closing an incident whose panic or police response is still on:
+    the reasons, the resolution as typed, and the button that closes it anyway."""
+    return render(
+        request,
+        "incidents/incident_close_confirm.html",
+        {
+            "incident": incident,
+            "reasons": services.reasons_to_confirm_closing(incident),
+            "resolution": resolution,
+            "version": version,
+        },
+        status=409,
+    )
 
 
 @require_POST
