@@ -3,6 +3,7 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import Membership, Organization, Site, User
 from debriefs.policy import can_see_review_queue
+from debriefs.selectors import list_awaiting_agency
 from incidents.models import Incident
 from seeding.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, PROVIDERS
 
@@ -17,7 +18,11 @@ def test_seed_demo_is_idempotent_and_complete(settings, capsys):
     assert Site.objects.count() == 5
     assert Membership.objects.count() == len(DEMO_ACCOUNTS) == 10
     assert User.objects.filter(is_staff=True).count() == 1
-    assert Incident.objects.count() == 5
+    assert Incident.objects.count() == 6
+    # A drafted debrief of an escalated incident waits for the agency's account (its liaison's home).
+    (waiting,) = list_awaiting_agency(for_user=User.objects.get(email="liaison@metro.example"))
+    assert waiting.status == "draft"
+    assert waiting.facts
     assert User.objects.get(email="guard@sentinel.example").check_password(DEMO_PASSWORD)
     sentinel, harbor = (Organization.objects.get(name=n) for n in PROVIDERS.values())
     assert sentinel.debrief_reviewers == Organization.DebriefReviewers.SUPERVISOR_OR_ADMIN
