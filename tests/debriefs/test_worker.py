@@ -46,7 +46,9 @@ def test_a_worker_drafts_and_renders_the_debrief_of_a_closed_incident(world, tmp
         incident = report(world.guard_a, world.a1, narrative="Door 3 forced open")
         escalation = dispatch_services.escalate_incident(incident=incident, by=world.supervisor_a)
         dispatch_services.accept_escalation(escalation=escalation, by=world.liaison_x)
-        incident_services.close_incident(incident=incident, by=world.supervisor_a, resolution="Door repaired")
+        incident_services.close_incident(
+            incident=incident, by=world.supervisor_a, resolution="Door repaired", confirmed=True
+        )
         deadline = time.monotonic() + 60
         # The debrief is asked for by the closing's follow-up, in the worker.
         while not Debrief.objects.filter(incident=incident).exists() and time.monotonic() < deadline:

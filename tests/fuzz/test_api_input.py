@@ -136,7 +136,8 @@ WRITES: dict[str, tuple[str, str, Callable[[SimpleNamespace], str], Callable[[Si
         "supervisor_a",
         "POST",
         lambda e: f"/api/v1/incidents/{e.incident.public_id}/close/",
-        lambda e: {"resolution": "Done", "version": e.incident.version},
+        # The incident is escalated (its police response open): closing it needs the confirmation.
+        lambda e: {"resolution": "Done", "version": e.incident.version, "confirm": True},
     ),
     "escalate": (
         "supervisor_a",
