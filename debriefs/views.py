@@ -103,7 +103,8 @@ def _page(
             "versions": selectors.list_versions(incident_id=incident.pk, for_user=user),
             "latest": selectors.list_versions(incident_id=incident.pk, for_user=user).first(),
             "can_write": can_write,
-            "form": form if editable and can_write else None,
+            # A refused form stays on the page even if the debrief moved on meanwhile (its text is kept).
+            "form": form if (editable and can_write) or (form is not None and form.is_bound) else None,
             "edit_form_id": EDIT_FORM_ID,
             "agency_form": agency_form,
             "review_form": review_form,

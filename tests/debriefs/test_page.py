@@ -119,3 +119,14 @@ def test_other_agencies_and_the_provider_do_not_get_the_list(client, world, draf
     assert "waiting for your agency" not in client.get(reverse("debriefs:index")).content.decode()
     client.force_login(member(Role.ORG_ADMIN, world.agency_x))
     assert client.get(reverse("debriefs:agency_queue")).status_code == 403
+
+
+def test_text_sent_after_someone_submitted_the_debrief_is_still_shown(client, world, drafted):
+    client.force_login(world.supervisor_a)
+    edit = reverse("debriefs:edit", args=[drafted.public_id])
+    client.post(edit, typed(world, then="submit", what="", due_date="", owner="", strengths=""))
+    response = client.post(edit, typed(world, then="save", what="", due_date="", owner="", edit_version=2))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "it cannot be edited now" in page
+    assert "Radio call within a minute" in page
