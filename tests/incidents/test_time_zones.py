@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 
 from incidents.models import Incident
 from tests.factories import report
+from tests.incidents.test_views import report_data
 
 # 23:30 on 10 March in Chicago (CDT) is already 11 March in UTC; 00:30 on 11 March in Auckland
 # (NZDT) is still 10 March in UTC. UTC midnights would file each under the other day.
@@ -80,3 +81,13 @@ def test_the_guard_s_own_list_follows_the_same_rule(client, world, two_zones):
     assert two_zones[0].reference in page.text
     page = client.get(reverse("incidents:list"), {"received_from": "2026-03-11", "received_to": "2026-03-11"})
     assert two_zones[0].reference not in page.text
+
+
+def test_a_report_s_time_is_the_site_s_wall_clock_whatever_the_reader_s_zone(client, world):
+    """02:30 on 8 March does not exist in Chicago (DST starts) but does in London, where a1 is."""
+    world.guard_a.time_zone = "America/Chicago"
+    world.guard_a.save(update_fields=["time_zone"])
+    client.force_login(world.guard_a)
+    response = client.post(reverse("incidents:report"), report_data(world, occurred_at="2026-03-08T02:30"))
+    assert response.status_code == 302
+    assert Incident.objects.get().occurred_at == datetime(2026, 3, 8, 2, 30, tzinfo=UTC)
