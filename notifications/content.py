@@ -170,19 +170,20 @@ def panic(incident: Incident, *, guard: User, police: str, tier: str) -> dict[st
 
 def panic_confirmation(incident: Incident, *, people: list[str], tier: str, police: str) -> str:
     """What the guard's screen says after a panic: exactly who was alerted."""
-    told = []
-    if police:
-        told.append(police)
-    if people:
-        told.append(f"your {tier.split(' (')[0]} ({', '.join(people)})")
-    if not told:
+    ours = f"your {tier}: {', '.join(people)}" if people else ""
+    if not police and not ours:
         return (
             f"PANIC {incident.reference} recorded, but NOBODY could be alerted: no police partner and "
             "nobody at your organization to tell. Call the emergency number now."
         )
-    alone = "" if people else " Nobody at your organization could be alerted."
-    missing = "" if police else " No police partner for this site: call the emergency number for the police."
-    return f"PANIC {incident.reference} sent to {' and '.join(told)}.{alone}{missing}"
+    if not police:
+        return (
+            f"PANIC {incident.reference} sent to {ours}. No police partner for this site: "
+            "call the emergency number for the police."
+        )
+    if not ours:
+        return f"PANIC {incident.reference} sent to {police}. Nobody at your organization could be alerted."
+    return f"PANIC {incident.reference} sent to {police} and to {ours}."
 
 
 def report_submitted(incident: Incident, *, tier: str) -> dict[str, Any]:

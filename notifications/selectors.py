@@ -94,7 +94,7 @@ def list_provider_responders(*, provider_id: int) -> Responders:
         return Responders(on_duty, "supervisors on duty")
     everyone = list(list_supervisors(provider_id=provider_id))
     if everyone:
-        return Responders(everyone, "all supervisors (none is on duty)")
+        return Responders(everyone, "supervisors (none is on duty)")
     admins = list(list_org_admins(organization_id=provider_id))
     if admins:
         return Responders(admins, "org admins (no supervisor)")

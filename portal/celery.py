@@ -80,7 +80,11 @@ FOLLOW_UPS: dict[str, FollowUps] = {
     # Notifications: the provider's supervisors are told of it; every status change moves the live
     # triage count; a question reaches the report's author (subject: incident, actor, entry).
     "incident.submitted": FollowUps(
-        tasks=("dispatch.apply_escalation_rules", "notifications.notify_report_submitted")
+        tasks=(
+            "dispatch.apply_escalation_rules",
+            "notifications.notify_report_submitted",
+            "notifications.announce_triage",  # a report filed as sent changes no status
+        )
     ),
     "incident.status_changed": FollowUps(tasks=("notifications.announce_triage",)),
     "incident.info_requested": FollowUps(tasks=("notifications.notify_info_requested",)),

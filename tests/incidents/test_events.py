@@ -75,6 +75,7 @@ def test_what_follows_a_submission_a_question_a_status_change_and_a_closing():
     assert realtime.follow_ups("incident.submitted").tasks == (
         "dispatch.apply_escalation_rules",
         "notifications.notify_report_submitted",
+        "notifications.announce_triage",
     )
     assert realtime.follow_ups("incident.closed").tasks == ("debriefs.request_debrief",)
     assert realtime.follow_ups("incident.status_changed").tasks == ("notifications.announce_triage",)
