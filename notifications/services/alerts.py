@@ -238,7 +238,7 @@ def announce_triage(*, incident: Incident) -> Event:
         provider_id,
         open_count=incident_selectors.count_triage_queue(provider_id=provider_id),
         reference=incident.reference,
-        status=incident.status,
+        status=str(incident.status),
     )
     publish_on_commit(event)
     return event
