@@ -3,14 +3,18 @@
 The names: ``escalation.requested``, ``escalation.<status>`` for each step (accepted, rejected,
 dispatched, on_scene, cleared, cancelled), ``escalation.panic_cleared`` and ``message.posted``.
 Each event's subject is (escalation pk, actor pk, timeline entry pk): what the notification outbox's
-in-transaction follow-ups (FOLLOW_UPS, portal/celery.py) fetch again."""
+in-transaction follow-ups (FOLLOW_UPS, portal/celery.py) fetch again.
+
+``panic.pressed`` is no board event: it leaves every panic, with or without a police partner, so that
+the provider's own people are alerted in the panic's transaction (subject: incident pk, guard pk,
+escalation pk or None)."""
 
 from typing import Any
 
 from accounts.models import User
 from dispatch.models import BoardEvent, Escalation
 from incidents.events import incident_group
-from incidents.models import TimelineEntry
+from incidents.models import Incident, TimelineEntry
 from portal.realtime import Event
 
 
@@ -83,6 +87,16 @@ def board_event(record: BoardEvent, escalation: Escalation, *, by: User, entry: 
         payload=as_message(record),
         groups=(board_group(record.agency_id), incident_group(escalation.incident)),
         subject=(escalation.pk, by.pk, entry.pk),
+    )
+
+
+def panic_pressed(incident: Incident, *, guard: User, escalation: Escalation | None) -> Event:
+    """``panic.pressed``: to the incident's page; its follow-up alerts the provider's people."""
+    return Event(
+        name="panic.pressed",
+        payload={"incident": str(incident.public_id), "reference": incident.reference},
+        groups=(incident_group(incident),),
+        subject=(incident.pk, guard.pk, escalation.pk if escalation is not None else None),
     )
 
 

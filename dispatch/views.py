@@ -140,7 +140,7 @@ def panic(request: HttpRequest) -> HttpResponse:
         if wants_json(request):  # the panic button's script shows why, and stops retrying
             return JsonResponse({"detail": str(refused)}, status=403)
         raise
-    incident, escalation = services.press_panic(
+    incident, escalation, alerted = services.press_panic(
         guard=current_user(request),
         site=site,
         idempotency_key=key,
@@ -154,14 +154,12 @@ def panic(request: HttpRequest) -> HttpResponse:
                 "incident": str(incident.public_id),
                 "reference": incident.reference,
                 "escalated": escalation is not None,
+                "alerted": alerted,
                 "url": f"/incidents/{incident.public_id}/",
             },
             status=201,
         )
-    if escalation is None:
-        messages.warning(
-            request, f"PANIC {incident.reference}: your supervisors were alerted (no police partner)."
-        )
-    else:
-        messages.error(request, f"PANIC {incident.reference} sent to {escalation.agency}. Help is coming.")
+    # Exactly who was alerted (the panic's timeline record), never a promise it cannot keep.
+    level = messages.ERROR if escalation is not None else messages.WARNING
+    messages.add_message(request, level, alerted)
     return redirect("incidents:detail", incident_id=incident.public_id)

@@ -6,13 +6,15 @@
 - ``incident.updated``: fields of a sent report changed.
 - ``incident.status_changed``: every step of the lifecycle (TRANSITIONS).
 - ``incident.closed``: a report closed with its resolution.
+- ``incident.info_requested``: a supervisor sent a report back to its reporter with a question;
+  its subject also carries the question's timeline entry (the reporter is told of each question).
 
 Each goes to everyone watching the incident's page. Its ``subject`` is ``(incident pk, actor pk or
 None)``: the arguments of its follow-up tasks (portal/celery.py FOLLOW_UPS), which re-fetch both.
 """
 
 from accounts.models import User
-from incidents.models import Incident
+from incidents.models import Incident, TimelineEntry
 from portal.realtime import Event
 
 
@@ -39,4 +41,14 @@ def incident_changed(incident: Incident, *, name: str, by: User | None) -> Event
         payload=incident_payload(incident),
         groups=(incident_group(incident),),
         subject=(incident.pk, by.pk if by else None),
+    )
+
+
+def info_requested(incident: Incident, *, by: User, entry: TimelineEntry) -> Event:
+    """``incident.info_requested``: subject (incident pk, actor pk, the question's entry pk)."""
+    return Event(
+        name="incident.info_requested",
+        payload=incident_payload(incident),
+        groups=(incident_group(incident),),
+        subject=(incident.pk, by.pk, entry.pk),
     )

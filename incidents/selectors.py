@@ -109,6 +109,12 @@ def list_triage_queue(*, for_user: AnyUser) -> QuerySet[Incident]:
     )
 
 
+def count_triage_queue(*, provider_id: int) -> int:
+    """How many reports wait in a provider's triage queue (list_triage_queue's rows, for everyone
+    of the provider at once: its supervisors all see the same queue)."""
+    return Incident.objects.filter(site__provider_id=provider_id, status=Incident.Status.SUBMITTED).count()
+
+
 def list_drafts(*, for_user: AnyUser) -> QuerySet[Incident]:
     """The user's own unsent drafts and reports sent back for more information."""
     return (

@@ -1,5 +1,5 @@
-"""Notification events: a person's unread count and new notifications, to their sockets only.
-Sent only through publish_on_commit."""
+"""Notification events: a person's unread count and new notifications, to their sockets only; a
+provider's triage queue count, to its supervisors' sockets. Sent only through publish_on_commit."""
 
 from typing import Any
 
@@ -44,3 +44,17 @@ def notification_created(notification: Notification, *, unread: int) -> Event:
 def unread_changed(user_id: int, *, unread: int) -> Event:
     """``notification.read``: the unread count after the person read some (other tabs follow)."""
     return Event(name="notification.read", payload={"unread": unread}, groups=(notification_group(user_id),))
+
+
+def triage_group(provider_id: int) -> str:
+    """The provider's supervisors' notification sockets (every page's navigation, the triage page)."""
+    return f"triage.{provider_id}"
+
+
+def triage_changed(provider_id: int, *, open_count: int, reference: str, status: str) -> Event:
+    """``triage.changed``: a report of the provider changed status; the queue's count as it now is."""
+    return Event(
+        name="triage.changed",
+        payload={"open": open_count, "reference": reference, "status": status},
+        groups=(triage_group(provider_id),),
+    )

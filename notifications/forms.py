@@ -4,12 +4,12 @@ from django import forms
 from django.db.models import QuerySet
 
 from accounts.models import Organization, Site, User
-from notifications.models import PERSON_CHANNELS, PREFERENCE_KINDS, Channel, Kind, NotificationProfile, Target
+from notifications.models import PERSON_CHANNELS, WEBHOOK_KINDS, Channel, Kind, NotificationProfile, Target
 from notifications.services import StepInput
 from notifications.services.configuration import TARGETS_BY_KIND
 
 CHANNEL_CHOICES = [(channel.value, channel.label) for channel in PERSON_CHANNELS]
-KIND_CHOICES = [(kind.value, kind.label) for kind in PREFERENCE_KINDS]
+KIND_CHOICES = [(kind.value, kind.label) for kind in WEBHOOK_KINDS]
 
 
 class PolicyForm(forms.Form):
@@ -106,7 +106,8 @@ class SettingsForm(forms.Form):
     ) -> None:
         kwargs.setdefault("initial", {"phone": profile.phone})
         super().__init__(*args, **kwargs)
-        for kind in PREFERENCE_KINDS:
+        self.kinds = list(dict.fromkeys(kind for kind, _ in matrix))
+        for kind in self.kinds:
             for channel in PERSON_CHANNELS:
                 self.fields[self.field_name(kind, channel)] = forms.BooleanField(
                     required=False,
@@ -121,12 +122,12 @@ class SettingsForm(forms.Form):
     def rows(self) -> list[tuple[str, list[forms.BoundField]]]:
         return [
             (Kind(kind).label, [self[self.field_name(kind, channel)] for channel in PERSON_CHANNELS])
-            for kind in PREFERENCE_KINDS
+            for kind in self.kinds
         ]
 
     def choices(self) -> dict[tuple[str, str], bool]:
         return {
             (kind, channel): bool(self.cleaned_data.get(self.field_name(kind, channel)))
-            for kind in PREFERENCE_KINDS
+            for kind in self.kinds
             for channel in PERSON_CHANNELS
         }

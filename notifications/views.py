@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts import policy as account_policy
-from accounts.models import Organization, User
+from accounts.models import Organization, Role, User
 from notifications import policy, selectors, services
 from notifications.forms import EndpointForm, PolicyForm, SettingsForm, StepFormSet
 from notifications.models import CHANNEL_LABELS, EscalationPolicy, Notification, WebhookEndpoint
@@ -90,12 +90,22 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def set_duty(request: HttpRequest) -> HttpResponse:
-    """A liaison goes on or off duty (from the board header or the settings page)."""
+    """A liaison or supervisor goes on or off duty (the board header, the settings page)."""
     on_duty = request.POST.get("on_duty") == "1"
-    services.set_on_duty(user=_user(request), on_duty=on_duty)
-    messages.success(
-        request, "You are on duty: policies page you." if on_duty else "You are off duty: nobody pages you."
-    )
+    user = _user(request)
+    services.set_on_duty(user=user, on_duty=on_duty)
+    liaison = account_policy.role_of(user) == Role.LIAISON
+    if on_duty:
+        text = (
+            "You are on duty: policies page you."
+            if liaison
+            else "You are on duty: reports and panics reach you."
+        )
+    elif liaison:
+        text = "You are off duty: nobody pages you."
+    else:
+        text = "You are off duty: reports and panics reach you only when no other supervisor is on duty."
+    messages.success(request, text)
     return _back(request, "notifications:settings")
 
 

@@ -219,6 +219,11 @@ SMS_PROVIDER = env.string("SMS_PROVIDER", "json")
 SMS_PROVIDER_URL = env.string("SMS_PROVIDER_URL")
 SMS_API_KEY = env.string("SMS_API_KEY")
 SMS_FROM = env.string("SMS_FROM")
+# Reminders (docs/notifications.md): an accepted escalation with no dispatch or on-scene update after
+# this many minutes reminds its liaisons; a corrective action reminds its owner this many hours
+# before its due day.
+ESCALATION_STALE_MINUTES = env.integer("ESCALATION_STALE_MINUTES", 15, minimum=1)
+ACTION_DUE_REMINDER_HOURS = env.integer("ACTION_DUE_REMINDER_HOURS", 24, minimum=1)
 if max(EMAIL_TIMEOUT, WEBHOOK_TIMEOUT) >= NOTIFY_LEASE_SECONDS:
     # A send still running when its lease ends would be retried beside it.
     raise ImproperlyConfigured("NOTIFY_LEASE_SECONDS: must be longer than EMAIL_TIMEOUT and WEBHOOK_TIMEOUT")

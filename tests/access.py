@@ -221,7 +221,7 @@ ACCESS: dict[str, Rule | tuple[Rule, ...]] = {
     "notifications:read_all": rule(SIGNED_IN, method=POST),
     "notifications:settings": rule(SIGNED_IN),
     "accounts:time_zone": rule(SIGNED_IN, note="one's own zone"),
-    "notifications:duty": rule({LIAISON}, method=POST),
+    "notifications:duty": rule({LIAISON, SUPERVISOR}, method=POST),
     "notifications:policies": org_admins(),
     "notifications:policy_new": org_admins(),
     "notifications:policy_edit": org_admins(tenant=True),
@@ -297,7 +297,9 @@ ACCESS: dict[str, Rule | tuple[Rule, ...]] = {
 SOCKETS: dict[str, Rule] = {
     "board": rule(AGENCY_SIDE),
     "incident": incident(),
-    "notifications": rule(SIGNED_IN),
+    "notifications": rule(
+        SIGNED_IN, note="supervisors' sockets also join their own provider's triage group (live count)"
+    ),
 }
 
 # Third-party URLs: one rule for each app's every URL. The admin (its namespace): staff only,

@@ -9,6 +9,7 @@ from accounts.models import User
 from debriefs import events, policy
 from debriefs import facts as debrief_facts
 from debriefs.models import Debrief, ReviewComment
+from debriefs.services import notices
 from debriefs.services.common import clean, require
 from debriefs.services.rendering import queue_pdf
 from incidents.models import Incident
@@ -89,6 +90,7 @@ def draft_debrief(*, debrief: Debrief) -> Debrief:
         current.status = Status.DRAFT
     current.save()
     queue_pdf(current)
+    notices.notify_waiting_for_agency(debrief=current)
     return current
 
 
@@ -162,6 +164,7 @@ def submit_debrief(*, debrief: Debrief, by: User) -> Debrief:
     current.submitted_by = by
     current.submitted_at = timezone.now()
     current.save()
+    notices.notify_waiting_for_review(debrief=current, by=by)
     return current
 
 

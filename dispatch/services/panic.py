@@ -9,17 +9,33 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import Site, User
-from dispatch import policy
+from dispatch import events, policy
 from dispatch.models import Escalation
 from dispatch.services.common import require
 from dispatch.services.lifecycle import open_escalation
 from incidents import services as incident_services
-from incidents.models import Category, Incident
+from incidents.models import Category, Incident, TimelineEntry
+from portal.realtime import publish_on_commit
 
 
 class PanicResult(NamedTuple):
     incident: Incident
     escalation: Escalation | None
+    alerted: str = ""
+    """Who was alerted, in the words the guard's screen shows (from the incident's timeline)."""
+
+
+def _alerted(incident: Incident, escalation: Escalation | None) -> str:
+    """What the panic's follow-up recorded on the timeline about who it alerted; without that record
+    (no follow-up ran), only what dispatch itself knows: never a claim that is not true."""
+    entry = incident.timeline.filter(kind=TimelineEntry.Kind.ALERTED).order_by("-pk").first()
+    if entry is not None and entry.data.get("text"):
+        return str(entry.data["text"])
+    if escalation is not None:
+        return f"PANIC {incident.reference} sent to {escalation.agency}. Nobody else is known to be alerted."
+    return (
+        f"PANIC {incident.reference} recorded, but nobody is known to be alerted: call the emergency number."
+    )
 
 
 @transaction.atomic
@@ -33,7 +49,8 @@ def press_panic(
     accuracy_m: int | None = None,
     device_time: datetime | None = None,
 ) -> PanicResult:
-    """One gesture: a severity-1 incident and its escalation at once. A retried press finds the
+    """One gesture: a severity-1 incident, its escalation (when the site has a police partner) and
+    the alert of the provider's supervisors (``panic.pressed``), at once. A retried press finds the
     first. Without a site, the guard's first assigned site; a location that does not parse is
     dropped rather than allowed to stop the panic."""
     site = site or policy.panic_sites(guard).first()
@@ -62,8 +79,12 @@ def press_panic(
     except ValidationError:
         result = incident_services.report_incident(**fields)
     incident = result.incident
-    existing = incident.escalations.filter(source=Escalation.Source.PANIC).first()
-    if existing is not None or site.agency_id is None:
-        return PanicResult(incident, existing)
-    escalation = open_escalation(incident, by=guard, source=Escalation.Source.PANIC, reason="Panic button")
-    return PanicResult(incident, escalation)
+    escalation = incident.escalations.filter(source=Escalation.Source.PANIC).first()
+    if escalation is None and site.agency_id is not None:
+        escalation = open_escalation(
+            incident, by=guard, source=Escalation.Source.PANIC, reason="Panic button"
+        )
+    if result.created:
+        # The provider's own people are alerted whether or not there is a police partner.
+        publish_on_commit(events.panic_pressed(incident, guard=guard, escalation=escalation))
+    return PanicResult(incident, escalation, _alerted(incident, escalation))

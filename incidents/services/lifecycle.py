@@ -159,7 +159,8 @@ def request_more_information(
     if not comment:
         raise ValidationError({"comment": "Say what information is missing."})
     _transition(current, action="request_info", by=by, comment=comment)
-    add_timeline_entry(incident=current, kind=Kind.INFO_REQUESTED, actor=by, comment=comment)
+    entry = add_timeline_entry(incident=current, kind=Kind.INFO_REQUESTED, actor=by, comment=comment)
+    publish_on_commit(events.info_requested(current, by=by, entry=entry))
     return current
 
 

@@ -46,8 +46,7 @@ def triage_queue(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     if not policy.can_see_triage_queue(user):
         raise PermissionDenied("The triage queue is for supervisors.")
-    return render(
-        request,
-        "incidents/incident_triage.html",
-        {"incidents": selectors.list_triage_queue(for_user=user)},
-    )
+    # ?rows=1: only the rows, which the page fetches again when the queue changes (live, over the
+    # navigation's notification socket).
+    template = "incidents/_triage_rows.html" if request.GET.get("rows") else "incidents/incident_triage.html"
+    return render(request, template, {"incidents": selectors.list_triage_queue(for_user=user)})

@@ -1,8 +1,9 @@
-// The unread count in the navigation, live on every page; on the notifications page, new ones
+// The unread count (and a supervisor's triage count) in the navigation, live on every page; on the notifications page, new ones
 // appear at the top. Built with textContent only: nothing from the server becomes markup.
 import { connectLive } from "./live.js";
 
 const counters = document.querySelectorAll("[data-unread-count]");
+const triageCounters = document.querySelectorAll("[data-triage-count]");
 const list = document.querySelector("[data-notification-list]");
 const unreadText = document.querySelector("[data-unread-text]");
 
@@ -28,6 +29,18 @@ function localTime(notification) {
     return new Date(notification.created_at).toLocaleString("en-GB", { ...stamp, timeZone: zone });
   } catch {
     return new Date(notification.created_at).toLocaleString("en-GB", stamp);
+  }
+}
+
+// A supervisor's open triage count; the triage page listens for "watchpost:triage" to reload its rows.
+function showTriage(frame) {
+  if (typeof frame.open !== "number") return;
+  for (const counter of triageCounters) {
+    counter.textContent = String(frame.open);
+    counter.hidden = frame.open === 0;
+  }
+  if (frame.event === "triage.changed") {
+    document.dispatchEvent(new CustomEvent("watchpost:triage", { detail: frame }));
   }
 }
 
@@ -69,6 +82,7 @@ if (counters.length) {
     onEvent(frame) {
       if (typeof frame.unread === "number") showCount(frame.unread);
       if (frame.event === "notification.created") prepend(frame.notification);
+      if (frame.event === "triage.changed" || frame.event === "triage.count") showTriage(frame);
     },
   });
 }

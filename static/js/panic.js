@@ -39,9 +39,8 @@ if (form) {
         });
         if (response.ok) {
           const body = await response.json();
-          status.textContent = body.escalated
-            ? `PANIC ${body.reference} sent to the police. Help is coming.`
-            : `PANIC ${body.reference} sent to your supervisors.`;
+          // The server says exactly who was alerted (never a promise it did not keep).
+          status.textContent = body.alerted || `PANIC ${body.reference} recorded.`;
           button.classList.replace("sending", "sent");
           setTimeout(() => { location.href = body.url; }, 1500);
           return;

@@ -286,7 +286,9 @@ def test_panic_needs_a_hold_and_reaches_the_board_in_red_within_a_second(portal,
     assert latency < 1_000
     assert len(presses) == 1
     assert same_document(board)
-    expect(guard.get_by_role("status").filter(has_text="sent to the police")).to_be_visible()
+    # The status line names who was alerted: the police and the supervisors, in parallel.
+    alerted = re.compile(r"PANIC \S+ sent to .+ and to your supervisors on duty: ")
+    expect(guard.get_by_role("status").filter(has_text=alerted)).to_be_visible()
     look(board, "the board with a panic", "board-panic")
 
     # The guard lands on the panic's incident page, which shows the police's answer live.

@@ -1,14 +1,17 @@
 """Every notification event (notifications/events.py): its name, payload and recipients. They go to
-the person's own notification sockets and cause no other work."""
+the person's own notification sockets (the triage count: to the provider's supervisors') and cause
+no other work."""
 
 from datetime import UTC, datetime
 
 import pytest
 
+from incidents import services as incident_services
 from notifications import services
 from notifications.models import Channel, Notification, OutboxMessage
 from portal import realtime
 from portal.celery import FOLLOW_UPS
+from tests.factories import report
 
 
 @pytest.fixture
@@ -72,3 +75,14 @@ def test_reading_tells_the_persons_other_pages_the_new_count(world, escalate, pu
     assert event.groups == (f"notifications.{world.liaison_x.pk}",)
     assert published(services.mark_all_read, user=world.liaison_x) == []  # nothing changed
     assert "notification.read" not in FOLLOW_UPS
+
+
+def test_a_status_change_pushes_the_providers_triage_count_to_its_supervisors(world, published):
+    incident = report(world.guard_a, world.a1)
+    incident = incident_services.accept_incident(incident=incident, by=world.supervisor_a)
+    # The follow-up of incident.status_changed (FOLLOW_UPS), as its task runs it after the commit.
+    [event] = published(services.announce_triage, incident=incident)
+    assert event.payload == {"open": 0, "reference": incident.reference, "status": "accepted"}
+    assert event.groups == (f"triage.{world.provider_a.pk}",)
+    assert event.subject == ()
+    assert "triage.changed" not in FOLLOW_UPS

@@ -74,9 +74,13 @@ def test_liaisons_go_off_duty_from_the_board(client, world):
     assert "Go on duty" in client.get(reverse("dispatch:board")).content.decode()
 
 
-def test_only_liaisons_have_a_duty(client, world):
-    client.force_login(world.supervisor_a)
+def test_only_liaisons_and_supervisors_have_a_duty(client, world):
+    client.force_login(world.guard_a)
     assert client.post(reverse("notifications:duty"), {"on_duty": "0"}).status_code == 403
+    client.force_login(world.supervisor_a)
+    response = client.post(reverse("notifications:duty"), {"on_duty": "0"}, follow=True)
+    assert "only when no other supervisor is on duty" in response.content.decode()
+    assert NotificationProfile.objects.get(user=world.supervisor_a).on_duty is False
 
 
 def policy_post(**extra):

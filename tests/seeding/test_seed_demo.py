@@ -2,8 +2,11 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import Membership, Organization, Site, User
+from debriefs.models import CorrectiveAction
 from debriefs.policy import can_see_review_queue
+from debriefs.services import remind_corrective_actions
 from incidents.models import Incident
+from notifications.models import Kind, Notification
 from seeding.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, PROVIDERS
 
 
@@ -44,3 +47,21 @@ def test_the_demo_spans_two_zones(settings):
     assert Incident.objects.filter(site__time_zone="America/Detroit").exists()
     assert Organization.objects.get(name="Lake County Sheriff's Office").time_zone == "America/Detroit"
     assert Organization.objects.get(name="Sentinel Security").time_zone == "America/Chicago"
+
+
+@pytest.mark.django_db
+def test_seed_demo_shows_who_is_told_what(settings, eager, django_capture_on_commit_callbacks):
+    """The demo's notifications: the supervisors told of reports, a guard asked a question, and a
+    corrective action due tomorrow whose owner is reminded once."""
+    settings.DEBUG = True
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo")
+    call_command("seed_demo")
+    harbor_guard = User.objects.get(email="guard@harbor.example")
+    question = Notification.objects.get(recipient=harbor_guard, kind=Kind.INFO_REQUEST)
+    assert "stairwell" in question.body
+    supervisor = User.objects.get(email="supervisor@sentinel.example")
+    assert Notification.objects.filter(recipient=supervisor, kind=Kind.REPORT).exists()
+    assert CorrectiveAction.objects.count() == 1
+    assert remind_corrective_actions() == 1
+    assert remind_corrective_actions() == 0
