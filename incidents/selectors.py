@@ -94,6 +94,18 @@ def list_timeline(*, incident: Incident) -> QuerySet[TimelineEntry]:
     return incident.timeline.select_related("actor").order_by("at", "pk")
 
 
+def get_open_question(*, incident: Incident) -> TimelineEntry | None:
+    """The supervisor's latest question while the report waits for more information, else None."""
+    if incident.status != Incident.Status.NEEDS_INFO:
+        return None
+    return (
+        incident.timeline.filter(kind=TimelineEntry.Kind.INFO_REQUESTED)
+        .select_related("actor")
+        .order_by("-at", "-pk")
+        .first()
+    )
+
+
 def list_triage_queue(*, for_user: AnyUser) -> QuerySet[Incident]:
     """Submitted reports waiting for a supervisor, most severe and oldest first."""
     return (

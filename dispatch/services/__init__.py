@@ -17,7 +17,7 @@ from dispatch.services.lifecycle import (
     sweep_escalation_rules,
 )
 from dispatch.services.messages import post_message
-from dispatch.services.panic import PanicResult, press_panic
+from dispatch.services.panic import PanicResult, cancel_panic, press_panic
 
 __all__ = [
     "ACTIONS",
@@ -27,6 +27,7 @@ __all__ = [
     "accept_escalation",
     "apply_escalation_rules",
     "cancel_escalation",
+    "cancel_panic",
     "clear_escalation",
     "clear_panic",
     "escalate_incident",
