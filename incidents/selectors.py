@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.policy import AnyUser
@@ -54,6 +54,23 @@ def list_incidents(*, for_user: AnyUser, filters: IncidentFilters | None = None)
     if filters.text.strip():
         incidents = search(incidents, filters.text)
     return incidents.order_by(*SORTS.get(filters.sort, SORTS["newest"]))
+
+
+OWN_OPEN_FIRST = {Incident.Status.NEEDS_INFO: 0, Incident.Status.DRAFT: 1}
+
+
+def list_own_open_incidents(*, for_user: AnyUser, limit: int = 10) -> list[Incident]:
+    """The user's own reports that are not closed: those waiting for them (more information asked,
+    drafts) first, then the newest."""
+    own = (
+        policy.visible_incidents(for_user)
+        .filter(reporter_id=getattr(for_user, "pk", None))
+        .exclude(status=Incident.Status.CLOSED)
+        .select_related("site", "category", "reporter")
+        .order_by("-received_at", "-pk")[: limit * 3]
+    )
+    ranked = sorted(own, key=lambda incident: OWN_OPEN_FIRST.get(incident.status, 2))
+    return ranked[:limit]
 
 
 def _start_of(day: date, *, next_day: bool = False) -> datetime:
@@ -128,6 +145,36 @@ def list_drafts(*, for_user: AnyUser) -> QuerySet[Incident]:
 
 def list_categories() -> QuerySet[Category]:
     return Category.objects.filter(is_active=True)
+
+
+def get_last_report_site_id(*, reporter: AnyUser) -> int | None:
+    """The site of the user's latest report at a site they still report for, else None."""
+    return (
+        Incident.objects.filter(
+            reporter_id=getattr(reporter, "pk", None), site__in=policy.reportable_sites(reporter)
+        )
+        .order_by("-received_at", "-pk")
+        .values_list("site_id", flat=True)
+        .first()
+    )
+
+
+# How far back the report form looks to put the most-used categories first.
+CATEGORY_USE_WINDOW = timedelta(days=90)
+
+
+def list_categories_by_use(*, for_user: AnyUser) -> QuerySet[Category]:
+    """Active categories, those most reported at the user's sites in the last 90 days first (then
+    in their usual order): the report form shows the first few and keeps the rest behind "more"."""
+    since = timezone.now() - CATEGORY_USE_WINDOW
+    sites = policy.reportable_sites(for_user).values("pk")
+    return (
+        list_categories()
+        .annotate(
+            uses=Count("incidents", filter=Q(incidents__site__in=sites, incidents__received_at__gte=since))
+        )
+        .order_by("-uses", "position", "name")
+    )
 
 
 def list_evidence(*, incident: Incident) -> QuerySet[Evidence]:
