@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from accounts.policy import AnyUser
@@ -56,21 +56,22 @@ def list_incidents(*, for_user: AnyUser, filters: IncidentFilters | None = None)
     return incidents.order_by(*SORTS.get(filters.sort, SORTS["newest"]))
 
 
-OWN_OPEN_FIRST = {Incident.Status.NEEDS_INFO: 0, Incident.Status.DRAFT: 1}
-
-
 def list_own_open_incidents(*, for_user: AnyUser, limit: int = 10) -> list[Incident]:
     """The user's own reports that are not closed: those waiting for them (more information asked,
-    drafts) first, then the newest."""
-    own = (
+    then drafts) first, then the newest."""
+    waiting = Case(
+        When(status=Incident.Status.NEEDS_INFO, then=Value(0)),
+        When(status=Incident.Status.DRAFT, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return list(
         policy.visible_incidents(for_user)
         .filter(reporter_id=getattr(for_user, "pk", None))
         .exclude(status=Incident.Status.CLOSED)
         .select_related("site", "category", "reporter")
-        .order_by("-received_at", "-pk")[: limit * 3]
+        .order_by(waiting, "-received_at", "-pk")[:limit]
     )
-    ranked = sorted(own, key=lambda incident: OWN_OPEN_FIRST.get(incident.status, 2))
-    return ranked[:limit]
 
 
 def _start_of(day: date, *, next_day: bool = False) -> datetime:
