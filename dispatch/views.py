@@ -191,3 +191,18 @@ def panic_cancel(request: HttpRequest, incident_id: Any) -> HttpResponse:
             return JsonResponse({"cancelled": True, "detail": told, "url": url})
         messages.success(request, told)
     return redirect("incidents:detail", incident_id=incident.public_id)
+
+
+@require_POST
+def panic_move(request: HttpRequest, incident_id: Any) -> HttpResponse:
+    """The guard who pressed a panic moves it to the site they are really at."""
+    incident = _incident(request, incident_id)
+    try:
+        site = selectors.get_panic_site(guard=request.user, site_id=parse_int(request.POST.get("site")))
+        escalation = services.move_panic(incident=incident, by=current_user(request), site=site)
+    except ValidationError as error:
+        flash_errors(request, error)
+    else:
+        police = f" and sent to {escalation.agency}" if escalation is not None else ""
+        messages.success(request, f"PANIC {incident.reference} moved to {site}{police}.")
+    return redirect("incidents:detail", incident_id=incident.public_id)

@@ -216,6 +216,7 @@ ACCESS: dict[str, Rule | tuple[Rule, ...]] = {
     "dispatch:message": incident(MESSAGING, method=POST),
     "dispatch:panic": rule({GUARD}, method=POST),
     "dispatch:panic_cancel": incident({GUARD}, method=POST, note="the guard who pressed it"),
+    "dispatch:panic_move": incident({GUARD}, method=POST, note="the guard who pressed it"),
     # notifications
     "notifications:inbox": rule(SIGNED_IN),
     "notifications:read": rule(SIGNED_IN, method=POST, tenant=True, everywhere=(), note="one's own"),

@@ -17,7 +17,7 @@ from dispatch.services.lifecycle import (
     sweep_escalation_rules,
 )
 from dispatch.services.messages import post_message
-from dispatch.services.panic import PanicResult, cancel_panic, press_panic
+from dispatch.services.panic import PanicResult, cancel_panic, move_panic, press_panic
 
 __all__ = [
     "ACTIONS",
@@ -33,6 +33,7 @@ __all__ = [
     "escalate_incident",
     "mark_dispatched",
     "mark_on_scene",
+    "move_panic",
     "next_board_sequence",
     "post_message",
     "press_panic",

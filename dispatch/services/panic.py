@@ -108,3 +108,31 @@ def cancel_panic(*, incident: Incident, by: User) -> TimelineEntry:
         escalation = withdraw_escalation(locked(escalation), by=by, reason=reason)
     publish_on_commit(events.panic_cancelled(current, by=by, entry=entry, escalation=escalation))
     return entry
+
+
+@transaction.atomic
+def move_panic(*, incident: Incident, by: User, site: Site | None) -> Escalation | None:
+    """The guard who pressed a panic says it was sent from the wrong site: the incident moves to
+    the right one (incidents' own change) and, while the police request is open, it goes to that
+    site's agency instead (the first request withdrawn, a new one opened, each told as usual)."""
+    require(policy.can_cancel_panic(by, incident), "Only the guard who pressed a panic can move it.")
+    if site is None:
+        raise ValidationError("Choose the site you are at.")
+    require(policy.can_press_panic(by, site), "The panic button sends only from your own sites.")
+    if not selectors.is_panic(incident):
+        raise ValidationError("This incident is not a panic.")
+    moved = incident_services.move_incident(incident=incident, by=by, site=site)
+    escalation = (
+        moved.escalations.filter(source=Escalation.Source.PANIC, status__in=Escalation.OPEN)
+        .order_by("-requested_at")
+        .first()
+    )
+    if escalation is None:
+        return None
+    withdraw_escalation(locked(escalation), by=by, reason=f"PANIC moved by the guard to {site}.")
+    moved = Incident.objects.select_related("site", "category").get(pk=moved.pk)
+    if site.agency_id is None:
+        return None
+    return open_escalation(
+        moved, by=by, source=Escalation.Source.PANIC, reason=f"Panic button (moved to {site})"
+    )

@@ -17,7 +17,9 @@ def incident_police(context: template.Context, incident: Incident) -> dict[str, 
     escalations = list(selectors.list_incident_escalations(incident_id=incident.pk, for_user=user))
     can_message = policy.can_message_on_incident(user, incident)
     recent, total = selectors.list_recent_messages(incident=incident) if escalations else ([], 0)
-    cancellable = policy.can_cancel_panic(user, incident) and selectors.panic_cancellable(incident)
+    pressed = policy.can_cancel_panic(user, incident) and selectors.is_panic(incident)
+    cancellable = pressed and selectors.panic_cancellable(incident)
+    movable = pressed and not incident.is_closed
     return {
         "incident": incident,
         "escalations": escalations,
@@ -29,4 +31,5 @@ def incident_police(context: template.Context, incident: Incident) -> dict[str, 
         "recent_messages": recent,
         "earlier_messages": total - len(recent),
         "panic_cancel_until": selectors.panic_cancel_deadline(incident) if cancellable else None,
+        "move_sites": list(policy.panic_sites(user)) if movable else [],
     }

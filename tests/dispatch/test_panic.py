@@ -194,3 +194,48 @@ def test_a_late_form_post_says_why_and_changes_nothing(client, world):
     response = client.post(reverse("dispatch:panic_cancel", args=[result.incident.public_id]), follow=True)
     assert "cancel window of PANIC" in response.content.decode()
     assert Escalation.objects.get(pk=result.escalation.pk).status == Escalation.Status.REQUESTED
+
+
+# Changing the site after sending
+
+
+def test_a_panic_sent_from_the_wrong_site_moves_to_the_other_sites_agency(two_sites):
+    w = two_sites
+    result = press(w, site=w.a1)
+    moved = services.move_panic(incident=result.incident, by=w.guard_a, site=w.a2)
+    assert moved is not None
+    assert moved.agency == w.agency_y
+    assert moved.is_panic
+    assert Escalation.objects.get(pk=result.escalation.pk).status == Escalation.Status.CANCELLED
+    incident = Incident.objects.get(pk=result.incident.pk)
+    assert incident.site == w.a2
+    change = incident.timeline.get(kind=TimelineEntry.Kind.FIELD_CHANGED)
+    assert change.data == {"field": "site", "old": "A1", "new": "A2"}
+    assert incident.shares.filter(agency=w.agency_y).exists()
+
+
+def test_moving_is_refused_for_others_for_a_site_not_ones_own_and_for_the_same_site(two_sites):
+    w = two_sites
+    result = press(w, site=w.a1)
+    with pytest.raises(PermissionDenied):
+        services.move_panic(incident=result.incident, by=w.supervisor_a, site=w.a2)
+    with pytest.raises(PermissionDenied):
+        services.move_panic(incident=result.incident, by=w.guard_a, site=w.b1)
+    with pytest.raises(ValidationError, match="already at A1"):
+        services.move_panic(incident=result.incident, by=w.guard_a, site=w.a1)
+    assert Escalation.objects.get(pk=result.escalation.pk).status == Escalation.Status.REQUESTED
+
+
+def test_the_incident_page_offers_the_move_to_the_guard_and_the_post_moves_it(client, two_sites):
+    w = two_sites
+    result = press(w, site=w.a1)
+    page = reverse("incidents:detail", args=[result.incident.public_id])
+    move = reverse("dispatch:panic_move", args=[result.incident.public_id])
+    client.force_login(w.guard_a)
+    assert move in client.get(page).content.decode()
+    response = client.post(move, {"site": w.a2.pk}, follow=True)
+    assert f"moved to A2 and sent to {w.agency_y}" in response.content.decode()
+    assert Incident.objects.get(pk=result.incident.pk).site == w.a2
+    assert "Site: <del>A1</del> → <ins>A2</ins>" in response.content.decode()
+    client.force_login(w.supervisor_a)
+    assert move not in client.get(page).content.decode()
