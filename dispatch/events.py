@@ -1,7 +1,9 @@
 """Board events: names, payloads and recipients. Sent only through publish_on_commit.
 
 The names: ``escalation.requested``, ``escalation.<status>`` for each step (accepted, rejected,
-dispatched, on_scene, cleared, cancelled), ``escalation.panic_cleared`` and ``message.posted``.
+dispatched, on_scene, cleared, cancelled), ``escalation.panic_cleared`` and ``message.posted``;
+and ``panic.cancelled`` (a guard's false press, cancelled in its window: not a board event, its
+subject is (incident pk, actor pk, timeline entry pk)).
 Each event's subject is (escalation pk, actor pk, timeline entry pk): what the notification outbox's
 in-transaction follow-ups (FOLLOW_UPS, portal/celery.py) fetch again.
 
@@ -103,3 +105,23 @@ def panic_pressed(incident: Incident, *, guard: User, escalation: Escalation | N
 def as_message(record: BoardEvent) -> dict[str, Any]:
     """The JSON a board receives for one event, live or replayed: the same either way."""
     return {"seq": record.sequence, "event": record.name, **record.payload}
+
+
+def panic_cancelled(
+    incident: Incident, *, by: User, entry: TimelineEntry, escalation: Escalation | None
+) -> Event:
+    """A guard cancelled a false panic press: to the incident's page (the board hears the
+    escalation's own ``escalation.cancelled``); its follow-ups tell whoever the panic alerted."""
+    return Event(
+        name="panic.cancelled",
+        payload={
+            "event": "panic.cancelled",
+            "incident": {"id": str(incident.public_id), "reference": incident.reference},
+            "site": incident.site.name,
+            "by": str(by),
+            "at": entry.at.isoformat(),
+            "escalation": str(escalation.public_id) if escalation is not None else None,
+        },
+        groups=(incident_group(incident),),
+        subject=(incident.pk, by.pk, entry.pk),
+    )

@@ -76,6 +76,12 @@ def panic_sites(user: AnyUser) -> QuerySet[Site]:
     return account_policy.visible_sites(user).order_by("name")
 
 
+def can_cancel_panic(user: AnyUser, incident: Incident) -> bool:
+    """Only the guard who pressed a panic cancels it (a false press), and only on its own incident;
+    the service checks that it is a panic and that its cancel window is still open."""
+    return has_panic_button(user) and incident.reporter_id == getattr(user, "pk", None)
+
+
 def can_message_on_incident(user: AnyUser, incident: Incident) -> bool:
     """Live messages on an escalated incident: its site's guards, the provider's supervisors and
     the agency's liaisons."""

@@ -1,16 +1,20 @@
 """Reads for the live board and escalations, scoped by the access policy."""
 
+import math
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
 
 from accounts.models import Site
 from accounts.policy import AnyUser
 from dispatch import policy
 from dispatch.models import BoardEvent, Escalation
-from incidents.models import Incident
+from incidents.models import Incident, TimelineEntry
 
 REPLAY_LIMIT = 2_000
 
@@ -91,3 +95,88 @@ def get_panic_site(*, guard: AnyUser, site_id: int | None) -> Site | None:
             "You are not assigned to that site: the panic button sends only from your own sites."
         )
     return site
+
+
+EARTH_RADIUS_M = 6_371_000
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine): plenty for "which of my sites am I at"."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def nearest_panic_site(
+    *, guard: AnyUser, latitude: Decimal | float | str | None, longitude: Decimal | float | str | None
+) -> Site | None:
+    """The guard's site nearest the device, if one is within PANIC_SITE_RADIUS_M; else None."""
+    try:
+        lat, lon = float(latitude), float(longitude)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    best: tuple[float, Site] | None = None
+    for site in policy.panic_sites(guard).exclude(latitude=None).exclude(longitude=None):
+        assert site.latitude is not None
+        assert site.longitude is not None
+        metres = distance_m(lat, lon, float(site.latitude), float(site.longitude))
+        if metres <= settings.PANIC_SITE_RADIUS_M and (best is None or metres < best[0]):
+            best = (metres, site)
+    return best[1] if best else None
+
+
+def suggest_panic_site(
+    *,
+    guard: AnyUser,
+    latitude: Decimal | float | str | None = None,
+    longitude: Decimal | float | str | None = None,
+) -> Site | None:
+    """Where the guard most likely is: the site the device is at (its location against the sites'
+    coordinates), else the site of the guard's last report, else the first of their sites. (The site
+    of the current shift will come first once shifts exist; today there are none.)"""
+    sites = policy.panic_sites(guard)
+    nearest = nearest_panic_site(guard=guard, latitude=latitude, longitude=longitude)
+    if nearest is not None:
+        return nearest
+    last = (
+        Incident.objects.filter(reporter_id=getattr(guard, "pk", None), site__in=sites)
+        .order_by("-received_at", "-pk")
+        .values_list("site_id", flat=True)
+        .first()
+    )
+    if last is not None:
+        return sites.filter(pk=last).first()
+    return sites.first()
+
+
+def is_panic(incident: Incident) -> bool:
+    """A panic button's incident (its category is the panic one)."""
+    return incident.category is not None and incident.category.code == "panic"
+
+
+def panic_cancel_deadline(incident: Incident) -> datetime:
+    """Until when the guard who pressed the panic may still cancel it (as the guard is told)."""
+    return incident.received_at + timedelta(seconds=settings.PANIC_CANCEL_SECONDS)
+
+
+def panic_cancellable(incident: Incident, *, now: datetime | None = None) -> bool:
+    """The panic's cancel window is open and nobody cancelled it yet."""
+    now = now or timezone.now()
+    return (
+        is_panic(incident)
+        and now <= panic_cancel_deadline(incident)
+        and not incident.timeline.filter(data__panic="cancelled").exists()
+    )
+
+
+def list_recent_messages(*, incident: Incident, limit: int = 5) -> tuple[list[TimelineEntry], int]:
+    """The incident's latest messages, oldest first, and how many there are in all (the caller
+    already holds a visible incident): what is shown beside the message box."""
+    messages = incident.timeline.filter(kind=TimelineEntry.Kind.MESSAGE).select_related(
+        "actor", "actor__membership__organization"
+    )
+    latest = list(messages.order_by("-at", "-pk")[:limit])
+    return latest[::-1], messages.count()

@@ -11,4 +11,6 @@ urlpatterns = [
     path("incidents/<uuid:incident_id>/escalate/", views.incident_escalate, name="escalate"),
     path("incidents/<uuid:incident_id>/messages/", views.incident_message, name="message"),
     path("panic/", views.panic, name="panic"),
+    path("panic/<uuid:incident_id>/cancel/", views.panic_cancel, name="panic_cancel"),
+    path("panic/<uuid:incident_id>/site/", views.panic_move, name="panic_move"),
 ]

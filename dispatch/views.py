@@ -5,10 +5,12 @@ Actions answer JSON to the board's fetch calls and redirect ordinary form posts 
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from audit import services as audit
@@ -153,13 +155,52 @@ def panic(request: HttpRequest) -> HttpResponse:
             {
                 "incident": str(incident.public_id),
                 "reference": incident.reference,
+                "site": incident.site.name,
                 "escalated": escalation is not None,
                 "alerted": alerted,
                 "url": f"/incidents/{incident.public_id}/",
+                "cancel_url": reverse("dispatch:panic_cancel", args=[incident.public_id]),
+                "cancel_until": selectors.panic_cancel_deadline(incident).isoformat(),
+                "cancel_seconds": settings.PANIC_CANCEL_SECONDS,
             },
             status=201,
         )
     # Exactly who was alerted (the panic's timeline record), never a promise it cannot keep.
     level = messages.ERROR if escalation is not None else messages.WARNING
     messages.add_message(request, level, alerted)
+    return redirect("incidents:detail", incident_id=incident.public_id)
+
+
+@require_POST
+def panic_cancel(request: HttpRequest, incident_id: Any) -> HttpResponse:
+    """The guard cancels a false panic press within its window; everyone alerted is told."""
+    incident = _incident(request, incident_id)
+    try:
+        services.cancel_panic(incident=incident, by=current_user(request))
+    except ValidationError as error:
+        if wants_json(request):
+            return JsonResponse({"detail": " ".join(error.messages)}, status=409)
+        flash_errors(request, error)
+    else:
+        police = "the police were told it was a false press; " if incident.escalations.exists() else ""
+        told = f"PANIC {incident.reference} cancelled: {police}it is recorded for your supervisors."
+        if wants_json(request):
+            url = f"/incidents/{incident.public_id}/"
+            return JsonResponse({"cancelled": True, "detail": told, "url": url})
+        messages.success(request, told)
+    return redirect("incidents:detail", incident_id=incident.public_id)
+
+
+@require_POST
+def panic_move(request: HttpRequest, incident_id: Any) -> HttpResponse:
+    """The guard who pressed a panic moves it to the site they are really at."""
+    incident = _incident(request, incident_id)
+    try:
+        site = selectors.get_panic_site(guard=request.user, site_id=parse_int(request.POST.get("site")))
+        escalation = services.move_panic(incident=incident, by=current_user(request), site=site)
+    except ValidationError as error:
+        flash_errors(request, error)
+    else:
+        police = f" and sent to {escalation.agency}" if escalation is not None else ""
+        messages.success(request, f"PANIC {incident.reference} moved to {site}{police}.")
     return redirect("incidents:detail", incident_id=incident.public_id)

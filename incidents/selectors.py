@@ -6,7 +6,7 @@ from datetime import date
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from accounts.models import Site
 from accounts.policy import AnyUser
@@ -66,6 +66,25 @@ def received_on_site_days(field: str, *, since: date | None, until: date | None)
     )
 
 
+def list_own_open_incidents(*, for_user: AnyUser, limit: int = 10) -> list[Incident]:
+    """The user's own reports that are not closed: those waiting for them (more information asked,
+    then drafts) first, then the newest."""
+    waiting = Case(
+        When(status=Incident.Status.NEEDS_INFO, then=Value(0)),
+        When(status=Incident.Status.DRAFT, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return list(
+        policy.visible_incidents(for_user)
+        .filter(reporter_id=getattr(for_user, "pk", None))
+        .exclude(status=Incident.Status.CLOSED)
+        .select_related("site", "category", "reporter")
+        .order_by(waiting, "-received_at", "-pk")[:limit]
+    )
+
+
+
 def search(incidents: QuerySet[Incident], text: str) -> QuerySet[Incident]:
     """Full-text search over reference, narrative, place, parties and vehicles.
 
@@ -99,6 +118,18 @@ def list_timeline(*, incident: Incident) -> QuerySet[TimelineEntry]:
     return incident.timeline.select_related("actor").order_by("at", "pk")
 
 
+def get_open_question(*, incident: Incident) -> TimelineEntry | None:
+    """The supervisor's latest question while the report waits for more information, else None."""
+    if incident.status != Incident.Status.NEEDS_INFO:
+        return None
+    return (
+        incident.timeline.filter(kind=TimelineEntry.Kind.INFO_REQUESTED)
+        .select_related("actor")
+        .order_by("-at", "-pk")
+        .first()
+    )
+
+
 def list_triage_queue(*, for_user: AnyUser) -> QuerySet[Incident]:
     """Submitted reports waiting for a supervisor, most severe and oldest first."""
     return (
@@ -127,6 +158,36 @@ def list_drafts(*, for_user: AnyUser) -> QuerySet[Incident]:
 
 def list_categories() -> QuerySet[Category]:
     return Category.objects.filter(is_active=True)
+
+
+def get_last_report_site_id(*, reporter: AnyUser) -> int | None:
+    """The site of the user's latest report at a site they still report for, else None."""
+    return (
+        Incident.objects.filter(
+            reporter_id=getattr(reporter, "pk", None), site__in=policy.reportable_sites(reporter)
+        )
+        .order_by("-received_at", "-pk")
+        .values_list("site_id", flat=True)
+        .first()
+    )
+
+
+# How far back the report form looks to put the most-used categories first.
+CATEGORY_USE_WINDOW = timedelta(days=90)
+
+
+def list_categories_by_use(*, for_user: AnyUser) -> QuerySet[Category]:
+    """Active categories, those most reported at the user's sites in the last 90 days first (then
+    in their usual order): the report form shows the first few and keeps the rest behind "more"."""
+    since = timezone.now() - CATEGORY_USE_WINDOW
+    sites = policy.reportable_sites(for_user).values("pk")
+    return (
+        list_categories()
+        .annotate(
+            uses=Count("incidents", filter=Q(incidents__site__in=sites, incidents__received_at__gte=since))
+        )
+        .order_by("-uses", "position", "name")
+    )
 
 
 def list_evidence(*, incident: Incident) -> QuerySet[Evidence]:

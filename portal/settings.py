@@ -315,6 +315,12 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+
+# The guard's panic button: how long a guard may cancel a false press, and how near a site must be
+# (device location against the sites' coordinates) to be chosen as the panic's site.
+PANIC_CANCEL_SECONDS = env.integer("PANIC_CANCEL_SECONDS", 10, minimum=1)
+PANIC_SITE_RADIUS_M = env.integer("PANIC_SITE_RADIUS_M", 1500, minimum=10)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -215,6 +215,8 @@ ACCESS: dict[str, Rule | tuple[Rule, ...]] = {
     "dispatch:escalate": incident({SUPERVISOR}, method=POST),
     "dispatch:message": incident(MESSAGING, method=POST),
     "dispatch:panic": rule({GUARD}, method=POST),
+    "dispatch:panic_cancel": incident({GUARD}, method=POST, note="the guard who pressed it"),
+    "dispatch:panic_move": incident({GUARD}, method=POST, note="the guard who pressed it"),
     # notifications
     "notifications:inbox": rule(SIGNED_IN),
     "notifications:read": rule(SIGNED_IN, method=POST, tenant=True, everywhere=(), note="one's own"),

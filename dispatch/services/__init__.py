@@ -17,7 +17,7 @@ from dispatch.services.lifecycle import (
     sweep_escalation_rules,
 )
 from dispatch.services.messages import post_message
-from dispatch.services.panic import PanicResult, press_panic
+from dispatch.services.panic import PanicResult, cancel_panic, move_panic, press_panic
 
 __all__ = [
     "ACTIONS",
@@ -27,11 +27,13 @@ __all__ = [
     "accept_escalation",
     "apply_escalation_rules",
     "cancel_escalation",
+    "cancel_panic",
     "clear_escalation",
     "clear_panic",
     "escalate_incident",
     "mark_dispatched",
     "mark_on_scene",
+    "move_panic",
     "next_board_sequence",
     "post_message",
     "press_panic",

@@ -38,7 +38,16 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "incidents/incident_list.html",
-        {"form": form, "page": page, "query": query.urlencode(), "filtered": form.is_bound},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "filtered": form.is_bound,
+            "active_filters": sum(
+                1 for name, value in request.GET.items() if name not in ("q", "page", "sort") and value
+            ),
+            "own_open": selectors.list_own_open_incidents(for_user=user) if not form.is_bound else [],
+        },
     )
 
 
