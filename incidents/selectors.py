@@ -2,11 +2,12 @@
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.utils import timezone
 
 from accounts.models import Site
 from accounts.policy import AnyUser
@@ -82,7 +83,6 @@ def list_own_open_incidents(*, for_user: AnyUser, limit: int = 10) -> list[Incid
         .select_related("site", "category", "reporter")
         .order_by(waiting, "-received_at", "-pk")[:limit]
     )
-
 
 
 def search(incidents: QuerySet[Incident], text: str) -> QuerySet[Incident]:
