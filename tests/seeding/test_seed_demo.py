@@ -22,7 +22,7 @@ def test_seed_demo_is_idempotent_and_complete(settings, capsys):
     assert User.objects.filter(is_staff=True).count() == 1
     assert Incident.objects.count() == 8
     # The guard's phone in `make run`: a question waiting for the guard, a conversation with the police.
-    assert Incident.objects.filter(status=Incident.Status.NEEDS_INFO).count() == 1
+    assert Incident.objects.filter(status=Incident.Status.NEEDS_INFO).count() == 2
     assert TimelineEntry.objects.filter(kind=TimelineEntry.Kind.MESSAGE).count() == 3
     assert User.objects.get(email="guard@sentinel.example").check_password(DEMO_PASSWORD)
     sentinel, harbor = (Organization.objects.get(name=n) for n in PROVIDERS.values())
