@@ -66,6 +66,8 @@ FOLLOW_UPS: dict[str, FollowUps] = {
     ),
     # Dispatch: a submitted report meets its site's escalation rule (subject: incident, actor).
     "incident.submitted": FollowUps(tasks=("dispatch.apply_escalation_rules",)),
+    # Dispatch: the boards show an escalated incident verified, sent back or closed at once.
+    "incident.status_changed": FollowUps(tasks=("dispatch.announce_incident_change",)),
     # Notifications: an escalation's pages, timers and updates, and a message's notices, are part of
     # the change (subject: escalation, actor, timeline entry), so they are written in its transaction.
     "escalation.requested": _ESCALATION_OUTBOX,
