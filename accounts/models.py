@@ -150,7 +150,7 @@ def validate_outline(value: object) -> None:
             or len(point) != 2
             or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in point)
         ):
-            raise ValidationError(f"Point {index} of the outline is not a [latitude, longitude] pair of numbers.")
+            raise ValidationError(f"Point {index} of the outline is not a [latitude, longitude] pair.")
         latitude, longitude = point
         if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
             raise ValidationError(f"Point {index} of the outline is off the globe: {latitude}, {longitude}.")
@@ -184,7 +184,7 @@ class Site(models.Model):
         default=list,
         blank=True,
         validators=[validate_outline],
-        help_text="The premises' boundary for the board's map: [[latitude, longitude], …], three points or more.",
+        help_text="The premises' boundary on the board's map: [[latitude, longitude], …], 3 points or more.",
     )
     is_active = models.BooleanField(default=True)
 

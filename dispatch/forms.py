@@ -1,6 +1,6 @@
 """The board's filter, shared by the board and its history."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -26,8 +26,10 @@ class BoardFilterForm(forms.Form):
 
     def __init__(self, *args: Any, sites: QuerySet[Site], states: tuple[str, ...], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["site"].choices = [("", "All sites"), *((site.pk, site.name) for site in sites)]
-        self.fields["state"].choices = [
+        site_field = cast(forms.ChoiceField, self.fields["site"])
+        state_field = cast(forms.ChoiceField, self.fields["state"])
+        site_field.choices = [("", "All sites"), *((site.pk, site.name) for site in sites)]
+        state_field.choices = [
             ("", "Any state"),
             (PANIC_STATE, "Active panic"),
             *((value, Escalation.Status(value).label) for value in states),

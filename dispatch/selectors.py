@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Case, IntegerField, Max, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
-from accounts.models import Site
+from accounts.models import Site, User
 from accounts.policy import AnyUser
 from dispatch import policy
 from dispatch.models import BoardEvent, BoardPreference, BoardRead, Escalation
@@ -113,8 +113,9 @@ def list_board_sites(*, for_user: AnyUser) -> QuerySet[Site]:
 def list_unread_escalations(*, for_user: AnyUser, escalations: Iterable[Escalation]) -> set[str]:
     """The public ids of those escalations with a message from the provider's side that the user has
     not seen (posted after they last opened the escalation's details)."""
+    escalations = list(escalations)
     ids = [escalation.pk for escalation in escalations]
-    if not ids or policy.board_agency(for_user) is None:
+    if not ids or not isinstance(for_user, User) or policy.board_agency(for_user) is None:
         return set()
     last_message = dict(
         BoardEvent.objects.filter(
@@ -125,7 +126,7 @@ def list_unread_escalations(*, for_user: AnyUser, escalations: Iterable[Escalati
         .values_list("escalation_id", "last")
     )
     read = dict(
-        BoardRead.objects.filter(user_id=for_user.pk, escalation_id__in=last_message).values_list(
+        BoardRead.objects.filter(user=for_user, escalation_id__in=last_message).values_list(
             "escalation_id", "read_at"
         )
     )
@@ -135,7 +136,9 @@ def list_unread_escalations(*, for_user: AnyUser, escalations: Iterable[Escalati
 
 def get_board_density(*, for_user: AnyUser) -> str:
     """The user's board density (comfortable unless they chose compact)."""
-    preference = BoardPreference.objects.filter(user_id=for_user.pk).values_list("density", flat=True).first()
+    if not isinstance(for_user, User):
+        return BoardPreference.Density.COMFORTABLE
+    preference = BoardPreference.objects.filter(user=for_user).values_list("density", flat=True).first()
     return preference or BoardPreference.Density.COMFORTABLE
 
 

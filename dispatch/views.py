@@ -9,8 +9,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -24,7 +24,6 @@ from incidents import policy as incident_policy
 from incidents import selectors as incident_selectors
 from incidents.models import Incident
 from portal.edges import back, current_user, flash_errors, found_or_404, parse_int, wants_json
-
 
 RECENT_LIMIT = 30
 HISTORY_PAGE = 25
@@ -110,7 +109,9 @@ def board_history(request: HttpRequest) -> HttpResponse:
 def board_preferences(request: HttpRequest) -> HttpResponse:
     """The board's density (compact or comfortable), kept for the user on the server."""
     try:
-        preference = services.set_board_density(user=current_user(request), density=request.POST.get("density", ""))
+        preference = services.set_board_density(
+            user=current_user(request), density=request.POST.get("density", "")
+        )
     except ValidationError as error:
         if wants_json(request):
             return JsonResponse({"detail": " ".join(error.messages)}, status=400)

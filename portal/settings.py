@@ -303,8 +303,10 @@ BOARD_RECENT_HOURS = env.integer("BOARD_RECENT_HOURS", 12, minimum=1)
 BOARD_TILE_URL = env.string("BOARD_TILE_URL")
 if BOARD_TILE_URL:
     _tiles = urlsplit(BOARD_TILE_URL)
-    if _tiles.scheme not in ("http", "https") or not _tiles.netloc or not all(
-        part in BOARD_TILE_URL for part in ("{z}", "{x}", "{y}")
+    if (
+        _tiles.scheme not in ("http", "https")
+        or not _tiles.netloc
+        or not all(part in BOARD_TILE_URL for part in ("{z}", "{x}", "{y}"))
     ):
         raise ImproperlyConfigured(
             "BOARD_TILE_URL: give an http(s) address with {z}, {x} and {y}, e.g. https://tiles.example/{z}/{x}/{y}.png"

@@ -167,6 +167,22 @@ function renderRecent() {
   recentList.replaceChildren(...(rows.length ? rows.map(recentRow) : [empty]));
 }
 
+function render() {
+  const only = chosen();
+  const open = [...escalations.values()].filter(onBoard).sort(compare);
+  const rows = open.filter((e) => matches(e, only));
+  const focused = list.contains(document.activeElement);
+  if (selected && !rows.some((e) => e.id === selected) && panelFor !== selected) selected = null;
+  const none = open.length ? "No open escalation matches the filters." : "No open escalations.";
+  list.replaceChildren(...(rows.length ? rows.map(row) : [el("li", "muted board-empty", none)]));
+  count.textContent = rows.length === open.length ? `${open.length} open` : `${rows.length} of ${open.length} open shown`;
+  const { unplaced } = map.update(rows, selected);
+  mapNote.textContent = unplaced ? `${mapNoteText} ${unplaced} without a position on the map.` : mapNoteText;
+  renderRecent();
+  // Redrawing the rows must not throw a keyboard user's focus back to the top of the page.
+  if (focused) (list.querySelector(`[data-id="${selected}"] button`) ?? list).focus();
+}
+
 setInterval(() => {
   document.querySelectorAll("[data-age]").forEach((node) => { node.textContent = age(node.dataset.age); });
 }, 1000);

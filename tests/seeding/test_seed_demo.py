@@ -5,6 +5,7 @@ from accounts.models import Membership, Organization, Site, User
 from debriefs.policy import can_see_review_queue
 from incidents.models import Incident
 from seeding.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, PROVIDERS
+from seeding.demo.board import STORIES
 
 
 @pytest.mark.django_db
@@ -17,7 +18,7 @@ def test_seed_demo_is_idempotent_and_complete(settings, capsys):
     assert Site.objects.count() == 5
     assert Membership.objects.count() == len(DEMO_ACCOUNTS) == 10
     assert User.objects.filter(is_staff=True).count() == 1
-    assert Incident.objects.count() == 5
+    assert Incident.objects.count() == 5 + len(STORIES)
     assert User.objects.get(email="guard@sentinel.example").check_password(DEMO_PASSWORD)
     sentinel, harbor = (Organization.objects.get(name=n) for n in PROVIDERS.values())
     assert sentinel.debrief_reviewers == Organization.DebriefReviewers.SUPERVISOR_OR_ADMIN

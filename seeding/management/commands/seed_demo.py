@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from seeding.demo.accounts import DEMO_PASSWORD, seed_accounts
+from seeding.demo.board import seed_board
 from seeding.demo.incidents import seed_incidents
 from seeding.demo.notifications import seed_policies
 
@@ -22,6 +23,7 @@ class Command(BaseCommand):
         accounts = seed_accounts()
         seed_policies()
         incidents = seed_incidents()
+        incidents += seed_board()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready ({incidents} new demo incidents). "
