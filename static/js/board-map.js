@@ -96,10 +96,20 @@ export function createMap(svg, { sites, tileUrl, onSelect }) {
     group.append(item);
   }
 
-  function drawMarker(group, view, escalation, selected) {
+  function drawMarker(group, view, escalation, selected, taken) {
     const position = positionOf(escalation);
     if (!position) return false;
-    const [x, y] = view.toScreen(...position);
+    let [x, y] = view.toScreen(...position);
+    // Several at one place (an incident without its own position is drawn at its site's): spread
+    // them around it, so that each stays visible and clickable.
+    const spot = `${Math.round(x / 12)}:${Math.round(y / 12)}`;
+    const crowd = taken.get(spot) ?? 0;
+    taken.set(spot, crowd + 1);
+    if (crowd) {
+      const angle = (crowd - 1) * (Math.PI / 3) - Math.PI / 2;
+      x += 34 * Math.cos(angle);
+      y += 34 * Math.sin(angle);
+    }
     const severity = escalation.incident.severity ?? 4;
     const classes = ["marker", `marker-sev-${severity}`];
     if (escalation.panic_active) classes.push("marker-panic");
@@ -133,9 +143,11 @@ export function createMap(svg, { sites, tileUrl, onSelect }) {
       for (const site of sites) drawSite(layers[1], view, site);
       // The most urgent last, so that it is drawn on top.
       let unplaced = 0;
-      for (const escalation of [...escalations].reverse()) {
-        if (!drawMarker(layers[2], view, escalation, selected)) unplaced += 1;
+      const taken = new Map();
+      for (const escalation of escalations) {
+        if (!drawMarker(layers[2], view, escalation, selected, taken)) unplaced += 1;
       }
+      layers[2].replaceChildren(...[...layers[2].children].reverse());
       svg.replaceChildren(...layers);
       svg.dataset.markers = String(escalations.length - unplaced);
       return { unplaced };

@@ -110,7 +110,8 @@ function row(e) {
   const facts = el("span", "row-facts");
   const police = el("span", "police-state");
   police.append(el("span", `badge state-${e.status}`, e.status_label), ageNode(e.status_since, "state-age mono", `Time since ${e.status_label.toLowerCase()}`));
-  facts.append(police, el("span", `verification verification-${e.incident.status}`, e.incident.verification));
+  facts.append(police);
+  if (!closed) facts.append(el("span", `verification verification-${e.incident.status}`, e.incident.verification));
   if (closed) {
     const at = e.incident.closed_at ? ` at ${clock(e.incident.closed_at, e.incident.time_zone)}` : "";
     facts.append(el("strong", "badge closed-badge", `Incident closed by the provider${at}`));
