@@ -118,6 +118,7 @@ export function createMap(svg, { sites, tileUrl, onSelect }) {
     const marker = node("g", { class: classes.join(" "), "data-marker": escalation.id, transform: `translate(${x.toFixed(1)} ${y.toFixed(1)})` });
     const word = escalation.panic_active ? "PANIC" : `Severity ${escalation.incident.severity ?? "none"}`;
     marker.append(node("title", {}, `${escalation.incident.reference} · ${word} · ${escalation.incident.category ?? "Uncategorised"} · ${escalation.incident.site} · ${escalation.status_label}`));
+    if (escalation.panic_active) marker.append(node("circle", { r: 30, class: "marker-ring" }));
     marker.append(node("circle", { r: escalation.panic_active ? 20 : 15, class: "marker-dot" }));
     marker.append(node("text", { class: "marker-sev", y: 6 }, escalation.panic_active ? "!" : String(escalation.incident.severity ?? "–")));
     marker.append(node("text", { class: "marker-label", x: 24, y: 6 }, escalation.panic_active ? `PANIC ${escalation.incident.reference}` : escalation.incident.reference));
