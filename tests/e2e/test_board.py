@@ -5,6 +5,7 @@ the board, and the density preference kept across a reload."""
 
 import re
 import uuid
+from typing import Any
 
 import pytest
 from playwright.sync_api import expect
@@ -30,7 +31,7 @@ LIVE = 5_000  # ms
 def _escalate(site: str, category: str, severity: int, *, at_site: bool = False) -> Escalation:
     guard = User.objects.get(email=GUARD)
     where = Site.objects.get(code=site, provider=guard.membership.organization)
-    position = {"latitude": where.latitude, "longitude": where.longitude} if at_site else {}
+    position: dict[str, Any] = {"latitude": where.latitude, "longitude": where.longitude} if at_site else {}
     incident = incidents.report_incident(
         reporter=guard,
         site=where,
