@@ -74,10 +74,11 @@ def test_a_report_sent_again_after_a_question_is_not_submitted_anew(world, publi
 def test_what_follows_a_submission_and_a_closing():
     assert realtime.follow_ups("incident.submitted").tasks == ("dispatch.apply_escalation_rules",)
     assert realtime.follow_ups("incident.closed").tasks == ("debriefs.request_debrief",)
+    # The boards show an escalated incident verified, sent back or closed (docs/board.md).
+    assert realtime.follow_ups("incident.status_changed").tasks == ("dispatch.announce_incident_change",)
     for name in ("incident.submitted", "incident.closed", "incident.updated", "incident.status_changed"):
         assert realtime.follow_ups(name).in_transaction == (), name
-    for name in ("incident.updated", "incident.status_changed"):
-        assert realtime.follow_ups(name).tasks == (), name
+    assert realtime.follow_ups("incident.updated").tasks == ()
 
 
 def test_closing_publishes_the_status_change_then_the_closing(world, published):
