@@ -20,6 +20,7 @@ from audit import services as audit
 from dispatch import events, policy, selectors, services
 from dispatch.forms import BoardFilterForm
 from dispatch.models import BoardPreference, Escalation
+from dispatch.selectors import BoardFilter
 from incidents import policy as incident_policy
 from incidents import selectors as incident_selectors
 from incidents.models import Incident
@@ -54,7 +55,14 @@ def board(request: HttpRequest) -> HttpResponse:
     sites = selectors.list_board_sites(for_user=request.user)
     form = BoardFilterForm(request.GET or None, sites=sites, states=Escalation.OPEN)
     escalations = list(selectors.list_board_escalations(for_user=request.user))
-    shown = {e.pk for e in selectors.list_board_escalations(for_user=request.user, only=form.board_filter())}
+    only = form.board_filter()
+    if only != BoardFilter():  # the rows drawn without JavaScript; the snapshot keeps them all
+        chosen = set(
+            selectors.list_board_escalations(for_user=request.user, only=only).values_list("pk", flat=True)
+        )
+        escalations_shown = [e for e in escalations if e.pk in chosen]
+    else:
+        escalations_shown = escalations
     since = timezone.now() - timedelta(hours=settings.BOARD_RECENT_HOURS)
     recent = list(selectors.list_recently_cleared(for_user=request.user, since=since)[:RECENT_LIMIT])
     unread = selectors.list_unread_escalations(for_user=request.user, escalations=escalations)
@@ -74,7 +82,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "dispatch/board.html",
         {
             "agency": agency,
-            "escalations": [e for e in escalations if e.pk in shown],
+            "escalations": escalations_shown,
             "recent": recent,
             "recent_hours": settings.BOARD_RECENT_HOURS,
             "unread": unread,
