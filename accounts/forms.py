@@ -4,6 +4,7 @@ from django.db.models import QuerySet
 
 from accounts import policy
 from accounts.models import ROLES_BY_KIND, ApiToken, Membership, Organization, Role, Site, User
+from portal import zones
 
 
 def _role_choices(organization: Organization) -> list[tuple[str, str]]:
@@ -107,3 +108,20 @@ class ApiTokenForm(forms.Form):
             initial=settings.API_TOKEN_DEFAULT_DAYS,
             help_text=f"At most {settings.API_TOKEN_MAX_DAYS}; then the integration needs a new token.",
         )
+
+
+class TimeZoneForm(forms.Form):
+    time_zone = forms.ChoiceField(
+        label="Time zone of your own views",
+        required=False,
+        error_messages={"invalid_choice": "%(value)s is not a known time zone (e.g. America/Chicago)."},
+        help_text="Your inbox, the audit trail and your tokens use it; a site's incidents, debriefs and "
+        "corrective actions always show the site's own zone.",
+    )
+
+    def __init__(self, *args: object, organization_zone: str, **kwargs: object):
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["time_zone"].choices = [  # type: ignore[attr-defined]
+            ("", f"My organization's ({organization_zone})"),
+            *zones.zone_choices(),
+        ]

@@ -1,4 +1,5 @@
-"""Session rules for every page: MFA before anything for those who need it, and the idle timeout."""
+"""Session rules for every page: MFA before anything for those who need it, the idle timeout, and
+the person's time zone."""
 
 import time
 from collections.abc import Callable
@@ -8,8 +9,9 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 
-from accounts import policy
+from accounts import policy, selectors
 
 LAST_SEEN = "watchpost.last_seen"
 # Pages a signed-in user needs before the rules are satisfied: allauth (2FA set-up, logout, password)
@@ -61,3 +63,20 @@ class RequireMfaMiddleware:
             messages.warning(request, "Your role requires two-factor authentication: set it up to continue.")
             return redirect("mfa_activate_totp")
         return self.get_response(request)
+
+
+class TimeZoneMiddleware:
+    """A signed-in person's pages show their own zone (their choice, else their organization's).
+
+    Pages of a site's events name the site's zone themselves (``site_time``). The API is left in
+    UTC: its times are instants in ISO 8601, the same for a session and a token.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.user.is_authenticated or request.path.startswith("/api/"):
+            return self.get_response(request)
+        with timezone.override(selectors.get_time_zone(for_user=request.user)):
+            return self.get_response(request)

@@ -28,6 +28,7 @@ from accounts.models import (
 from accounts.policy import AnyUser
 from accounts.selectors import hash_token
 from audit import services as audit
+from portal import zones
 from portal.realtime import publish_on_commit
 from portal.text import clean_text
 
@@ -271,3 +272,20 @@ def record_api_token_use(*, token: ApiToken) -> None:
         return
     token.last_used_at = now
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+
+
+@transaction.atomic
+def set_time_zone(*, user: User, time_zone: str) -> User:
+    """Choose the zone of one's own views; blank follows the organization's."""
+    time_zone = time_zone.strip()
+    if time_zone:
+        try:
+            zones.validate_time_zone(time_zone)
+        except ValidationError as error:
+            raise ValidationError({"time_zone": error.messages}) from None
+    if user.time_zone != time_zone:
+        before = user.time_zone
+        user.time_zone = time_zone
+        user.save(update_fields=["time_zone"])
+        audit.record(action="account.time_zone_changed", actor=user, obj=user, before=before, after=time_zone)
+    return user

@@ -1,15 +1,17 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts import policy, selectors, services
-from accounts.forms import AcceptInvitationForm, ApiTokenForm, InviteForm, MemberForm
+from accounts.forms import AcceptInvitationForm, ApiTokenForm, InviteForm, MemberForm, TimeZoneForm
 from accounts.models import Invitation, Membership, Organization, Role, User
-from portal.edges import show_errors
+from portal.edges import current_user, show_errors
 
 LANDING_TEMPLATES = {
     Role.GUARD: "accounts/home_guard.html",
@@ -211,3 +213,32 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     services.revoke_api_token(token=token, by=user)
     messages.success(request, f"Token {token.prefix}… ({token.name}) revoked.")
     return redirect("accounts:tokens")
+
+
+def time_zone_edit(request: HttpRequest) -> HttpResponse:
+    """Everyone chooses the zone of their own views (their organization's by default)."""
+    user = current_user(request)
+    organization = policy.organization_of(user)
+    organization_zone = organization.time_zone if organization else settings.TIME_ZONE
+    form = TimeZoneForm(
+        request.POST or None, organization_zone=organization_zone, initial={"time_zone": user.time_zone}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_time_zone(user=user, time_zone=form.cleaned_data["time_zone"])
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            zone = selectors.get_time_zone(for_user=user)
+            messages.success(request, f"Your own views now show {zone.key} time.")
+            return redirect("accounts:time_zone")
+    return render(
+        request,
+        "accounts/time_zone_edit.html",
+        {
+            "form": form,
+            "zone": selectors.get_time_zone(for_user=user),
+            "organization_zone": organization_zone,
+            "now": timezone.now(),
+        },
+    )

@@ -27,6 +27,16 @@ def local_input(value: datetime, zone: zoneinfo.ZoneInfo) -> str:
     return timezone.localtime(value, zone).strftime("%Y-%m-%dT%H:%M")
 
 
+class SiteWallTime(forms.DateTimeField):
+    """A wall-clock time at the site, which the form's clean() places in the site's zone. Parsed
+    without the reader's zone, which would refuse a time that the reader's DST skips but the
+    site's does not."""
+
+    def to_python(self, value: Any) -> datetime | None:
+        with timezone.override(zoneinfo.ZoneInfo("UTC")):
+            return super().to_python(value)
+
+
 class ReportForm(forms.Form):
     """The guard's report: category and severity first, few required fields, evidence in the same form."""
 
@@ -38,7 +48,7 @@ class ReportForm(forms.Form):
     severity = forms.TypedChoiceField(
         choices=Severity.choices, coerce=int, widget=SeverityRadio, required=False, empty_value=None
     )
-    occurred_at = forms.DateTimeField(
+    occurred_at = SiteWallTime(
         label="When did it happen?",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],

@@ -2,17 +2,18 @@
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
-from django.utils import timezone
 
+from accounts.models import Site
 from accounts.policy import AnyUser
 from incidents import policy
 from incidents.models import Category, CustodyEvent, Evidence, Incident, TimelineEntry
 from incidents.search import SEARCH_CONFIG
+from portal import zones
 
 SORTS = {
     "newest": ("-received_at", "-pk"),
@@ -47,18 +48,22 @@ def list_incidents(*, for_user: AnyUser, filters: IncidentFilters | None = None)
         "reporter_id": filters.reporter,
     }
     incidents = incidents.filter(**{key: value for key, value in exact.items() if value is not None})
-    if filters.received_from:
-        incidents = incidents.filter(received_at__gte=_start_of(filters.received_from))
-    if filters.received_to:
-        incidents = incidents.filter(received_at__lt=_start_of(filters.received_to, next_day=True))
+    if filters.received_from or filters.received_to:
+        incidents = incidents.filter(
+            received_on_site_days("received_at", since=filters.received_from, until=filters.received_to)
+        )
     if filters.text.strip():
         incidents = search(incidents, filters.text)
     return incidents.order_by(*SORTS.get(filters.sort, SORTS["newest"]))
 
 
-def _start_of(day: date, *, next_day: bool = False) -> datetime:
-    moment = datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
-    return moment + (timedelta(days=1) if next_day else timedelta())
+def received_on_site_days(field: str, *, since: date | None, until: date | None) -> Q:
+    """The site-day rule: ``field`` falls on the days since..until as the calendar reads at each
+    incident's own site (its midnight, not UTC's), however many zones the list spans."""
+    names = Site.objects.order_by().values_list("time_zone", flat=True).distinct()
+    return zones.within_local_days(
+        field, since=since, until=until, groups=[(name, Q(site__time_zone=name)) for name in names]
+    )
 
 
 def search(incidents: QuerySet[Incident], text: str) -> QuerySet[Incident]:

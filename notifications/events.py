@@ -3,6 +3,10 @@ Sent only through publish_on_commit."""
 
 from typing import Any
 
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+
+from accounts.selectors import get_time_zone
 from notifications.models import Notification
 from portal.realtime import Event
 
@@ -20,6 +24,11 @@ def notification_payload(notification: Notification) -> dict[str, Any]:
         "body": notification.body,
         "url": notification.url,
         "created_at": notification.created_at.isoformat(),
+        # As the inbox shows it: the recipient's own zone, named (the page's clock may be elsewhere).
+        "created_local": date_format(
+            timezone.localtime(notification.created_at, get_time_zone(for_user=notification.recipient)),
+            "j M Y H:i:s T",
+        ),
     }
 
 

@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.IdleTimeoutMiddleware",
     "accounts.middleware.RequireMfaMiddleware",
+    "accounts.middleware.TimeZoneMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -103,6 +104,8 @@ TEMPLATES = [
                 "dispatch.context_processors.panic",
                 "notifications.context_processors.notifications",
             ],
+            # The time-zone rule's filters (site_time, site_date) and {% timezone %} need no {% load %}.
+            "builtins": ["django.templatetags.tz", "portal.templatetags.time_zones"],
         },
     },
 ]

@@ -222,6 +222,7 @@ ACCESS: dict[str, Rule | tuple[Rule, ...]] = {
     "notifications:read": rule(SIGNED_IN, method=POST, tenant=True, everywhere=(), note="one's own"),
     "notifications:read_all": rule(SIGNED_IN, method=POST),
     "notifications:settings": rule(SIGNED_IN),
+    "accounts:time_zone": rule(SIGNED_IN, note="one's own zone"),
     "notifications:duty": rule({LIAISON}, method=POST),
     "notifications:policies": org_admins(),
     "notifications:policy_new": org_admins(),

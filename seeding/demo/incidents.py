@@ -54,6 +54,17 @@ REPORTS = [
         None,
     ),
     ("guard@sentinel.example", "riverside", "disturbance", 3, 5, "Food court", "", "draft"),
+    # At Lakeside Depot, an hour ahead (America/Detroit): Sentinel's lists span two zones.
+    (
+        "supervisor@sentinel.example",
+        "lakeside",
+        "trespass",
+        3,
+        30,
+        "Yard gate",
+        "Two people climbed the yard gate and left when challenged.",
+        None,
+    ),
 ]
 
 

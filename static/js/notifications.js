@@ -14,6 +14,23 @@ function showCount(unread) {
   if (unreadText) unreadText.textContent = String(unread);
 }
 
+// The server names the time in the person's own zone, as the rest of the inbox shows it; an
+// older payload without it falls back to the zone the page names.
+const zone = document.documentElement.dataset.timeZone || undefined;
+const stamp = {
+  day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit",
+  second: "2-digit", hourCycle: "h23", timeZoneName: "short",
+};
+
+function localTime(notification) {
+  if (notification.created_local) return notification.created_local;
+  try {
+    return new Date(notification.created_at).toLocaleString("en-GB", { ...stamp, timeZone: zone });
+  } catch {
+    return new Date(notification.created_at).toLocaleString("en-GB", stamp);
+  }
+}
+
 function line(className, text) {
   const p = document.createElement("p");
   p.className = className;
@@ -41,7 +58,7 @@ function prepend(notification) {
   }
   item.append(title);
   if (notification.body) item.append(line("notification-body", notification.body));
-  item.append(line("muted", new Date(notification.created_at).toLocaleString()));
+  item.append(line("muted", localTime(notification)));
   list.prepend(item);
 }
 

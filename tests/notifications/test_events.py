@@ -1,6 +1,8 @@
 """Every notification event (notifications/events.py): its name, payload and recipients. They go to
 the person's own notification sockets and cause no other work."""
 
+from datetime import UTC, datetime
+
 import pytest
 
 from notifications import services
@@ -43,11 +45,22 @@ def test_a_notification_is_created_with_the_unread_count(world, escalate, publis
             "body": notification.body,
             "url": f"/incidents/{message.incident.public_id}/",
             "created_at": notification.created_at.isoformat(),
+            "created_local": f"{notification.created_at:%-d %b %Y %H:%M:%S} UTC",
         },
     }
     assert event.groups == (f"notifications.{world.liaison_x.pk}",)
     assert event.subject == ()
     assert "notification.created" not in FOLLOW_UPS
+
+
+def test_a_new_notification_names_its_time_in_the_recipients_zone(world, escalate, published, monkeypatch):
+    world.liaison_x.time_zone = "Pacific/Auckland"
+    world.liaison_x.save(update_fields=["time_zone"])
+    message = paged_in_app(world, escalate)
+    # Delivered later than it was queued (a summer's day in Auckland), as a worker would.
+    monkeypatch.setattr("django.utils.timezone.now", lambda: datetime(2030, 1, 15, 10, 5, 9, tzinfo=UTC))
+    [event] = published(services.deliver_message, message_id=message.pk, claim="t")
+    assert event.payload["notification"]["created_local"] == "15 Jan 2030 23:05:09 NZDT"
 
 
 def test_reading_tells_the_persons_other_pages_the_new_count(world, escalate, published):

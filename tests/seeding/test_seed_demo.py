@@ -18,7 +18,7 @@ def test_seed_demo_is_idempotent_and_complete(settings, capsys):
     assert Site.objects.count() == 5
     assert Membership.objects.count() == len(DEMO_ACCOUNTS) == 10
     assert User.objects.filter(is_staff=True).count() == 1
-    assert Incident.objects.count() == 5 + len(STORIES)
+    assert Incident.objects.count() == 6 + len(STORIES)
     assert User.objects.get(email="guard@sentinel.example").check_password(DEMO_PASSWORD)
     sentinel, harbor = (Organization.objects.get(name=n) for n in PROVIDERS.values())
     assert sentinel.debrief_reviewers == Organization.DebriefReviewers.SUPERVISOR_OR_ADMIN
@@ -35,3 +35,13 @@ def test_seed_demo_refuses_with_debug_off(settings):
     with pytest.raises(CommandError, match="DEBUG is off"):
         call_command("seed_demo")
     assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_spans_two_zones(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    assert set(Site.objects.values_list("time_zone", flat=True)) == {"America/Chicago", "America/Detroit"}
+    assert Incident.objects.filter(site__time_zone="America/Detroit").exists()
+    assert Organization.objects.get(name="Lake County Sheriff's Office").time_zone == "America/Detroit"
+    assert Organization.objects.get(name="Sentinel Security").time_zone == "America/Chicago"

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0004_organization_debrief_reviewers"),
+        ("accounts", "0005_time_zones"),
     ]
 
     operations = [
@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
             field=models.JSONField(
                 blank=True,
                 default=list,
-                help_text="The premises' boundary for the board's map: [[latitude, longitude], …], three points or more.",
+                help_text="The premises' boundary on the board's map: [[latitude, longitude], …], 3 points or more.",
                 validators=[accounts.models.validate_outline],
             ),
         ),
