@@ -147,6 +147,29 @@ def _validate_time_zone(value: str) -> None:
     zones.validate_time_zone(value)
 
 
+MAX_OUTLINE_POINTS = 200
+
+
+def validate_outline(value: object) -> None:
+    """A site's outline: empty, or three to MAX_OUTLINE_POINTS [latitude, longitude] pairs in range."""
+    if value in (None, []):
+        return
+    if not isinstance(value, list) or not 3 <= len(value) <= MAX_OUTLINE_POINTS:
+        raise ValidationError(
+            f"An outline is a list of 3 to {MAX_OUTLINE_POINTS} [latitude, longitude] points."
+        )
+    for index, point in enumerate(value, start=1):
+        if (
+            not isinstance(point, list)
+            or len(point) != 2
+            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in point)
+        ):
+            raise ValidationError(f"Point {index} of the outline is not a [latitude, longitude] pair.")
+        latitude, longitude = point
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise ValidationError(f"Point {index} of the outline is off the globe: {latitude}, {longitude}.")
+
+
 class Site(models.Model):
     """A protected premises of a security provider."""
 
@@ -171,6 +194,12 @@ class Site(models.Model):
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[_validate_time_zone])
+    outline = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_outline],
+        help_text="The premises' boundary on the board's map: [[latitude, longitude], …], 3 points or more.",
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:

@@ -23,6 +23,20 @@ def board_agency(user: AnyUser) -> Organization | None:
     return membership.organization
 
 
+def can_watch_escalation(user: AnyUser, escalation: Escalation) -> bool:
+    """The escalation is on the user's board: it was escalated to their agency."""
+    agency = board_agency(user)
+    return agency is not None and escalation.agency_id == agency.pk
+
+
+def board_sites(user: AnyUser) -> QuerySet[Site]:
+    """The sites a board's map and filters show: the active sites in the agency's jurisdiction."""
+    agency = board_agency(user)
+    if agency is None:
+        return Site.objects.none()
+    return Site.objects.filter(agency=agency, is_active=True)
+
+
 def visible_escalations(user: AnyUser) -> QuerySet[Escalation]:
     """An agency's escalations for its people; the escalations of visible incidents for a provider."""
     agency = board_agency(user)

@@ -2,18 +2,21 @@
 
 import math
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Max, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import Site
+from accounts.models import Site, User
 from accounts.policy import AnyUser
 from dispatch import policy
-from dispatch.models import BoardEvent, Escalation
+from dispatch.models import BoardEvent, BoardPreference, BoardRead, Escalation
 from incidents.models import Incident, TimelineEntry
 
 REPLAY_LIMIT = 2_000
@@ -25,23 +28,122 @@ PANIC_ACTIVE = (
 )
 
 
+ENDED = (Escalation.Status.CLEARED, Escalation.Status.CANCELLED, Escalation.Status.REJECTED)
+PANIC_STATE = "panic"  # the board's state filter: active panics, whatever the police's state
+
+
+@dataclass(frozen=True)
+class BoardFilter:
+    """What a board or its history is narrowed to (None: everything)."""
+
+    site_id: int | None = None
+    severity: int | None = None
+    state: str | None = None
+
+    def apply(self, escalations: QuerySet[Escalation]) -> QuerySet[Escalation]:
+        if self.site_id is not None:
+            escalations = escalations.filter(incident__site_id=self.site_id)
+        if self.severity is not None:
+            escalations = escalations.filter(incident__severity=self.severity)
+        if self.state == PANIC_STATE:
+            escalations = escalations.filter(PANIC_ACTIVE)
+        elif self.state:
+            escalations = escalations.filter(status=self.state)
+        return escalations
+
+
 def _with_incident(escalations: QuerySet[Escalation]) -> QuerySet[Escalation]:
     return escalations.select_related("incident", "incident__site", "incident__category", "agency")
 
 
-def list_board_escalations(*, for_user: AnyUser) -> QuerySet[Escalation]:
+def _for_board(escalations: QuerySet[Escalation]) -> QuerySet[Escalation]:
+    """With what a board row draws, its photo included."""
+    return _with_incident(escalations).prefetch_related("incident__evidence")
+
+
+def list_board_escalations(*, for_user: AnyUser, only: BoardFilter | None = None) -> QuerySet[Escalation]:
     """The agency's open escalations and active panics: panics first, then most severe, then oldest."""
     agency = policy.board_agency(for_user)
     if agency is None:
         return Escalation.objects.none()
     return (
-        _with_incident(Escalation.objects.filter(agency=agency))
+        (only or BoardFilter())
+        .apply(_for_board(Escalation.objects.filter(agency=agency)))
         .filter(Q(status__in=Escalation.OPEN) | PANIC_ACTIVE)
         .annotate(
             panic_rank=Case(When(PANIC_ACTIVE, then=Value(0)), default=Value(1), output_field=IntegerField())
         )
         .order_by("panic_rank", "incident__severity", "requested_at", "pk")
     )
+
+
+def _ended_at() -> Coalesce:
+    return Coalesce("cleared_at", "cancelled_at", "rejected_at")
+
+
+def list_recently_cleared(*, for_user: AnyUser, since: datetime) -> QuerySet[Escalation]:
+    """The agency's escalations that ended (cleared, cancelled, rejected) since ``since``, newest first
+    (an active panic stays on the board instead)."""
+    agency = policy.board_agency(for_user)
+    if agency is None:
+        return Escalation.objects.none()
+    return (
+        _for_board(Escalation.objects.filter(agency=agency, status__in=ENDED))
+        .exclude(PANIC_ACTIVE)
+        .annotate(ended_at=_ended_at())
+        .filter(ended_at__gte=since)
+        .order_by("-ended_at", "-pk")
+    )
+
+
+def list_agency_history(*, for_user: AnyUser, only: BoardFilter | None = None) -> QuerySet[Escalation]:
+    """Every escalation the agency ever received, newest first: the board's full history."""
+    agency = policy.board_agency(for_user)
+    if agency is None:
+        return Escalation.objects.none()
+    return (
+        (only or BoardFilter())
+        .apply(_with_incident(Escalation.objects.filter(agency=agency)))
+        .annotate(ended_at=_ended_at())
+        .order_by("-requested_at", "-pk")
+    )
+
+
+def list_board_sites(*, for_user: AnyUser) -> QuerySet[Site]:
+    """The sites on the board's map and in its site filter, by name."""
+    return policy.board_sites(for_user).order_by("name")
+
+
+def list_unread_escalations(*, for_user: AnyUser, escalations: Iterable[Escalation]) -> set[str]:
+    """The public ids of those escalations with a message from the provider's side that the user has
+    not seen (posted after they last opened the escalation's details)."""
+    escalations = list(escalations)
+    ids = [escalation.pk for escalation in escalations]
+    if not ids or not isinstance(for_user, User) or policy.board_agency(for_user) is None:
+        return set()
+    last_message = dict(
+        BoardEvent.objects.filter(
+            escalation_id__in=ids, name="message.posted", payload__message__side="provider"
+        )
+        .values("escalation_id")
+        .annotate(last=Max("created_at"))
+        .values_list("escalation_id", "last")
+    )
+    read = dict(
+        BoardRead.objects.filter(user=for_user, escalation_id__in=last_message).values_list(
+            "escalation_id", "read_at"
+        )
+    )
+    unread = {pk for pk, last in last_message.items() if pk not in read or read[pk] < last}
+    return {str(escalation.public_id) for escalation in escalations if escalation.pk in unread}
+
+
+def get_board_density(*, for_user: AnyUser) -> str:
+    """The user's board density (comfortable unless they chose compact)."""
+    if not isinstance(for_user, User):
+        return BoardPreference.Density.COMFORTABLE
+    preference = BoardPreference.objects.filter(user=for_user).values_list("density", flat=True).first()
+    return preference or BoardPreference.Density.COMFORTABLE
 
 
 def last_board_sequence(*, agency_id: int) -> int:

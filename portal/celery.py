@@ -86,7 +86,10 @@ FOLLOW_UPS: dict[str, FollowUps] = {
             "notifications.announce_triage",  # a report filed as sent changes no status
         )
     ),
-    "incident.status_changed": FollowUps(tasks=("notifications.announce_triage",)),
+    # Dispatch: the boards show an escalated incident verified, sent back or closed at once.
+    "incident.status_changed": FollowUps(
+        tasks=("dispatch.announce_incident_change", "notifications.announce_triage")
+    ),
     "incident.info_requested": FollowUps(tasks=("notifications.notify_info_requested",)),
     # A panic alerts the provider's own people in the panic's transaction, beside the police's pages
     # (subject: incident, guard, escalation or None); the guard's screen says who was alerted.

@@ -5,6 +5,7 @@ Celery tasks run in process, email printed to the console.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -303,6 +304,22 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# The liaison's board: how long a cleared escalation stays under "Recently cleared", and an optional
+# tile server of the operator's for the map (e.g. https://tiles.example/{z}/{x}/{y}.png). Without one
+# the map draws the sites' outlines on a plain projection: nothing is fetched from the internet.
+BOARD_RECENT_HOURS = env.integer("BOARD_RECENT_HOURS", 12, minimum=1)
+BOARD_TILE_URL = env.string("BOARD_TILE_URL")
+if BOARD_TILE_URL:
+    _tiles = urlsplit(BOARD_TILE_URL)
+    if (
+        _tiles.scheme not in ("http", "https")
+        or not _tiles.netloc
+        or not all(part in BOARD_TILE_URL for part in ("{z}", "{x}", "{y}"))
+    ):
+        raise ImproperlyConfigured(
+            "BOARD_TILE_URL: give an http(s) address with {z}, {x} and {y}, e.g. https://tiles.example/{z}/{x}/{y}.png"
+        )
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_tiles.netloc}")
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.integer("SESSION_COOKIE_AGE", 12 * 3600, minimum=60)

@@ -207,6 +207,8 @@ ACCESS: dict[str, Rule | tuple[Rule, ...]] = {
     "incidents:evidence_thumbnail": incident(),
     # dispatch: the board, escalations, messages, panic
     "dispatch:board": rule(AGENCY_SIDE),
+    "dispatch:history": rule(AGENCY_SIDE),
+    "dispatch:preferences": rule(AGENCY_SIDE, method=POST),
     "dispatch:panel": incident(),
     "dispatch:act": (
         incident({LIAISON}, method=POST, args={"action": "accept"}),

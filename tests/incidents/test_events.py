@@ -78,7 +78,11 @@ def test_what_follows_a_submission_a_question_a_status_change_and_a_closing():
         "notifications.announce_triage",
     )
     assert realtime.follow_ups("incident.closed").tasks == ("debriefs.request_debrief",)
-    assert realtime.follow_ups("incident.status_changed").tasks == ("notifications.announce_triage",)
+    # The boards show an escalated incident verified, sent back or closed (docs/board.md); triage moves.
+    assert realtime.follow_ups("incident.status_changed").tasks == (
+        "dispatch.announce_incident_change",
+        "notifications.announce_triage",
+    )
     assert realtime.follow_ups("incident.info_requested").tasks == ("notifications.notify_info_requested",)
     names = ("incident.submitted", "incident.closed", "incident.updated", "incident.status_changed")
     for name in (*names, "incident.info_requested"):

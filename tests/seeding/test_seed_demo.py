@@ -8,6 +8,7 @@ from debriefs.services import remind_corrective_actions
 from incidents.models import Incident, TimelineEntry
 from notifications.models import Kind, Notification
 from seeding.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, PROVIDERS
+from seeding.demo.board import STORIES
 
 
 @pytest.mark.django_db
@@ -20,10 +21,10 @@ def test_seed_demo_is_idempotent_and_complete(settings, capsys):
     assert Site.objects.count() == 5
     assert Membership.objects.count() == len(DEMO_ACCOUNTS) == 10
     assert User.objects.filter(is_staff=True).count() == 1
-    assert Incident.objects.count() == 8
+    assert Incident.objects.count() == 8 + len(STORIES)
     # The guard's phone in `make run`: a question waiting for the guard, a conversation with the police.
     assert Incident.objects.filter(status=Incident.Status.NEEDS_INFO).count() == 2
-    assert TimelineEntry.objects.filter(kind=TimelineEntry.Kind.MESSAGE).count() == 3
+    assert TimelineEntry.objects.filter(kind=TimelineEntry.Kind.MESSAGE).count() == 4  # + board's unread
     assert User.objects.get(email="guard@sentinel.example").check_password(DEMO_PASSWORD)
     sentinel, harbor = (Organization.objects.get(name=n) for n in PROVIDERS.values())
     assert sentinel.debrief_reviewers == Organization.DebriefReviewers.SUPERVISOR_OR_ADMIN

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from seeding.demo.accounts import DEMO_PASSWORD, seed_accounts
 from seeding.demo.alerts import seed_alerts
+from seeding.demo.board import seed_board
 from seeding.demo.incidents import seed_incidents
 from seeding.demo.notifications import seed_policies
 
@@ -24,6 +25,7 @@ class Command(BaseCommand):
         seed_policies()
         incidents = seed_incidents()
         seed_alerts()
+        incidents += seed_board()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready ({incidents} new demo incidents). "
