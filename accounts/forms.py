@@ -1,5 +1,10 @@
+from allauth.mfa.base.forms import AuthenticateForm
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, validate_totp_code
+from allauth.mfa.utils import decrypt
 from django import forms
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import QuerySet
 
 from accounts import policy
@@ -107,3 +112,40 @@ class ApiTokenForm(forms.Form):
             initial=settings.API_TOKEN_DEFAULT_DAYS,
             help_text=f"At most {settings.API_TOKEN_MAX_DAYS}; then the integration needs a new token.",
         )
+
+
+CODE_USED = (
+    "That code was right, but it has been used already: each code works once. Wait for the next one "
+    "your authenticator app shows (a new code every 30 seconds) and enter it."
+)
+CODE_WRONG = (
+    "That code is not right. Enter the 6 digits your authenticator app shows now, or one of your "
+    "recovery codes."
+)
+
+
+def _code_already_used(user: User, code: str) -> bool:
+    """The code is one the user's authenticator app showed in the accepted window, and was used."""
+    for authenticator in Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP):
+        totp = TOTP(authenticator)
+        secret = decrypt(authenticator.data["secret"])
+        # allauth marks a used code in the cache for its whole window (its own key, read here).
+        if validate_totp_code(secret, code) and cache.get(totp._get_used_cache_key(code)) is not None:
+            return True
+    return False
+
+
+class MfaAuthenticateForm(AuthenticateForm):
+    """The second-factor step at sign-in, saying why a code was refused (allauth says "Incorrect
+    code." for a wrong one and a reused one alike)."""
+
+    def clean_code(self) -> str:
+        try:
+            return str(super().clean_code())
+        except forms.ValidationError as error:
+            if error.code != "incorrect_code":  # the lockout, whose message says for how long
+                raise
+            code = (self.cleaned_data.get("code") or "").strip()
+            if code and _code_already_used(self.user, code):
+                raise forms.ValidationError(CODE_USED, code="code_used") from None
+            raise forms.ValidationError(CODE_WRONG, code="incorrect_code") from None
