@@ -19,7 +19,7 @@ class AccountAdapter(DefaultAccountAdapter):
     happened and for how long; password-reset links point where the portal is served."""
 
     @property
-    def error_messages(self) -> dict[str, Any]:  # type: ignore[override]
+    def error_messages(self) -> dict[str, Any]:
         # Read when a message is shown, so that the lockout's settings are the ones in force.
         return {
             **DefaultAccountAdapter.error_messages,

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from seeding.demo.accounts import DEMO_PASSWORD, seed_accounts
 from seeding.demo.incidents import seed_incidents
 from seeding.demo.notifications import seed_policies
+from seeding.demo.people import seed_people_extras
 
 
 class Command(BaseCommand):
@@ -22,6 +23,7 @@ class Command(BaseCommand):
         accounts = seed_accounts()
         seed_policies()
         incidents = seed_incidents()
+        seed_people_extras()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready ({incidents} new demo incidents). "
