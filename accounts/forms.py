@@ -1,5 +1,6 @@
 from allauth.mfa.base.forms import AuthenticateForm
 from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, validate_totp_code
 from allauth.mfa.utils import decrypt
 from django import forms
@@ -124,15 +125,27 @@ CODE_WRONG = (
 )
 
 
-def _code_already_used(user: User, code: str) -> bool:
-    """The code is one the user's authenticator app showed in the accepted window, and was used."""
-    for authenticator in Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP):
-        totp = TOTP(authenticator)
-        secret = decrypt(authenticator.data["secret"])
-        # allauth marks a used code in the cache for its whole window (its own key, read here).
-        if validate_totp_code(secret, code) and cache.get(totp._get_used_cache_key(code)) is not None:
-            return True
-    return False
+RECOVERY_CODE_USED = (
+    "That recovery code has been used already: each one works once. Use another of your recovery "
+    "codes, or the code your authenticator app shows now."
+)
+
+
+def _code_already_used(user: User, code: str) -> str | None:
+    """Why a right code was refused: it was used already (a TOTP code in its window, or a recovery
+    code), or None."""
+    for authenticator in Authenticator.objects.filter(user=user):
+        if authenticator.type == Authenticator.Type.TOTP:
+            secret = decrypt(authenticator.data["secret"])
+            # allauth marks a used code in the cache for its whole window (its own key, read here).
+            used = cache.get(TOTP(authenticator)._get_used_cache_key(code)) is not None
+            if validate_totp_code(secret, code) and used:
+                return CODE_USED
+        elif authenticator.type == Authenticator.Type.RECOVERY_CODES:
+            codes = RecoveryCodes(authenticator)
+            if code in codes.generate_codes() and code not in codes.get_unused_codes():
+                return RECOVERY_CODE_USED
+    return None
 
 
 class MfaAuthenticateForm(AuthenticateForm):
@@ -146,6 +159,7 @@ class MfaAuthenticateForm(AuthenticateForm):
             if error.code != "incorrect_code":  # the lockout, whose message says for how long
                 raise
             code = (self.cleaned_data.get("code") or "").strip()
-            if code and _code_already_used(self.user, code):
-                raise forms.ValidationError(CODE_USED, code="code_used") from None
+            used = _code_already_used(self.user, code) if code else None
+            if used:
+                raise forms.ValidationError(used, code="code_used") from None
             raise forms.ValidationError(CODE_WRONG, code="incorrect_code") from None

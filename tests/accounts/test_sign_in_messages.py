@@ -4,10 +4,11 @@ lockout, a wrong or reused second-factor code, an idle session, a deactivated ac
 import time
 
 import pytest
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from django.contrib.auth import get_user
 from django.urls import reverse
 
-from accounts.forms import CODE_USED, CODE_WRONG
+from accounts.forms import CODE_USED, CODE_WRONG, RECOVERY_CODE_USED
 from accounts.middleware import LAST_SEEN
 from tests.factories import PASSWORD, totp_code
 
@@ -69,6 +70,17 @@ def test_a_wrong_second_factor_code_says_what_to_enter(client, world):
     assert get_user(client).is_anonymous
     assert CODE_WRONG in text(response)
     assert CODE_USED not in text(response).replace("&#x27;", "'")
+
+
+def test_a_recovery_code_used_twice_says_it_was_used(client, world):
+    code = RecoveryCodes.activate(world.liaison_x).get_unused_codes()[0]
+    sign_in(client, world.liaison_x.email)
+    assert client.post(reverse("mfa_authenticate"), {"code": code}).status_code == 302
+    client.logout()
+    sign_in(client, world.liaison_x.email)
+    again = client.post(reverse("mfa_authenticate"), {"code": code})
+    assert get_user(client).is_anonymous
+    assert RECOVERY_CODE_USED in text(again).replace("&#x27;", "'")
 
 
 @pytest.mark.parametrize(
