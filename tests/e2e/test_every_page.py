@@ -324,7 +324,11 @@ def visit(page, portal: str, what: str, url: str) -> list[str]:
     return problems_on(page, what)
 
 
-def test_every_page_of_every_role_passes_axe_at_its_screen_size(portal, browser):
+# Screens kept for README.md (docs/screenshots/): (person, page) -> name.
+SHOTS = {("agency admin", "notifications:policy_edit"): "policy-edit"}
+
+
+def test_every_page_of_every_role_passes_axe_at_its_screen_size(portal, browser, screenshot):
     w = off_the_browser_thread(seed)
     problems: list[str] = []
     context = browser.new_context(**DESK)
@@ -340,12 +344,14 @@ def test_every_page_of_every_role_passes_axe_at_its_screen_size(portal, browser)
         for what, url in pages_for(w, person):
             problems += visit(page, portal, f"{what} as the {person.name}", url)
             visited += 1
+            if (person.name, what) in SHOTS:
+                screenshot(page, SHOTS[person.name, what])
         context.close()
     assert visited > 60, visited
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)
 
 
-def test_destructive_actions_look_destructive_and_ask_first(portal, browser):
+def test_destructive_actions_look_destructive_and_ask_first(portal, browser, screenshot):
     """Deactivating someone is red (not the blue of 'Edit'), opens 'Are you sure…', and only its
     button there does it; 'Cancel' changes nothing."""
     off_the_browser_thread(seed_accounts)
@@ -368,6 +374,7 @@ def test_destructive_actions_look_destructive_and_ask_first(portal, browser):
     page.get_by_role("heading", name="What will happen").wait_for()
     assert "Are you sure you want to deactivate" in page.inner_text("main")
     assert problems_on(page, "the confirmation page") == []
+    screenshot(page, "confirm-deactivate")
     page.get_by_role("link", name="Cancel, keep it as it is").click()
     page.wait_for_url(f"{portal}/people/")
     assert User.objects.get(email="guard@sentinel.example").is_active
