@@ -19,6 +19,15 @@ LAST_SEEN = "watchpost.last_seen"
 EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/invitations/")
 
 
+def _duration(seconds: int) -> str:
+    """30 minutes, 8 hours, 1 hour: how long the idle limit is, in words."""
+    if seconds % 3600 == 0:
+        hours = seconds // 3600
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    minutes = max(1, round(seconds / 60))
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
 def _exempt(request: HttpRequest) -> bool:
     return request.path.startswith(EXEMPT_PREFIXES)
 
@@ -34,13 +43,16 @@ class IdleTimeoutMiddleware:
         if user.is_authenticated:
             now = time.time()
             last = request.session.get(LAST_SEEN)
-            if last is not None and now - float(last) > policy.idle_timeout_seconds(user):
+            limit = policy.idle_timeout_seconds(user)
+            if last is not None and now - float(last) > limit:
                 logout(request)
                 if request.path.startswith("/api/"):
                     return JsonResponse(
                         {"detail": "Your session timed out.", "code": "session_expired"}, status=401
                     )
-                messages.info(request, "You were signed out after a period without activity.")
+                messages.info(
+                    request, f"You were signed out after {_duration(limit)} without activity: sign in again."
+                )
                 return redirect(f"{reverse('account_login')}?next={request.path}")
             if last is None or now - float(last) > 30:  # write the session at most every 30 s
                 request.session[LAST_SEEN] = now

@@ -28,7 +28,7 @@ from accounts.models import (
 from accounts.policy import AnyUser
 from accounts.selectors import hash_token
 from audit import services as audit
-from portal import zones
+from portal import links, zones
 from portal.realtime import publish_on_commit
 from portal.text import clean_text
 
@@ -72,8 +72,10 @@ def invite_member(
     email: str,
     role: str,
     sites: Iterable[Site] = (),
+    site_url: str | None = None,
 ) -> tuple[Invitation, str]:
-    """Invite someone into an organization; returns the invitation and the link's token."""
+    """Invite someone into an organization; returns the invitation and the link's token. The emailed
+    link points at ``site_url`` (the address the inviting request came to), else ``PUBLIC_URL``."""
     _require(policy.can_manage_members(invited_by, organization))
     email = _clean_email(email)
     if role not in ROLES_BY_KIND[organization.kind]:
@@ -99,12 +101,13 @@ def invite_member(
     )
     invitation.sites.set(chosen_sites)
     audit.record(action="people.invited", actor=invited_by, obj=invitation, email=email, role=role)
-    publish_on_commit(invitation_created(invitation, token=token))
+    publish_on_commit(invitation_created(invitation, url=invitation_url(token, site_url=site_url)))
     return invitation, token
 
 
-def invitation_url(token: str) -> str:
-    return settings.PUBLIC_URL + reverse("accounts:invitation_accept", args=[token])
+def invitation_url(token: str, *, site_url: str | None = None) -> str:
+    """The invitation's link, at ``site_url`` (see portal/links.py) or else the portal's own address."""
+    return (site_url or links.site_url()).rstrip("/") + reverse("accounts:invitation_accept", args=[token])
 
 
 @transaction.atomic

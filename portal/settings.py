@@ -36,7 +36,16 @@ ALLOWED_HOSTS = env.strings("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]",
 # (portal/requests.py TrustedProxies); from anyone else those headers are ignored. Empty: none.
 TRUSTED_PROXIES = env.networks("TRUSTED_PROXIES")
 CSRF_TRUSTED_ORIGINS = env.strings("CSRF_TRUSTED_ORIGINS")
-PUBLIC_URL = env.string("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# The address people reach the portal at, for the links in emails (invitations, password resets,
+# notifications; portal/links.py). Set: every link uses it. Unset: a link made while answering a
+# request uses that request's own scheme, host and port, and one made without a request (a worker's
+# notification) uses HOST and PORT, where `make run` and `make web` listen.
+PUBLIC_URL_IS_SET = bool(env.string("PUBLIC_URL"))
+_SERVED_HOST = env.string("HOST", "127.0.0.1")
+if _SERVED_HOST in ("0.0.0.0", "::"):  # noqa: S104 (listening everywhere: this machine's name for itself)
+    _SERVED_HOST = "localhost"
+_SERVED_PORT = env.integer("PORT", 8000, minimum=1)
+PUBLIC_URL = env.string("PUBLIC_URL", f"http://{_SERVED_HOST}:{_SERVED_PORT}").rstrip("/")
 
 INSTALLED_APPS = [
     "daphne",
@@ -181,9 +190,13 @@ API_TOKEN_DEFAULT_DAYS = env.integer("API_TOKEN_DEFAULT_DAYS", 90, minimum=1)
 API_TOKEN_MAX_DAYS = env.integer("API_TOKEN_MAX_DAYS", 365, minimum=1)
 if API_TOKEN_DEFAULT_DAYS > API_TOKEN_MAX_DAYS:
     raise ImproperlyConfigured("API_TOKEN_DEFAULT_DAYS: must not be longer than API_TOKEN_MAX_DAYS")
-# Lockout: five failed logins lock the account, and the address, for ten minutes. The address is
-# REMOTE_ADDR, which TrustedProxies already resolved: allauth must not read X-Forwarded-For itself.
-ACCOUNT_RATE_LIMITS = {"login_failed": "5/10m/ip,5/10m/key"}
+# Lockout: LOGIN_FAILURES_ALLOWED failed logins (5) within LOGIN_LOCKOUT_MINUTES (10) lock the account,
+# and the address, for up to that many minutes; the sign-in page says so. The address is REMOTE_ADDR,
+# which TrustedProxies already resolved: allauth must not read X-Forwarded-For itself.
+LOGIN_FAILURES_ALLOWED = env.integer("LOGIN_FAILURES_ALLOWED", 5, minimum=1)
+LOGIN_LOCKOUT_MINUTES = env.integer("LOGIN_LOCKOUT_MINUTES", 10, minimum=1)
+_LOGIN_RATE = f"{LOGIN_FAILURES_ALLOWED}/{LOGIN_LOCKOUT_MINUTES}m"
+ACCOUNT_RATE_LIMITS = {"login_failed": f"{_LOGIN_RATE}/ip,{_LOGIN_RATE}/key"}
 ALLAUTH_TRUSTED_PROXY_COUNT = 0
 ALLAUTH_TRUSTED_CLIENT_IP_HEADER = None
 # Idle timeouts (seconds): liaisons and admins 30 minutes, everyone else 8 hours.
@@ -196,6 +209,8 @@ MFA_TOTP_ISSUER = "Watchpost"
 # takes to type and send): otherwise a code typed at the end of its step is refused. Each code still
 # works once (allauth marks it used for the whole window).
 MFA_TOTP_TOLERANCE = 1
+# The second-factor step says when a code was right but already used (accounts/forms.py).
+MFA_FORMS = {"authenticate": "accounts.forms.MfaAuthenticateForm"}
 
 # Email: console unless an SMTP host is configured.
 EMAIL_HOST = env.string("EMAIL_HOST")

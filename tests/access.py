@@ -182,13 +182,15 @@ ACCESS: dict[str, Rule | tuple[Rule, ...]] = {
     "accounts:people": org_admins(),
     "accounts:invite": org_admins(),
     "accounts:member_edit": org_admins(tenant=True),
-    "accounts:member_set_active": org_admins(method=POST, tenant=True),
-    "accounts:invitation_revoke": org_admins(method=POST, tenant=True),
+    # destructive actions: GET is the confirmation page ("Are you sure…"), POST does it
+    "accounts:member_set_active": (org_admins(tenant=True), org_admins(method=POST, tenant=True)),
+    "accounts:invitation_revoke": (org_admins(tenant=True), org_admins(method=POST, tenant=True)),
     "accounts:invitation_accept": anyone(),
     "accounts:tokens": rule(TOKEN_KEEPERS, note="org admins: the organization's; liaisons: their own"),
     "accounts:token_issue": rule(TOKEN_KEEPERS),
-    "accounts:token_revoke": rule(
-        TOKEN_KEEPERS, method=POST, tenant=True, role_first=True, everywhere=(), note="a liaison's own"
+    "accounts:token_revoke": tuple(
+        rule(TOKEN_KEEPERS, method=m, tenant=True, role_first=True, everywhere=(), note="a liaison's own")
+        for m in ("GET", POST)
     ),
     # incidents
     "incidents:list": rule(SIGNED_IN),
@@ -229,13 +231,13 @@ ACCESS: dict[str, Rule | tuple[Rule, ...]] = {
     "notifications:policies": org_admins(),
     "notifications:policy_new": org_admins(),
     "notifications:policy_edit": org_admins(tenant=True),
-    "notifications:policy_delete": org_admins(method=POST, tenant=True),
+    "notifications:policy_delete": (org_admins(tenant=True), org_admins(method=POST, tenant=True)),
     "notifications:endpoints": org_admins(),
     "notifications:endpoint_new": org_admins(),
     "notifications:endpoint": org_admins(tenant=True),
     "notifications:endpoint_test": org_admins(method=POST, tenant=True),
-    "notifications:endpoint_rotate": org_admins(method=POST, tenant=True),
-    "notifications:endpoint_delete": org_admins(method=POST, tenant=True),
+    "notifications:endpoint_rotate": (org_admins(tenant=True), org_admins(method=POST, tenant=True)),
+    "notifications:endpoint_delete": (org_admins(tenant=True), org_admins(method=POST, tenant=True)),
     # debriefs (of a closed, escalated incident) and corrective actions
     "debriefs:index": rule(MEMBERS),
     "debriefs:actions": rule(SIGNED_IN),

@@ -1,7 +1,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from accounts.models import Membership, Organization, Site, User
+from accounts.models import ApiToken, Invitation, Membership, Organization, Site, User
 from debriefs.models import CorrectiveAction
 from debriefs.policy import can_see_review_queue
 from debriefs.services import remind_corrective_actions
@@ -25,6 +25,9 @@ def test_seed_demo_is_idempotent_and_complete(settings, capsys):
     # The guard's phone in `make run`: a question waiting for the guard, a conversation with the police.
     assert Incident.objects.filter(status=Incident.Status.NEEDS_INFO).count() == 2
     assert TimelineEntry.objects.filter(kind=TimelineEntry.Kind.MESSAGE).count() == 4  # + board's unread
+    # something for the org admin to revoke (and confirm): once, however often the seed runs
+    assert Invitation.objects.filter(email="new.guard@sentinel.example", revoked_at=None).count() == 1
+    assert ApiToken.objects.filter(name="Demo CAD bridge", revoked_at=None).count() == 1
     assert User.objects.get(email="guard@sentinel.example").check_password(DEMO_PASSWORD)
     sentinel, harbor = (Organization.objects.get(name=n) for n in PROVIDERS.values())
     assert sentinel.debrief_reviewers == Organization.DebriefReviewers.SUPERVISOR_OR_ADMIN

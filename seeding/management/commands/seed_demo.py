@@ -8,6 +8,7 @@ from seeding.demo.alerts import seed_alerts
 from seeding.demo.board import seed_board
 from seeding.demo.incidents import seed_incidents
 from seeding.demo.notifications import seed_policies
+from seeding.demo.people import seed_people_extras
 
 
 class Command(BaseCommand):
@@ -26,6 +27,7 @@ class Command(BaseCommand):
         incidents = seed_incidents()
         seed_alerts()
         incidents += seed_board()
+        seed_people_extras()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready ({incidents} new demo incidents). "
