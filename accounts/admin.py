@@ -1,5 +1,9 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import models
 
 from accounts.models import (
     Invitation,
@@ -10,6 +14,23 @@ from accounts.models import (
     SiteAssignment,
     User,
 )
+from portal import zones
+
+
+class ZoneChoices:
+    """A time-zone field is a choice among the tz database's names, not free text."""
+
+    def formfield_for_dbfield(self, db_field: "models.Field[Any, Any]", request: Any, **kwargs: Any) -> Any:
+        if db_field.name == "time_zone":
+            blank = [("", "— their organization's —")] if db_field.blank else []
+            return forms.TypedChoiceField(
+                choices=[*blank, *zones.zone_choices()],
+                required=not db_field.blank,
+                initial=db_field.get_default(),
+                label=db_field.verbose_name.capitalize(),
+                help_text=db_field.help_text,
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
 
 
 class MembershipInline(admin.StackedInline):
@@ -19,14 +40,14 @@ class MembershipInline(admin.StackedInline):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ZoneChoices, DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "full_name", "is_active", "is_staff", "last_login"]
     list_filter = ["is_active", "is_staff", "membership__role", "membership__organization"]
     search_fields = ["email", "full_name"]
     inlines = [MembershipInline]
     fieldsets = [
-        (None, {"fields": ["email", "full_name", "password"]}),
+        (None, {"fields": ["email", "full_name", "password", "time_zone"]}),
         (
             "Access",
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
@@ -39,7 +60,7 @@ class UserAdmin(DjangoUserAdmin):
     readonly_fields = ["last_login", "date_joined"]
 
 
-class SiteInline(admin.TabularInline):
+class SiteInline(ZoneChoices, admin.TabularInline):
     model = Site
     fk_name = "provider"
     extra = 0
@@ -47,8 +68,8 @@ class SiteInline(admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "debrief_reviewers", "created_at"]
+class OrganizationAdmin(ZoneChoices, admin.ModelAdmin):
+    list_display = ["name", "kind", "time_zone", "debrief_reviewers", "created_at"]
     list_filter = ["kind", "debrief_reviewers"]
     search_fields = ["name"]
 
@@ -61,7 +82,7 @@ class PartnershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Site)
-class SiteAdmin(admin.ModelAdmin):
+class SiteAdmin(ZoneChoices, admin.ModelAdmin):
     list_display = ["name", "code", "provider", "agency", "time_zone", "is_active"]
     list_filter = ["is_active", "provider", "agency"]
     search_fields = ["name", "code", "address"]

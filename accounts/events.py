@@ -17,14 +17,15 @@ def session_ended(user_id: int) -> Event:
     return Event(name="session.ended", payload={}, groups=(user_group(user_id),))
 
 
-def invitation_created(invitation: "Invitation", *, token: str) -> Event:
+def invitation_created(invitation: "Invitation", *, url: str) -> Event:
     """``invitation.created``: pushed to nobody; its follow-up writes the email with the link.
 
-    The subject is ``(invitation pk, token)``: the raw token exists only at creation (the invitation
-    keeps its hash) and reaches the email in the inviting transaction, never a queue or a push.
+    The subject is ``(invitation pk, link)``: the link carries the raw token, which exists only at
+    creation (the invitation keeps its hash), and the address the inviting request came to (a worker
+    knows neither); it reaches the email in the inviting transaction, never a queue or a push.
     """
     return Event(
         name="invitation.created",
         payload={"id": invitation.pk, "organization": invitation.organization_id, "role": invitation.role},
-        subject=(invitation.pk, token),
+        subject=(invitation.pk, url),
     )

@@ -1,9 +1,16 @@
+from allauth.mfa.base.forms import AuthenticateForm
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP, validate_totp_code
+from allauth.mfa.utils import decrypt
 from django import forms
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import QuerySet
 
 from accounts import policy
 from accounts.models import ROLES_BY_KIND, ApiToken, Membership, Organization, Role, Site, User
+from portal import zones
 
 
 def _role_choices(organization: Organization) -> list[tuple[str, str]]:
@@ -107,3 +114,70 @@ class ApiTokenForm(forms.Form):
             initial=settings.API_TOKEN_DEFAULT_DAYS,
             help_text=f"At most {settings.API_TOKEN_MAX_DAYS}; then the integration needs a new token.",
         )
+
+
+class TimeZoneForm(forms.Form):
+    time_zone = forms.ChoiceField(
+        label="Time zone of your own views",
+        required=False,
+        error_messages={"invalid_choice": "%(value)s is not a known time zone (e.g. America/Chicago)."},
+        help_text="Your inbox, the audit trail and your tokens use it; a site's incidents, debriefs and "
+        "corrective actions always show the site's own zone.",
+    )
+
+    def __init__(self, *args: object, organization_zone: str, **kwargs: object):
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["time_zone"].choices = [  # type: ignore[attr-defined]
+            ("", f"My organization's ({organization_zone})"),
+            *zones.zone_choices(),
+        ]
+
+
+CODE_USED = (
+    "That code was right, but it has been used already: each code works once. Wait for the next one "
+    "your authenticator app shows (a new code every 30 seconds) and enter it."
+)
+CODE_WRONG = (
+    "That code is not right. Enter the 6 digits your authenticator app shows now, or one of your "
+    "recovery codes."
+)
+
+
+RECOVERY_CODE_USED = (
+    "That recovery code has been used already: each one works once. Use another of your recovery "
+    "codes, or the code your authenticator app shows now."
+)
+
+
+def _code_already_used(user: User, code: str) -> str | None:
+    """Why a right code was refused: it was used already (a TOTP code in its window, or a recovery
+    code), or None."""
+    for authenticator in Authenticator.objects.filter(user=user):
+        if authenticator.type == Authenticator.Type.TOTP:
+            secret = decrypt(authenticator.data["secret"])
+            # allauth marks a used code in the cache for its whole window (its own key, read here).
+            used = cache.get(TOTP(authenticator)._get_used_cache_key(code)) is not None
+            if validate_totp_code(secret, code) and used:
+                return CODE_USED
+        elif authenticator.type == Authenticator.Type.RECOVERY_CODES:
+            codes = RecoveryCodes(authenticator)
+            if code in codes.generate_codes() and code not in codes.get_unused_codes():
+                return RECOVERY_CODE_USED
+    return None
+
+
+class MfaAuthenticateForm(AuthenticateForm):
+    """The second-factor step at sign-in, saying why a code was refused (allauth says "Incorrect
+    code." for a wrong one and a reused one alike)."""
+
+    def clean_code(self) -> str:
+        try:
+            return str(super().clean_code())
+        except forms.ValidationError as error:
+            if error.code != "incorrect_code":  # the lockout, whose message says for how long
+                raise
+            code = (self.cleaned_data.get("code") or "").strip()
+            used = _code_already_used(self.user, code) if code else None
+            if used:
+                raise forms.ValidationError(used, code="code_used") from None
+            raise forms.ValidationError(CODE_WRONG, code="incorrect_code") from None

@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from portal import zones
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -40,6 +42,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="Platform admin: may use the Django admin.")
     date_joined = models.DateTimeField(default=timezone.now)
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[zones.validate_time_zone],
+        help_text="The zone of this person's own views (inbox, audit trail); blank: their organization's.",
+    )
 
     objects = UserManager()
 
@@ -78,6 +86,12 @@ class Organization(models.Model):
         choices=DebriefReviewers.choices,
         default=DebriefReviewers.SUPERVISOR,
         help_text="Who approves a debrief besides its submitter.",
+    )
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[zones.validate_time_zone],
+        help_text="Its people's zone unless they choose their own (each site has its own zone).",
     )
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -129,8 +143,31 @@ class Partnership(models.Model):
 
 
 def _validate_time_zone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
-        raise ValidationError(f"{value!r} is not a known time zone (e.g. Europe/London).")
+    """Kept by name for migration 0001; the rule is portal.zones.validate_time_zone."""
+    zones.validate_time_zone(value)
+
+
+MAX_OUTLINE_POINTS = 200
+
+
+def validate_outline(value: object) -> None:
+    """A site's outline: empty, or three to MAX_OUTLINE_POINTS [latitude, longitude] pairs in range."""
+    if value in (None, []):
+        return
+    if not isinstance(value, list) or not 3 <= len(value) <= MAX_OUTLINE_POINTS:
+        raise ValidationError(
+            f"An outline is a list of 3 to {MAX_OUTLINE_POINTS} [latitude, longitude] points."
+        )
+    for index, point in enumerate(value, start=1):
+        if (
+            not isinstance(point, list)
+            or len(point) != 2
+            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in point)
+        ):
+            raise ValidationError(f"Point {index} of the outline is not a [latitude, longitude] pair.")
+        latitude, longitude = point
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise ValidationError(f"Point {index} of the outline is off the globe: {latitude}, {longitude}.")
 
 
 class Site(models.Model):
@@ -157,6 +194,12 @@ class Site(models.Model):
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[_validate_time_zone])
+    outline = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_outline],
+        help_text="The premises' boundary on the board's map: [[latitude, longitude], …], 3 points or more.",
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:

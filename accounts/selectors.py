@@ -1,10 +1,12 @@
 import hashlib
+import zoneinfo
 
 from django.db.models import Prefetch, QuerySet
 
 from accounts import policy
 from accounts.models import ApiToken, Invitation, Membership, Site, SiteAssignment
 from accounts.policy import AnyUser
+from portal import zones
 
 
 def list_sites(*, for_user: AnyUser) -> QuerySet[Site]:
@@ -69,3 +71,12 @@ def get_unrevoked_api_token(*, secret: str) -> ApiToken | None:
 def list_api_token_owners(*, for_user: AnyUser) -> QuerySet[Membership]:
     """The active members the user may issue API tokens for, with their users."""
     return policy.api_token_owners(for_user).select_related("user").order_by("user__email")
+
+
+def get_time_zone(*, for_user: AnyUser) -> zoneinfo.ZoneInfo:
+    """The zone of the person's own views: their choice, else their organization's, else the portal's."""
+    chosen = getattr(for_user, "time_zone", "") if for_user.is_authenticated else ""
+    if chosen:
+        return zones.zone(chosen)
+    membership = policy.membership_of(for_user)
+    return zones.zone(membership.organization.time_zone if membership else None)

@@ -28,6 +28,7 @@ from accounts.models import (
 from accounts.policy import AnyUser
 from accounts.selectors import hash_token
 from audit import services as audit
+from portal import links, zones
 from portal.realtime import publish_on_commit
 from portal.text import clean_text
 
@@ -71,8 +72,10 @@ def invite_member(
     email: str,
     role: str,
     sites: Iterable[Site] = (),
+    site_url: str | None = None,
 ) -> tuple[Invitation, str]:
-    """Invite someone into an organization; returns the invitation and the link's token."""
+    """Invite someone into an organization; returns the invitation and the link's token. The emailed
+    link points at ``site_url`` (the address the inviting request came to), else ``PUBLIC_URL``."""
     _require(policy.can_manage_members(invited_by, organization))
     email = _clean_email(email)
     if role not in ROLES_BY_KIND[organization.kind]:
@@ -98,12 +101,13 @@ def invite_member(
     )
     invitation.sites.set(chosen_sites)
     audit.record(action="people.invited", actor=invited_by, obj=invitation, email=email, role=role)
-    publish_on_commit(invitation_created(invitation, token=token))
+    publish_on_commit(invitation_created(invitation, url=invitation_url(token, site_url=site_url)))
     return invitation, token
 
 
-def invitation_url(token: str) -> str:
-    return settings.PUBLIC_URL + reverse("accounts:invitation_accept", args=[token])
+def invitation_url(token: str, *, site_url: str | None = None) -> str:
+    """The invitation's link, at ``site_url`` (see portal/links.py) or else the portal's own address."""
+    return (site_url or links.site_url()).rstrip("/") + reverse("accounts:invitation_accept", args=[token])
 
 
 @transaction.atomic
@@ -271,3 +275,20 @@ def record_api_token_use(*, token: ApiToken) -> None:
         return
     token.last_used_at = now
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+
+
+@transaction.atomic
+def set_time_zone(*, user: User, time_zone: str) -> User:
+    """Choose the zone of one's own views; blank follows the organization's."""
+    time_zone = time_zone.strip()
+    if time_zone:
+        try:
+            zones.validate_time_zone(time_zone)
+        except ValidationError as error:
+            raise ValidationError({"time_zone": error.messages}) from None
+    if user.time_zone != time_zone:
+        before = user.time_zone
+        user.time_zone = time_zone
+        user.save(update_fields=["time_zone"])
+        audit.record(action="account.time_zone_changed", actor=user, obj=user, before=before, after=time_zone)
+    return user

@@ -18,4 +18,5 @@ urlpatterns = [
     path("people/tokens/", views.tokens_list, name="tokens"),
     path("people/tokens/issue/", views.tokens_issue, name="token_issue"),
     path("people/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+    path("account/time-zone/", views.time_zone_edit, name="time_zone"),
 ]

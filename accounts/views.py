@@ -1,15 +1,19 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from accounts import policy, selectors, services
-from accounts.forms import AcceptInvitationForm, ApiTokenForm, InviteForm, MemberForm
+from accounts.forms import AcceptInvitationForm, ApiTokenForm, InviteForm, MemberForm, TimeZoneForm
 from accounts.models import Invitation, Membership, Organization, Role, User
-from portal.edges import show_errors
+from portal import links
+from portal.edges import confirm, current_user, show_errors
 
 LANDING_TEMPLATES = {
     Role.GUARD: "accounts/home_guard.html",
@@ -77,6 +81,7 @@ def people_invite(request: HttpRequest) -> HttpResponse:
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
                 sites=form.cleaned_data.get("sites") or (),
+                site_url=links.site_url(request),
             )
         except ValidationError as error:
             show_errors(form, error)
@@ -105,9 +110,41 @@ def member_edit(request: HttpRequest, membership_id: int) -> HttpResponse:
     return render(request, "accounts/member_edit.html", {"form": form, "member": membership})
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def member_set_active(request: HttpRequest, membership_id: int) -> HttpResponse:
+    """GET: the confirmation page (what deactivating, or reactivating, does); POST: do it."""
     user, membership = _member(request, membership_id)
+    person = membership.user
+    if request.method == "GET":
+        if person.is_active:
+            return confirm(
+                request,
+                title=f"Deactivate {person}",
+                question=f"Are you sure you want to deactivate {person} ({person.email})?",
+                consequences=[
+                    "They are signed out at their next request and their live screens disconnect.",
+                    "They can no longer sign in, and API tokens acting as them stop working.",
+                    "What they reported, wrote and did stays, with their name, in the records and the audit "
+                    "trail.",
+                    "You can reactivate them later from People.",
+                ],
+                button=f"Deactivate {person}",
+                cancel=reverse("accounts:people"),
+                fields={"active": "0"},
+            )
+        return confirm(
+            request,
+            title=f"Reactivate {person}",
+            question=f"Reactivate {person} ({person.email})?",
+            consequences=[
+                f"They can sign in again with their password, as {membership.get_role_display()}.",
+                "API tokens acting as them that have not expired or been revoked work again.",
+            ],
+            button=f"Reactivate {person}",
+            cancel=reverse("accounts:people"),
+            fields={"active": "1"},
+            danger=False,
+        )
     active = request.POST.get("active") == "1"
     try:
         services.set_member_active(membership=membership, by=user, active=active)
@@ -115,18 +152,31 @@ def member_set_active(request: HttpRequest, membership_id: int) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
     else:
         verb = "reactivated" if active else "deactivated"
-        messages.success(request, f"{membership.user} {verb}.")
+        messages.success(request, f"{person} {verb}.")
     return redirect("accounts:people")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    """GET: the confirmation page; POST: revoke the invitation."""
     user, _organization = _managing(request)
     invitation = selectors.list_pending_invitations(for_user=user).filter(pk=invitation_id).first()
     if invitation is None:
         raise Http404("No such invitation.")
+    if request.method == "GET":
+        return confirm(
+            request,
+            title=f"Revoke the invitation for {invitation.email}",
+            question=f"Are you sure you want to revoke the invitation for {invitation.email}?",
+            consequences=[
+                "The link in the email stops working at once: nobody can use it to make an account.",
+                "You can invite the same address again later; that sends a new link.",
+            ],
+            button="Revoke the invitation",
+            cancel=reverse("accounts:people"),
+        )
     services.revoke_invitation(invitation=invitation, by=user)
-    messages.success(request, f"Invitation for {invitation.email} revoked.")
+    messages.success(request, f"Invitation for {invitation.email} revoked: its link no longer works.")
     return redirect("accounts:people")
 
 
@@ -198,8 +248,9 @@ def tokens_issue(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/tokens_issue.html", {"form": form, "organization": organization})
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    """GET: the confirmation page; POST: revoke the token."""
     user, organization = _token_keeper(request)
     token = (
         selectors.list_api_tokens(for_user=user)
@@ -208,6 +259,49 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     )
     if token is None:
         raise Http404("No such token.")
+    if request.method == "GET":
+        return confirm(
+            request,
+            title=f"Revoke the token {token.prefix}…",
+            question=f"Are you sure you want to revoke the token {token.prefix}… ({token.name}), "
+            f"which acts as {token.user}?",
+            consequences=[
+                "Every request carrying it is refused from now on (401).",
+                f"Whatever uses it ({token.name}) stops working until it is given a new token.",
+                "This cannot be undone: a revoked token never works again.",
+            ],
+            button="Revoke the token",
+            cancel=reverse("accounts:tokens"),
+        )
     services.revoke_api_token(token=token, by=user)
     messages.success(request, f"Token {token.prefix}… ({token.name}) revoked.")
     return redirect("accounts:tokens")
+
+
+def time_zone_edit(request: HttpRequest) -> HttpResponse:
+    """Everyone chooses the zone of their own views (their organization's by default)."""
+    user = current_user(request)
+    organization = policy.organization_of(user)
+    organization_zone = organization.time_zone if organization else settings.TIME_ZONE
+    form = TimeZoneForm(
+        request.POST or None, organization_zone=organization_zone, initial={"time_zone": user.time_zone}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_time_zone(user=user, time_zone=form.cleaned_data["time_zone"])
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            zone = selectors.get_time_zone(for_user=user)
+            messages.success(request, f"Your own views now show {zone.key} time.")
+            return redirect("accounts:time_zone")
+    return render(
+        request,
+        "accounts/time_zone_edit.html",
+        {
+            "form": form,
+            "zone": selectors.get_time_zone(for_user=user),
+            "organization_zone": organization_zone,
+            "now": timezone.now(),
+        },
+    )

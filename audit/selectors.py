@@ -1,12 +1,13 @@
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from accounts.policy import AnyUser
+from accounts.selectors import get_time_zone
 from audit import policy
 from audit.models import AuditEvent
+from portal import zones
 
 
 @dataclass(frozen=True)
@@ -28,11 +29,10 @@ def list_trail(*, for_user: AnyUser, filters: TrailFilters | None = None) -> Que
         events = events.filter(action__startswith=filters.action)
     if filters.obj:
         events = events.filter(Q(object_id=filters.obj) | Q(object_label__icontains=filters.obj))
-    zone = timezone.get_current_timezone()
-    if filters.since:
-        events = events.filter(at__gte=datetime.combine(filters.since, time.min, tzinfo=zone))
-    if filters.until:
-        events = events.filter(
-            at__lt=datetime.combine(filters.until, time.min, tzinfo=zone) + timedelta(days=1)
-        )
+    # The trail is its reader's own view: its days are the reader's (the zone its times are shown in).
+    start, end = zones.day_range(filters.since, filters.until, get_time_zone(for_user=for_user))
+    if start is not None:
+        events = events.filter(at__gte=start)
+    if end is not None:
+        events = events.filter(at__lt=end)
     return events.order_by("-id")

@@ -11,7 +11,7 @@ from accounts.models import Membership
 from debriefs.intervals import DEFAULT_TARGETS, Moment, measure, moments
 from debriefs.models import ResponseTarget
 from incidents.models import Incident, TimelineEntry
-from notifications.models import OutboxMessage
+from notifications.models import Kind, OutboxMessage
 
 
 def targets_for(incident: Incident) -> dict[str, int]:
@@ -144,8 +144,12 @@ def evidence(incident: Incident) -> list[dict[str, Any]]:
     ]
 
 
+AFTERWARDS = (Kind.DEBRIEF, Kind.ACTION)
+
+
 def notifications(incident: Incident, zone: tzinfo) -> list[dict[str, Any]]:
-    """Every notification sent about the incident, to whom, how, and what came of it."""
+    """Every notification sent about the incident's response, to whom, how, and what came of it
+    (not those about its debrief and corrective actions, which come after it)."""
     return [
         {
             "recipient": message.recipient_label,
@@ -154,7 +158,9 @@ def notifications(incident: Incident, zone: tzinfo) -> list[dict[str, Any]]:
             "outcome": message.get_state_display()
             + (f" ({message.last_error[:80]})" if message.last_error else ""),
         }
-        for message in OutboxMessage.objects.filter(incident=incident).order_by("created_at", "pk")
+        for message in OutboxMessage.objects.filter(incident=incident)
+        .exclude(kind__in=AFTERWARDS)
+        .order_by("created_at", "pk")
     ]
 
 

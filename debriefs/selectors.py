@@ -5,13 +5,13 @@ import uuid
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Site, User
 from accounts.policy import AnyUser
 from debriefs import policy
 from debriefs.models import CorrectiveAction, Debrief
 from incidents.models import Incident
+from portal import zones
 
 
 def _with_incident(debriefs: QuerySet[Debrief]) -> QuerySet[Debrief]:
@@ -71,7 +71,10 @@ def list_corrective_actions(*, for_user: AnyUser, overdue: bool = False) -> Quer
         "incident", "incident__site", "owner"
     )
     if overdue:
-        actions = actions.filter(due_date__lt=timezone.localdate()).exclude(
+        # Past due where the incident happened: each action's day ends at its site's midnight.
+        names = Site.objects.order_by().values_list("time_zone", flat=True).distinct()
+        groups = [(name, Q(incident__site__time_zone=name)) for name in names]
+        actions = actions.filter(zones.before_local_today("due_date", groups=groups)).exclude(
             status=CorrectiveAction.Status.DONE
         )
     return actions.order_by("due_date", "pk")

@@ -50,3 +50,9 @@ def render_debrief_pdf_task(debrief_id: int) -> None:
 def resume_stalled_task() -> int:
     """Queue again the drafting or rendering that a lost message or a dead worker left behind."""
     return services.resume_stalled()
+
+
+@shared_task(name="debriefs.remind_corrective_actions", ignore_result=True)
+def remind_corrective_actions_task() -> int:
+    """Remind owners (and, when overdue, supervisors) of corrective actions; each reminder once."""
+    return services.remind_corrective_actions()

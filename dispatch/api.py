@@ -165,7 +165,7 @@ class PanicViewSet(ApiViewSet):
     )
     def create(self, request: Request) -> Response:
         data = self.parse(PanicSerializer, request.data)
-        incident, escalation = services.press_panic(
+        incident, escalation, alerted = services.press_panic(
             guard=self.user,
             site=selectors.get_panic_site(guard=self.user, site_id=data.get("site")),
             idempotency_key=data["idempotency_key"],
@@ -175,6 +175,7 @@ class PanicViewSet(ApiViewSet):
         )
         body: dict[str, Any] = {"incident": str(incident.public_id), "reference": incident.reference}
         body["escalation"] = events.escalation_payload(escalation) if escalation else None
+        body["alerted"] = alerted  # who was alerted, in the words the guard's screen shows
         return Response(body, status=status.HTTP_201_CREATED)
 
 

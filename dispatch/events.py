@@ -1,16 +1,29 @@
 """Board events: names, payloads and recipients. Sent only through publish_on_commit.
 
 The names: ``escalation.requested``, ``escalation.<status>`` for each step (accepted, rejected,
-dispatched, on_scene, cleared, cancelled), ``escalation.panic_cleared`` and ``message.posted``.
+dispatched, on_scene, cleared, cancelled), ``escalation.panic_cleared`` and ``message.posted``;
+and ``panic.cancelled`` (a guard's false press, cancelled in its window: not a board event, its
+subject is (incident pk, actor pk, timeline entry pk)).
 Each event's subject is (escalation pk, actor pk, timeline entry pk): what the notification outbox's
-in-transaction follow-ups (FOLLOW_UPS, portal/celery.py) fetch again."""
+in-transaction follow-ups (FOLLOW_UPS, portal/celery.py) fetch again.
+
+``panic.pressed`` is no board event: it leaves every panic, with or without a police partner, so that
+the provider's own people are alerted in the panic's transaction (subject: incident pk, guard pk,
+escalation pk or None).
+
+``escalation.incident_changed`` tells the boards that the provider's side of an escalated incident
+changed (verified, more information asked, closed): dispatch's follow-up of ``incident.status_changed``.
+It has no timeline entry of its own (the incident's has it) and no follow-ups: its subject is
+(escalation pk, actor pk or None, None)."""
 
 from typing import Any
+
+from django.urls import reverse
 
 from accounts.models import User
 from dispatch.models import BoardEvent, Escalation
 from incidents.events import incident_group
-from incidents.models import TimelineEntry
+from incidents.models import Evidence, Incident, TimelineEntry
 from portal.realtime import Event
 
 
@@ -22,9 +35,37 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value else None
 
 
+# The provider's side of an escalated incident, in the words a board shows (the incident's status).
+VERIFICATION = {
+    Incident.Status.SUBMITTED: "Not yet verified",
+    Incident.Status.NEEDS_INFO: "Provider asked the guard for more",
+    Incident.Status.ACCEPTED: "Verified by the provider",
+    Incident.Status.CLOSED: "Closed by the provider",
+}
+# When the police's current state began.
+STATUS_STAMPS = {
+    Escalation.Status.REQUESTED: "requested_at",
+    Escalation.Status.ACCEPTED: "accepted_at",
+    Escalation.Status.REJECTED: "rejected_at",
+    Escalation.Status.DISPATCHED: "dispatched_at",
+    Escalation.Status.ON_SCENE: "on_scene_at",
+    Escalation.Status.CLEARED: "cleared_at",
+    Escalation.Status.CANCELLED: "cancelled_at",
+}
+
+
+def _photo(incident: Incident) -> str | None:
+    """The thumbnail of the incident's first photo (the list's evidence is prefetched)."""
+    for item in incident.evidence.all():
+        if item.kind == Evidence.Kind.PHOTO and item.thumbnail:
+            return reverse("incidents:evidence_thumbnail", args=[item.public_id])
+    return None
+
+
 def escalation_payload(escalation: Escalation) -> dict[str, Any]:
     """What a board (and an incident page) needs to draw one escalation."""
     incident = escalation.incident
+    site = incident.site
     return {
         "id": str(escalation.public_id),
         "status": escalation.status,
@@ -43,19 +84,28 @@ def escalation_payload(escalation: Escalation) -> dict[str, Any]:
         "dispatched_at": _iso(escalation.dispatched_at),
         "on_scene_at": _iso(escalation.on_scene_at),
         "cleared_at": _iso(escalation.cleared_at),
+        "status_since": _iso(getattr(escalation, STATUS_STAMPS[Escalation.Status(escalation.status)]))
+        or _iso(escalation.requested_at),
         "incident": {
             "id": str(incident.public_id),
             "reference": incident.reference,
             "severity": incident.severity,
             "category": incident.category.name if incident.category else None,
-            "site": incident.site.name,
-            "site_address": incident.site.address,
-            "time_zone": incident.site.time_zone,
+            "site": site.name,
+            "site_address": site.address,
+            "time_zone": site.time_zone,
             "location": incident.location,
             "latitude": str(incident.latitude) if incident.latitude is not None else None,
             "longitude": str(incident.longitude) if incident.longitude is not None else None,
             "narrative": incident.narrative,
             "occurred_at": _iso(incident.occurred_at),
+            "status": incident.status,
+            "verification": VERIFICATION.get(Incident.Status(incident.status), incident.get_status_display()),
+            "closed_at": _iso(incident.closed_at),
+            "site_id": site.pk,
+            "site_latitude": str(site.latitude) if site.latitude is not None else None,
+            "site_longitude": str(site.longitude) if site.longitude is not None else None,
+            "photo": _photo(incident),
         },
     }
 
@@ -76,16 +126,51 @@ def message_payload(entry: TimelineEntry, *, by: User, side: str) -> dict[str, A
     }
 
 
-def board_event(record: BoardEvent, escalation: Escalation, *, by: User, entry: TimelineEntry) -> Event:
+INCIDENT_CHANGED = "escalation.incident_changed"
+
+
+def board_event(
+    record: BoardEvent, escalation: Escalation, *, by: User | None, entry: TimelineEntry | None
+) -> Event:
     """A numbered board event: to the agency's boards and to everyone watching the incident."""
     return Event(
         name=record.name,
         payload=as_message(record),
         groups=(board_group(record.agency_id), incident_group(escalation.incident)),
-        subject=(escalation.pk, by.pk, entry.pk),
+        subject=(escalation.pk, by.pk if by else None, entry.pk if entry else None),
+    )
+
+
+def panic_pressed(incident: Incident, *, guard: User, escalation: Escalation | None) -> Event:
+    """``panic.pressed``: to the incident's page; its follow-up alerts the provider's people."""
+    return Event(
+        name="panic.pressed",
+        payload={"incident": str(incident.public_id), "reference": incident.reference},
+        groups=(incident_group(incident),),
+        subject=(incident.pk, guard.pk, escalation.pk if escalation is not None else None),
     )
 
 
 def as_message(record: BoardEvent) -> dict[str, Any]:
     """The JSON a board receives for one event, live or replayed: the same either way."""
     return {"seq": record.sequence, "event": record.name, **record.payload}
+
+
+def panic_cancelled(
+    incident: Incident, *, by: User, entry: TimelineEntry, escalation: Escalation | None
+) -> Event:
+    """A guard cancelled a false panic press: to the incident's page (the board hears the
+    escalation's own ``escalation.cancelled``); its follow-ups tell whoever the panic alerted."""
+    return Event(
+        name="panic.cancelled",
+        payload={
+            "event": "panic.cancelled",
+            "incident": {"id": str(incident.public_id), "reference": incident.reference},
+            "site": incident.site.name,
+            "by": str(by),
+            "at": entry.at.isoformat(),
+            "escalation": str(escalation.public_id) if escalation is not None else None,
+        },
+        groups=(incident_group(incident),),
+        subject=(incident.pk, by.pk, entry.pk),
+    )

@@ -139,3 +139,34 @@ class RuleCheck(models.Model):
 
     def __str__(self) -> str:
         return f"Rule checked for {self.incident_id} at {self.checked_at:%Y-%m-%d %H:%M}"
+
+
+class BoardPreference(models.Model):
+    """A board watcher's own settings, kept on the server so that they follow the person to any screen."""
+
+    class Density(models.TextChoices):
+        COMFORTABLE = "comfortable", "Comfortable"
+        COMPACT = "compact", "Compact"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="board_preference"
+    )
+    density = models.CharField(max_length=16, choices=Density.choices, default=Density.COMFORTABLE)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_density_display()}"
+
+
+class BoardRead(models.Model):
+    """When a watcher last opened an escalation's details: the provider's messages after it are unread."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="reads")
+    read_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "escalation"], name="unique_board_read")]
+
+    def __str__(self) -> str:
+        return f"{self.user} read {self.escalation_id} at {self.read_at:%H:%M:%S}"

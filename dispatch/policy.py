@@ -23,6 +23,20 @@ def board_agency(user: AnyUser) -> Organization | None:
     return membership.organization
 
 
+def can_watch_escalation(user: AnyUser, escalation: Escalation) -> bool:
+    """The escalation is on the user's board: it was escalated to their agency."""
+    agency = board_agency(user)
+    return agency is not None and escalation.agency_id == agency.pk
+
+
+def board_sites(user: AnyUser) -> QuerySet[Site]:
+    """The sites a board's map and filters show: the active sites in the agency's jurisdiction."""
+    agency = board_agency(user)
+    if agency is None:
+        return Site.objects.none()
+    return Site.objects.filter(agency=agency, is_active=True)
+
+
 def visible_escalations(user: AnyUser) -> QuerySet[Escalation]:
     """An agency's escalations for its people; the escalations of visible incidents for a provider."""
     agency = board_agency(user)
@@ -74,6 +88,12 @@ def panic_sites(user: AnyUser) -> QuerySet[Site]:
     if not has_panic_button(user):
         return Site.objects.none()
     return account_policy.visible_sites(user).order_by("name")
+
+
+def can_cancel_panic(user: AnyUser, incident: Incident) -> bool:
+    """Only the guard who pressed a panic cancels it (a false press), and only on its own incident;
+    the service checks that it is a panic and that its cancel window is still open."""
+    return has_panic_button(user) and incident.reporter_id == getattr(user, "pk", None)
 
 
 def can_message_on_incident(user: AnyUser, incident: Incident) -> bool:

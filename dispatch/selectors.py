@@ -1,16 +1,23 @@
 """Reads for the live board and escalations, scoped by the access policy."""
 
+import math
 import uuid
-from datetime import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Max, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from accounts.models import Site
+from accounts.models import Site, User
 from accounts.policy import AnyUser
 from dispatch import policy
-from dispatch.models import BoardEvent, Escalation
-from incidents.models import Incident
+from dispatch.models import BoardEvent, BoardPreference, BoardRead, Escalation
+from incidents.models import Incident, TimelineEntry
 
 REPLAY_LIMIT = 2_000
 
@@ -21,23 +28,122 @@ PANIC_ACTIVE = (
 )
 
 
+ENDED = (Escalation.Status.CLEARED, Escalation.Status.CANCELLED, Escalation.Status.REJECTED)
+PANIC_STATE = "panic"  # the board's state filter: active panics, whatever the police's state
+
+
+@dataclass(frozen=True)
+class BoardFilter:
+    """What a board or its history is narrowed to (None: everything)."""
+
+    site_id: int | None = None
+    severity: int | None = None
+    state: str | None = None
+
+    def apply(self, escalations: QuerySet[Escalation]) -> QuerySet[Escalation]:
+        if self.site_id is not None:
+            escalations = escalations.filter(incident__site_id=self.site_id)
+        if self.severity is not None:
+            escalations = escalations.filter(incident__severity=self.severity)
+        if self.state == PANIC_STATE:
+            escalations = escalations.filter(PANIC_ACTIVE)
+        elif self.state:
+            escalations = escalations.filter(status=self.state)
+        return escalations
+
+
 def _with_incident(escalations: QuerySet[Escalation]) -> QuerySet[Escalation]:
     return escalations.select_related("incident", "incident__site", "incident__category", "agency")
 
 
-def list_board_escalations(*, for_user: AnyUser) -> QuerySet[Escalation]:
+def _for_board(escalations: QuerySet[Escalation]) -> QuerySet[Escalation]:
+    """With what a board row draws, its photo included."""
+    return _with_incident(escalations).prefetch_related("incident__evidence")
+
+
+def list_board_escalations(*, for_user: AnyUser, only: BoardFilter | None = None) -> QuerySet[Escalation]:
     """The agency's open escalations and active panics: panics first, then most severe, then oldest."""
     agency = policy.board_agency(for_user)
     if agency is None:
         return Escalation.objects.none()
     return (
-        _with_incident(Escalation.objects.filter(agency=agency))
+        (only or BoardFilter())
+        .apply(_for_board(Escalation.objects.filter(agency=agency)))
         .filter(Q(status__in=Escalation.OPEN) | PANIC_ACTIVE)
         .annotate(
             panic_rank=Case(When(PANIC_ACTIVE, then=Value(0)), default=Value(1), output_field=IntegerField())
         )
         .order_by("panic_rank", "incident__severity", "requested_at", "pk")
     )
+
+
+def _ended_at() -> Coalesce:
+    return Coalesce("cleared_at", "cancelled_at", "rejected_at")
+
+
+def list_recently_cleared(*, for_user: AnyUser, since: datetime) -> QuerySet[Escalation]:
+    """The agency's escalations that ended (cleared, cancelled, rejected) since ``since``, newest first
+    (an active panic stays on the board instead)."""
+    agency = policy.board_agency(for_user)
+    if agency is None:
+        return Escalation.objects.none()
+    return (
+        _for_board(Escalation.objects.filter(agency=agency, status__in=ENDED))
+        .exclude(PANIC_ACTIVE)
+        .annotate(ended_at=_ended_at())
+        .filter(ended_at__gte=since)
+        .order_by("-ended_at", "-pk")
+    )
+
+
+def list_agency_history(*, for_user: AnyUser, only: BoardFilter | None = None) -> QuerySet[Escalation]:
+    """Every escalation the agency ever received, newest first: the board's full history."""
+    agency = policy.board_agency(for_user)
+    if agency is None:
+        return Escalation.objects.none()
+    return (
+        (only or BoardFilter())
+        .apply(_with_incident(Escalation.objects.filter(agency=agency)))
+        .annotate(ended_at=_ended_at())
+        .order_by("-requested_at", "-pk")
+    )
+
+
+def list_board_sites(*, for_user: AnyUser) -> QuerySet[Site]:
+    """The sites on the board's map and in its site filter, by name."""
+    return policy.board_sites(for_user).order_by("name")
+
+
+def list_unread_escalations(*, for_user: AnyUser, escalations: Iterable[Escalation]) -> set[str]:
+    """The public ids of those escalations with a message from the provider's side that the user has
+    not seen (posted after they last opened the escalation's details)."""
+    escalations = list(escalations)
+    ids = [escalation.pk for escalation in escalations]
+    if not ids or not isinstance(for_user, User) or policy.board_agency(for_user) is None:
+        return set()
+    last_message = dict(
+        BoardEvent.objects.filter(
+            escalation_id__in=ids, name="message.posted", payload__message__side="provider"
+        )
+        .values("escalation_id")
+        .annotate(last=Max("created_at"))
+        .values_list("escalation_id", "last")
+    )
+    read = dict(
+        BoardRead.objects.filter(user=for_user, escalation_id__in=last_message).values_list(
+            "escalation_id", "read_at"
+        )
+    )
+    unread = {pk for pk, last in last_message.items() if pk not in read or read[pk] < last}
+    return {str(escalation.public_id) for escalation in escalations if escalation.pk in unread}
+
+
+def get_board_density(*, for_user: AnyUser) -> str:
+    """The user's board density (comfortable unless they chose compact)."""
+    if not isinstance(for_user, User):
+        return BoardPreference.Density.COMFORTABLE
+    preference = BoardPreference.objects.filter(user=for_user).values_list("density", flat=True).first()
+    return preference or BoardPreference.Density.COMFORTABLE
 
 
 def last_board_sequence(*, agency_id: int) -> int:
@@ -91,3 +197,88 @@ def get_panic_site(*, guard: AnyUser, site_id: int | None) -> Site | None:
             "You are not assigned to that site: the panic button sends only from your own sites."
         )
     return site
+
+
+EARTH_RADIUS_M = 6_371_000
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine): plenty for "which of my sites am I at"."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def nearest_panic_site(
+    *, guard: AnyUser, latitude: Decimal | float | str | None, longitude: Decimal | float | str | None
+) -> Site | None:
+    """The guard's site nearest the device, if one is within PANIC_SITE_RADIUS_M; else None."""
+    try:
+        lat, lon = float(latitude), float(longitude)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    best: tuple[float, Site] | None = None
+    for site in policy.panic_sites(guard).exclude(latitude=None).exclude(longitude=None):
+        assert site.latitude is not None
+        assert site.longitude is not None
+        metres = distance_m(lat, lon, float(site.latitude), float(site.longitude))
+        if metres <= settings.PANIC_SITE_RADIUS_M and (best is None or metres < best[0]):
+            best = (metres, site)
+    return best[1] if best else None
+
+
+def suggest_panic_site(
+    *,
+    guard: AnyUser,
+    latitude: Decimal | float | str | None = None,
+    longitude: Decimal | float | str | None = None,
+) -> Site | None:
+    """Where the guard most likely is: the site the device is at (its location against the sites'
+    coordinates), else the site of the guard's last report, else the first of their sites. (The site
+    of the current shift will come first once shifts exist; today there are none.)"""
+    sites = policy.panic_sites(guard)
+    nearest = nearest_panic_site(guard=guard, latitude=latitude, longitude=longitude)
+    if nearest is not None:
+        return nearest
+    last = (
+        Incident.objects.filter(reporter_id=getattr(guard, "pk", None), site__in=sites)
+        .order_by("-received_at", "-pk")
+        .values_list("site_id", flat=True)
+        .first()
+    )
+    if last is not None:
+        return sites.filter(pk=last).first()
+    return sites.first()
+
+
+def is_panic(incident: Incident) -> bool:
+    """A panic button's incident (its category is the panic one)."""
+    return incident.category is not None and incident.category.code == "panic"
+
+
+def panic_cancel_deadline(incident: Incident) -> datetime:
+    """Until when the guard who pressed the panic may still cancel it (as the guard is told)."""
+    return incident.received_at + timedelta(seconds=settings.PANIC_CANCEL_SECONDS)
+
+
+def panic_cancellable(incident: Incident, *, now: datetime | None = None) -> bool:
+    """The panic's cancel window is open and nobody cancelled it yet."""
+    now = now or timezone.now()
+    return (
+        is_panic(incident)
+        and now <= panic_cancel_deadline(incident)
+        and not incident.timeline.filter(data__panic="cancelled").exists()
+    )
+
+
+def list_recent_messages(*, incident: Incident, limit: int = 5) -> tuple[list[TimelineEntry], int]:
+    """The incident's latest messages, oldest first, and how many there are in all (the caller
+    already holds a visible incident): what is shown beside the message box."""
+    messages = incident.timeline.filter(kind=TimelineEntry.Kind.MESSAGE).select_related(
+        "actor", "actor__membership__organization"
+    )
+    latest = list(messages.order_by("-at", "-pk")[:limit])
+    return latest[::-1], messages.count()

@@ -28,3 +28,19 @@ def apply_escalation_rules(incident_id: int, actor_id: int | None = None) -> Non
 def sweep_escalation_rules() -> int:
     """Apply the rule to the recent reports whose task was lost (broker down at commit, a dead worker)."""
     return services.sweep_escalation_rules()
+
+
+@shared_task(
+    name="dispatch.announce_incident_change",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+    ignore_result=True,
+)
+def announce_incident_change(incident_id: int, actor_id: int | None = None) -> None:
+    """Tell the boards that an escalated incident was verified, sent back or closed (idempotent)."""
+    services.announce_incident_change(
+        incident_id=incident_id, by=User.objects.filter(pk=actor_id).first() if actor_id else None
+    )

@@ -3,39 +3,133 @@
 Actions answer JSON to the board's fetch calls and redirect ordinary form posts back."""
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.models import Organization, Site
 from audit import services as audit
 from dispatch import events, policy, selectors, services
-from dispatch.models import Escalation
+from dispatch.forms import BoardFilterForm
+from dispatch.models import BoardPreference, Escalation
+from dispatch.selectors import BoardFilter
 from incidents import policy as incident_policy
 from incidents import selectors as incident_selectors
 from incidents.models import Incident
 from portal.edges import back, current_user, flash_errors, found_or_404, parse_int, wants_json
 
+RECENT_LIMIT = 30
+HISTORY_PAGE = 25
 
-def board(request: HttpRequest) -> HttpResponse:
-    """The agency's live escalation board."""
+
+def _board_agency(request: HttpRequest) -> Organization:
     agency = policy.board_agency(request.user)
     if agency is None:
         raise PermissionDenied("The live board is for the agency's liaisons.")
-    escalations = selectors.list_board_escalations(for_user=request.user)
+    return agency
+
+
+def _site_payload(site: Site) -> dict[str, Any]:
+    return {
+        "id": site.pk,
+        "name": site.name,
+        "code": site.code,
+        "latitude": float(site.latitude) if site.latitude is not None else None,
+        "longitude": float(site.longitude) if site.longitude is not None else None,
+        "outline": site.outline or [],
+    }
+
+
+def board(request: HttpRequest) -> HttpResponse:
+    """The agency's live escalation board: the open escalations beside a map, the recently cleared,
+    filters, and the way to the full history."""
+    agency = _board_agency(request)
+    sites = selectors.list_board_sites(for_user=request.user)
+    form = BoardFilterForm(request.GET or None, sites=sites, states=Escalation.OPEN)
+    escalations = list(selectors.list_board_escalations(for_user=request.user))
+    only = form.board_filter()
+    if only != BoardFilter():  # the rows drawn without JavaScript; the snapshot keeps them all
+        chosen = set(
+            selectors.list_board_escalations(for_user=request.user, only=only).values_list("pk", flat=True)
+        )
+        escalations_shown = [e for e in escalations if e.pk in chosen]
+    else:
+        escalations_shown = escalations
+    since = timezone.now() - timedelta(hours=settings.BOARD_RECENT_HOURS)
+    recent = list(selectors.list_recently_cleared(for_user=request.user, since=since)[:RECENT_LIMIT])
+    unread = selectors.list_unread_escalations(for_user=request.user, escalations=escalations)
+    density = selectors.get_board_density(for_user=request.user)
     snapshot = {
         "last": selectors.last_board_sequence(agency_id=agency.pk),
         "escalations": [events.escalation_payload(escalation) for escalation in escalations],
+        "recent": [events.escalation_payload(escalation) for escalation in recent],
+        "recent_hours": settings.BOARD_RECENT_HOURS,
+        "sites": [_site_payload(site) for site in sites],
+        "unread": sorted(unread),
+        "tile_url": settings.BOARD_TILE_URL,
         "can_act": policy.can_act_on_board(request.user, agency),
     }
     return render(
         request,
         "dispatch/board.html",
-        {"agency": agency, "escalations": escalations, "snapshot": snapshot},
+        {
+            "agency": agency,
+            "escalations": escalations_shown,
+            "recent": recent,
+            "recent_hours": settings.BOARD_RECENT_HOURS,
+            "unread": unread,
+            "filter_form": form,
+            "density": density,
+            "densities": BoardPreference.Density.choices,
+            "snapshot": snapshot,
+        },
     )
+
+
+def board_history(request: HttpRequest) -> HttpResponse:
+    """Every escalation the agency received, newest first, filtered like the board. The board opens it
+    in a drawer (``?fragment=1``: the list alone); on its own it is a page."""
+    agency = _board_agency(request)
+    sites = selectors.list_board_sites(for_user=request.user)
+    form = BoardFilterForm(request.GET or None, sites=sites, states=tuple(Escalation.Status.values))
+    history = selectors.list_agency_history(for_user=request.user, only=form.board_filter())
+    page = Paginator(history, HISTORY_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("fragment", None)
+    fragment = request.GET.get("fragment") == "1"
+    return render(
+        request,
+        "dispatch/_board_history.html" if fragment else "dispatch/board_history.html",
+        {"agency": agency, "page": page, "filter_form": form, "query": query.urlencode()},
+    )
+
+
+@require_POST
+def board_preferences(request: HttpRequest) -> HttpResponse:
+    """The board's density (compact or comfortable), kept for the user on the server."""
+    try:
+        preference = services.set_board_density(
+            user=current_user(request), density=request.POST.get("density", "")
+        )
+    except ValidationError as error:
+        if wants_json(request):
+            return JsonResponse({"detail": " ".join(error.messages)}, status=400)
+        flash_errors(request, error)
+    else:
+        if wants_json(request):
+            return JsonResponse({"density": preference.density})
+        messages.success(request, f"Board density: {preference.get_density_display().lower()}.")
+    return redirect("dispatch:board")
 
 
 def _escalation(request: HttpRequest, escalation_id: Any) -> Escalation:
@@ -52,6 +146,7 @@ def board_panel(request: HttpRequest, escalation_id: Any) -> HttpResponse:
         incident_id=escalation.incident.public_id, for_user=request.user
     )
     audit.record(action="incident.viewed", actor=request.user, obj=incident, via="board")
+    services.mark_escalation_read(escalation=escalation, by=request.user)
     return render(
         request,
         "dispatch/board_panel.html",
@@ -161,7 +256,7 @@ def panic(request: HttpRequest) -> HttpResponse:
         if wants_json(request):  # the panic button's script shows why, and stops retrying
             return JsonResponse({"detail": str(refused)}, status=403)
         raise
-    incident, escalation = services.press_panic(
+    incident, escalation, alerted = services.press_panic(
         guard=current_user(request),
         site=site,
         idempotency_key=key,
@@ -174,15 +269,52 @@ def panic(request: HttpRequest) -> HttpResponse:
             {
                 "incident": str(incident.public_id),
                 "reference": incident.reference,
+                "site": incident.site.name,
                 "escalated": escalation is not None,
+                "alerted": alerted,
                 "url": f"/incidents/{incident.public_id}/",
+                "cancel_url": reverse("dispatch:panic_cancel", args=[incident.public_id]),
+                "cancel_until": selectors.panic_cancel_deadline(incident).isoformat(),
+                "cancel_seconds": settings.PANIC_CANCEL_SECONDS,
             },
             status=201,
         )
-    if escalation is None:
-        messages.warning(
-            request, f"PANIC {incident.reference}: your supervisors were alerted (no police partner)."
-        )
+    # Exactly who was alerted (the panic's timeline record), never a promise it cannot keep.
+    level = messages.ERROR if escalation is not None else messages.WARNING
+    messages.add_message(request, level, alerted)
+    return redirect("incidents:detail", incident_id=incident.public_id)
+
+
+@require_POST
+def panic_cancel(request: HttpRequest, incident_id: Any) -> HttpResponse:
+    """The guard cancels a false panic press within its window; everyone alerted is told."""
+    incident = _incident(request, incident_id)
+    try:
+        services.cancel_panic(incident=incident, by=current_user(request))
+    except ValidationError as error:
+        if wants_json(request):
+            return JsonResponse({"detail": " ".join(error.messages)}, status=409)
+        flash_errors(request, error)
     else:
-        messages.error(request, f"PANIC {incident.reference} sent to {escalation.agency}. Help is coming.")
+        police = "the police were told it was a false press; " if incident.escalations.exists() else ""
+        told = f"PANIC {incident.reference} cancelled: {police}it is recorded for your supervisors."
+        if wants_json(request):
+            url = f"/incidents/{incident.public_id}/"
+            return JsonResponse({"cancelled": True, "detail": told, "url": url})
+        messages.success(request, told)
+    return redirect("incidents:detail", incident_id=incident.public_id)
+
+
+@require_POST
+def panic_move(request: HttpRequest, incident_id: Any) -> HttpResponse:
+    """The guard who pressed a panic moves it to the site they are really at."""
+    incident = _incident(request, incident_id)
+    try:
+        site = selectors.get_panic_site(guard=request.user, site_id=parse_int(request.POST.get("site")))
+        escalation = services.move_panic(incident=incident, by=current_user(request), site=site)
+    except ValidationError as error:
+        flash_errors(request, error)
+    else:
+        police = f" and sent to {escalation.agency}" if escalation is not None else ""
+        messages.success(request, f"PANIC {incident.reference} moved to {site}{police}.")
     return redirect("incidents:detail", incident_id=incident.public_id)

@@ -8,13 +8,15 @@
 - ``incident.closed``: a report closed with its resolution.
 - ``evidence.added``: a file kept as evidence; a worker makes its thumbnail (a photo's, within the
   pixel budget). Its subject is ``(evidence pk,)``; it goes to no group.
+- ``incident.info_requested``: a supervisor sent a report back to its reporter with a question;
+  its subject also carries the question's timeline entry (the reporter is told of each question).
 
 Each goes to everyone watching the incident's page. Its ``subject`` is ``(incident pk, actor pk or
 None)``: the arguments of its follow-up tasks (portal/celery.py FOLLOW_UPS), which re-fetch both.
 """
 
 from accounts.models import User
-from incidents.models import Evidence, Incident
+from incidents.models import Evidence, Incident, TimelineEntry
 from portal.realtime import Event
 
 
@@ -50,4 +52,14 @@ def evidence_added(evidence: Evidence) -> Event:
         name="evidence.added",
         payload={"id": str(evidence.public_id), "incident": str(evidence.incident.public_id)},
         subject=(evidence.pk,),
+    )
+
+
+def info_requested(incident: Incident, *, by: User, entry: TimelineEntry) -> Event:
+    """``incident.info_requested``: subject (incident pk, actor pk, the question's entry pk)."""
+    return Event(
+        name="incident.info_requested",
+        payload=incident_payload(incident),
+        groups=(incident_group(incident),),
+        subject=(incident.pk, by.pk, entry.pk),
     )

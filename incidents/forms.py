@@ -12,7 +12,7 @@ from accounts import policy as account_policy
 from accounts.models import Site, User
 from incidents import policy
 from incidents.models import Category, Incident, InvolvedParty, Severity
-from incidents.selectors import SORTS, list_categories
+from incidents.selectors import SORTS, get_last_report_site_id, list_categories, list_categories_by_use
 
 
 class SeverityRadio(forms.RadioSelect):
@@ -27,6 +27,16 @@ def local_input(value: datetime, zone: zoneinfo.ZoneInfo) -> str:
     return timezone.localtime(value, zone).strftime("%Y-%m-%dT%H:%M")
 
 
+class SiteWallTime(forms.DateTimeField):
+    """A wall-clock time at the site, which the form's clean() places in the site's zone. Parsed
+    without the reader's zone, which would refuse a time that the reader's DST skips but the
+    site's does not."""
+
+    def to_python(self, value: Any) -> datetime | None:
+        with timezone.override(zoneinfo.ZoneInfo("UTC")):
+            return super().to_python(value)
+
+
 class ReportForm(forms.Form):
     """The guard's report: category and severity first, few required fields, evidence in the same form."""
 
@@ -38,7 +48,7 @@ class ReportForm(forms.Form):
     severity = forms.TypedChoiceField(
         choices=Severity.choices, coerce=int, widget=SeverityRadio, required=False, empty_value=None
     )
-    occurred_at = forms.DateTimeField(
+    occurred_at = SiteWallTime(
         label="When did it happen?",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
@@ -71,18 +81,38 @@ class ReportForm(forms.Form):
     vehicle_description = forms.CharField(label="Vehicle description", required=False, max_length=200)
     device_time = forms.DateTimeField(required=False, widget=forms.HiddenInput)
 
+    # Category tiles on the first screen; the rest are behind "More categories".
+    FIRST_CATEGORIES = 6
+
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         sites = policy.reportable_sites(user).order_by("name")
         self.fields["site"].queryset = sites  # type: ignore[attr-defined]
-        self.fields["category"].queryset = list_categories()  # type: ignore[attr-defined]
-        first = sites.first()
-        if first is not None and not self.is_bound:
+        self.fields["category"].queryset = list_categories_by_use(for_user=user)  # type: ignore[attr-defined]
+        # Counted as typed, never cut by the browser: the page shows the count against the limit and
+        # the server refuses a longer text with a message (nothing typed is lost).
+        for name in ("narrative", "location"):
+            field = self.fields[name]
+            field.widget.attrs.pop("maxlength", None)
+            field.widget.attrs["data-limit"] = str(field.max_length)  # type: ignore[attr-defined]
+        if not self.is_bound:
+            self._set_defaults(user, sites)
+        if sites.count() == 1:
+            self.fields["site"].widget = forms.HiddenInput()
+
+    def _set_defaults(self, user: User, sites: Any) -> None:
+        """A new report: the site of the guard's last report (else the first), now, a fresh key."""
+        last = get_last_report_site_id(reporter=user)
+        first = sites.filter(pk=last).first() if last is not None else sites.first()
+        if first is not None:
             self.initial.setdefault("site", first.pk)
             self.initial.setdefault("occurred_at", local_input(timezone.now(), first.zone))
             self.initial.setdefault("idempotency_key", uuid.uuid4())
-        if sites.count() == 1:
-            self.fields["site"].widget = forms.HiddenInput()
+
+    def category_tiles(self) -> tuple[list[Any], list[Any]]:
+        """The category radio buttons: the most used first, and the rest (shown under "more")."""
+        options = list(self["category"])
+        return options[: self.FIRST_CATEGORIES], options[self.FIRST_CATEGORIES :]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

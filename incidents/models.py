@@ -189,6 +189,7 @@ class TimelineEntry(models.Model):
         ESCALATED = "escalated", "Escalated to the police"
         ESCALATION_UPDATED = "escalation_updated", "Police response"
         MESSAGE = "message", "Message"
+        ALERTED = "alerted", "People alerted"
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="timeline")
     at = models.DateTimeField()

@@ -63,6 +63,17 @@ def can_edit_incident(user: AnyUser, incident: Incident) -> bool:
     return incident.status != Incident.Status.DRAFT and is_provider_staff_of(user, incident)
 
 
+def can_move_incident(user: AnyUser, incident: Incident) -> bool:
+    """Who may say the report happened at another of their sites: whoever may edit it, and the
+    guard who pressed a panic (sent from the wrong site), while it is open."""
+    if incident.status == Incident.Status.CLOSED:
+        return False
+    if can_edit_incident(user, incident):
+        return True
+    is_panic = incident.category is not None and incident.category.code == "panic"
+    return is_panic and incident.reporter_id == user.pk and account_policy.membership_of(user) is not None
+
+
 def can_submit_incident(user: AnyUser, incident: Incident) -> bool:
     return (
         incident.reporter_id == user.pk

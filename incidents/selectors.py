@@ -2,17 +2,19 @@
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from accounts.models import Site
 from accounts.policy import AnyUser
 from incidents import policy
 from incidents.models import Category, CustodyEvent, Evidence, Incident, TimelineEntry
 from incidents.search import SEARCH_CONFIG
+from portal import zones
 
 SORTS = {
     "newest": ("-received_at", "-pk"),
@@ -47,18 +49,40 @@ def list_incidents(*, for_user: AnyUser, filters: IncidentFilters | None = None)
         "reporter_id": filters.reporter,
     }
     incidents = incidents.filter(**{key: value for key, value in exact.items() if value is not None})
-    if filters.received_from:
-        incidents = incidents.filter(received_at__gte=_start_of(filters.received_from))
-    if filters.received_to:
-        incidents = incidents.filter(received_at__lt=_start_of(filters.received_to, next_day=True))
+    if filters.received_from or filters.received_to:
+        incidents = incidents.filter(
+            received_on_site_days("received_at", since=filters.received_from, until=filters.received_to)
+        )
     if filters.text.strip():
         incidents = search(incidents, filters.text)
     return incidents.order_by(*SORTS.get(filters.sort, SORTS["newest"]))
 
 
-def _start_of(day: date, *, next_day: bool = False) -> datetime:
-    moment = datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
-    return moment + (timedelta(days=1) if next_day else timedelta())
+def received_on_site_days(field: str, *, since: date | None, until: date | None) -> Q:
+    """The site-day rule: ``field`` falls on the days since..until as the calendar reads at each
+    incident's own site (its midnight, not UTC's), however many zones the list spans."""
+    names = Site.objects.order_by().values_list("time_zone", flat=True).distinct()
+    return zones.within_local_days(
+        field, since=since, until=until, groups=[(name, Q(site__time_zone=name)) for name in names]
+    )
+
+
+def list_own_open_incidents(*, for_user: AnyUser, limit: int = 10) -> list[Incident]:
+    """The user's own reports that are not closed: those waiting for them (more information asked,
+    then drafts) first, then the newest."""
+    waiting = Case(
+        When(status=Incident.Status.NEEDS_INFO, then=Value(0)),
+        When(status=Incident.Status.DRAFT, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return list(
+        policy.visible_incidents(for_user)
+        .filter(reporter_id=getattr(for_user, "pk", None))
+        .exclude(status=Incident.Status.CLOSED)
+        .select_related("site", "category", "reporter")
+        .order_by(waiting, "-received_at", "-pk")[:limit]
+    )
 
 
 def search(incidents: QuerySet[Incident], text: str) -> QuerySet[Incident]:
@@ -94,6 +118,18 @@ def list_timeline(*, incident: Incident) -> QuerySet[TimelineEntry]:
     return incident.timeline.select_related("actor").order_by("at", "pk")
 
 
+def get_open_question(*, incident: Incident) -> TimelineEntry | None:
+    """The supervisor's latest question while the report waits for more information, else None."""
+    if incident.status != Incident.Status.NEEDS_INFO:
+        return None
+    return (
+        incident.timeline.filter(kind=TimelineEntry.Kind.INFO_REQUESTED)
+        .select_related("actor")
+        .order_by("-at", "-pk")
+        .first()
+    )
+
+
 def list_triage_queue(*, for_user: AnyUser) -> QuerySet[Incident]:
     """Submitted reports waiting for a supervisor, most severe and oldest first."""
     return (
@@ -102,6 +138,12 @@ def list_triage_queue(*, for_user: AnyUser) -> QuerySet[Incident]:
         .select_related("site", "category", "reporter")
         .order_by("severity", "submitted_at", "pk")
     )
+
+
+def count_triage_queue(*, provider_id: int) -> int:
+    """How many reports wait in a provider's triage queue (list_triage_queue's rows, for everyone
+    of the provider at once: its supervisors all see the same queue)."""
+    return Incident.objects.filter(site__provider_id=provider_id, status=Incident.Status.SUBMITTED).count()
 
 
 def list_drafts(*, for_user: AnyUser) -> QuerySet[Incident]:
@@ -116,6 +158,36 @@ def list_drafts(*, for_user: AnyUser) -> QuerySet[Incident]:
 
 def list_categories() -> QuerySet[Category]:
     return Category.objects.filter(is_active=True)
+
+
+def get_last_report_site_id(*, reporter: AnyUser) -> int | None:
+    """The site of the user's latest report at a site they still report for, else None."""
+    return (
+        Incident.objects.filter(
+            reporter_id=getattr(reporter, "pk", None), site__in=policy.reportable_sites(reporter)
+        )
+        .order_by("-received_at", "-pk")
+        .values_list("site_id", flat=True)
+        .first()
+    )
+
+
+# How far back the report form looks to put the most-used categories first.
+CATEGORY_USE_WINDOW = timedelta(days=90)
+
+
+def list_categories_by_use(*, for_user: AnyUser) -> QuerySet[Category]:
+    """Active categories, those most reported at the user's sites in the last 90 days first (then
+    in their usual order): the report form shows the first few and keeps the rest behind "more"."""
+    since = timezone.now() - CATEGORY_USE_WINDOW
+    sites = policy.reportable_sites(for_user).values("pk")
+    return (
+        list_categories()
+        .annotate(
+            uses=Count("incidents", filter=Q(incidents__site__in=sites, incidents__received_at__gte=since))
+        )
+        .order_by("-uses", "position", "name")
+    )
 
 
 def list_evidence(*, incident: Incident) -> QuerySet[Evidence]:

@@ -1,5 +1,6 @@
-"""The notification socket: a person's unread count and new notifications, live (every page's nav).
-Over the consumer base (portal/sockets.py)."""
+"""The notification socket: a person's unread count and new notifications, live (every page's nav);
+for supervisors, also their provider's triage queue count (``triage.changed``). Over the consumer
+base (portal/sockets.py)."""
 
 from channels.db import database_sync_to_async
 
@@ -17,8 +18,15 @@ class NotificationConsumer(LiveConsumer):
         user = self.scope.get("user")
         if user is None or not policy.has_inbox(user):
             return None
-        return (events.notification_group(user.pk),)
+        groups = [events.notification_group(user.pk)]
+        provider_id = await database_sync_to_async(policy.triage_provider_id)(user)
+        if provider_id is not None:
+            groups.append(events.triage_group(provider_id))
+        return tuple(groups)
 
     async def opened(self) -> None:
         unread = await database_sync_to_async(selectors.count_unread)(user=self.user)
         await self.send_json({"type": "event", "event": "notification.count", "unread": unread})
+        triage = await database_sync_to_async(selectors.count_open_triage)(user=self.user)
+        if triage is not None:
+            await self.send_json({"type": "event", "event": "triage.count", "open": triage})

@@ -1,5 +1,6 @@
 """What a notification says: title, text, short SMS text, link and webhook data, per event."""
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -46,6 +47,16 @@ def _what(escalation: Escalation) -> str:
     return f"Severity {severity}" if severity else "Escalation"
 
 
+def _panic(escalation: Escalation) -> str:
+    """Every text about a panic says so first."""
+    return "PANIC " if escalation.is_panic else ""
+
+
+def _at(incident: Incident, moment: datetime | None) -> str:
+    moment = moment or timezone.now()
+    return f"{timezone.localtime(moment, incident.site.zone):%H:%M %Z}"
+
+
 def _local(escalation: Escalation) -> str:
     site = escalation.incident.site
     return f"{timezone.localtime(escalation.requested_at, site.zone):%H:%M:%S %Z}"
@@ -78,7 +89,7 @@ def update(escalation: Escalation, *, event: str, by: User | None) -> dict[str, 
     """A change in an escalation's life (requested, accepted, …, panic cleared)."""
     incident = escalation.incident
     verb = UPDATE_VERBS[event].format(agency=escalation.agency, provider=incident.site.provider)
-    title = _one_line(f"{incident.reference}: {verb}")
+    title = _one_line(f"{_panic(escalation)}{incident.reference}: {verb}")
     lines = [f"{incident.reference} at {incident.site.name}: {verb}" + (f" ({by})." if by else ".")]
     for label, value in (
         ("Reason", escalation.rejection_reason if event == "escalation.rejected" else ""),
@@ -103,9 +114,9 @@ def message(escalation: Escalation, *, text: str, by: User, entry_id: int, at: s
     incident = escalation.incident
     return {
         "event": "message.posted",
-        "title": _one_line(f"Message on {incident.reference} from {by}"),
+        "title": _one_line(f"{_panic(escalation)}Message on {incident.reference} from {by}"),
         "text": text,
-        "sms": _one_line(f"Watchpost {incident.reference}, {by}: {text}", 140),
+        "sms": _one_line(f"Watchpost {_panic(escalation)}{incident.reference}, {by}: {text}", 140),
         "path": incident_path(incident),
         "data": {
             "escalation": escalation_payload(escalation),
@@ -121,4 +132,117 @@ def test_event(*, endpoint_name: str, by: User) -> dict[str, Any]:
         "text": f"Sent by {by} from the Watchpost portal to check this endpoint.",
         "path": "",
         "data": {"message": "This is a test event from Watchpost.", "sent_by": str(by)},
+    }
+
+
+def _incident_data(incident: Incident) -> dict[str, Any]:
+    return {
+        "id": str(incident.public_id),
+        "reference": incident.reference,
+        "severity": incident.severity,
+        "category": incident.category.name if incident.category else None,
+        "site": incident.site.name,
+        "status": incident.status,
+    }
+
+
+def panic(incident: Incident, *, guard: User, police: str, tier: str) -> dict[str, Any]:
+    """A panic, to the provider's own people (the police are paged by their policy in parallel)."""
+    site = incident.site
+    where = f"{site.name}, {site.address}"
+    if incident.location:
+        where += f" ({incident.location})"
+    police_line = (
+        f"Police: sent to {police}." if police else "Police: NOT alerted (the site has no police partner)."
+    )
+    return {
+        "event": "panic.pressed",
+        "title": _one_line(f"PANIC: {guard} at {site.name} ({incident.reference})"),
+        "text": (
+            f"PANIC pressed by {guard} at {_at(incident, incident.received_at)} — {where}.\n"
+            f"{police_line}\nYou are told as one of the provider's {tier}. Call the guard now."
+        ),
+        "sms": _one_line(f"Watchpost PANIC: {guard} at {site.name} {incident.reference}. {police_line}", 140),
+        "path": incident_path(incident),
+        "data": _incident_data(incident),
+    }
+
+
+def panic_confirmation(incident: Incident, *, people: list[str], tier: str, police: str) -> str:
+    """What the guard's screen says after a panic: exactly who was alerted."""
+    ours = f"your {tier}: {', '.join(people)}" if people else ""
+    if not police and not ours:
+        return (
+            f"PANIC {incident.reference} recorded, but NOBODY could be alerted: no police partner and "
+            "nobody at your organization to tell. Call the emergency number now."
+        )
+    if not police:
+        return (
+            f"PANIC {incident.reference} sent to {ours}. No police partner for this site: "
+            "call the emergency number for the police."
+        )
+    if not ours:
+        return f"PANIC {incident.reference} sent to {police}. Nobody at your organization could be alerted."
+    return f"PANIC {incident.reference} sent to {police} and to {ours}."
+
+
+def report_submitted(incident: Incident, *, tier: str) -> dict[str, Any]:
+    """A submitted report waiting in the triage queue."""
+    category = incident.category.name if incident.category else "uncategorised"
+    severity = f"severity {incident.severity}" if incident.severity else "no severity"
+    return {
+        "event": "incident.submitted",
+        "title": _one_line(f"New report {incident.reference}: {category}, {severity}, {incident.site.name}"),
+        "text": (
+            f"{incident.reporter} sent {incident.reference} ({category}, {severity}) at {incident.site.name} "
+            f"at {_at(incident, incident.submitted_at)}. It waits in the triage queue.\n"
+            f"You are told as one of the provider's {tier}."
+        ),
+        "sms": _one_line(f"Watchpost: new report {incident.reference} at {incident.site.name}", 120),
+        "path": incident_path(incident),
+        "data": _incident_data(incident),
+    }
+
+
+def info_requested(incident: Incident, *, question: str, by: User) -> dict[str, Any]:
+    """A supervisor's question about the guard's own report."""
+    return {
+        "event": "incident.info_requested",
+        "title": _one_line(f"{by} asks about your report {incident.reference}"),
+        "text": f"{question}\nAnswer by editing the report and sending it again.",
+        "sms": _one_line(f"Watchpost: {by} asks about {incident.reference}: {question}", 140),
+        "path": incident_path(incident),
+        "data": _incident_data(incident),
+    }
+
+
+def stale_escalation(escalation: Escalation, *, minutes: int) -> dict[str, Any]:
+    """An accepted escalation with no dispatch or on-scene update for a while."""
+    incident = escalation.incident
+    title = _one_line(
+        f"{_panic(escalation)}{incident.reference}: accepted {minutes} min ago, no dispatch or on scene yet"
+    )
+    return {
+        "event": "escalation.stale",
+        "title": title,
+        "text": (
+            f"{_panic(escalation)}{incident.reference} at {incident.site.name} was accepted by "
+            f"{escalation.accepted_by or 'a liaison'} at {_at(incident, escalation.accepted_at)} and has "
+            "had no dispatch or on-scene update since. Update the board, or hand it over."
+        ),
+        "sms": _one_line(f"Watchpost: {title}", 140),
+        "path": incident_path(incident),
+        "data": escalation_payload(escalation),
+    }
+
+
+def written(*, event: str, title: str, text: str, path: str) -> dict[str, Any]:
+    """A notification whose words a higher app wrote (debriefs, corrective actions)."""
+    return {
+        "event": event,
+        "title": _one_line(title),
+        "text": text,
+        "sms": _one_line(f"Watchpost: {title}", 140),
+        "path": path,
+        "data": {},
     }

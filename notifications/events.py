@@ -1,8 +1,12 @@
-"""Notification events: a person's unread count and new notifications, to their sockets only.
-Sent only through publish_on_commit."""
+"""Notification events: a person's unread count and new notifications, to their sockets only; a
+provider's triage queue count, to its supervisors' sockets. Sent only through publish_on_commit."""
 
 from typing import Any
 
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+
+from accounts.selectors import get_time_zone
 from notifications.models import Notification
 from portal.realtime import Event
 
@@ -20,6 +24,11 @@ def notification_payload(notification: Notification) -> dict[str, Any]:
         "body": notification.body,
         "url": notification.url,
         "created_at": notification.created_at.isoformat(),
+        # As the inbox shows it: the recipient's own zone, named (the page's clock may be elsewhere).
+        "created_local": date_format(
+            timezone.localtime(notification.created_at, get_time_zone(for_user=notification.recipient)),
+            "j M Y H:i:s T",
+        ),
     }
 
 
@@ -35,3 +44,17 @@ def notification_created(notification: Notification, *, unread: int) -> Event:
 def unread_changed(user_id: int, *, unread: int) -> Event:
     """``notification.read``: the unread count after the person read some (other tabs follow)."""
     return Event(name="notification.read", payload={"unread": unread}, groups=(notification_group(user_id),))
+
+
+def triage_group(provider_id: int) -> str:
+    """The provider's supervisors' notification sockets (every page's navigation, the triage page)."""
+    return f"triage.{provider_id}"
+
+
+def triage_changed(provider_id: int, *, open_count: int, reference: str, status: str) -> Event:
+    """``triage.changed``: a report of the provider changed status; the queue's count as it now is."""
+    return Event(
+        name="triage.changed",
+        payload={"open": open_count, "reference": reference, "status": status},
+        groups=(triage_group(provider_id),),
+    )

@@ -1,15 +1,16 @@
 from typing import Any
 
 from django import forms
+from django.db import models
 from django.db.models import QuerySet
 
 from accounts.models import Organization, Site, User
-from notifications.models import PERSON_CHANNELS, PREFERENCE_KINDS, Channel, Kind, NotificationProfile, Target
+from notifications.models import PERSON_CHANNELS, WEBHOOK_KINDS, Channel, Kind, NotificationProfile, Target
 from notifications.services import StepInput
 from notifications.services.configuration import TARGETS_BY_KIND
 
 CHANNEL_CHOICES = [(channel.value, channel.label) for channel in PERSON_CHANNELS]
-KIND_CHOICES = [(kind.value, kind.label) for kind in PREFERENCE_KINDS]
+KIND_CHOICES = [(kind.value, kind.label) for kind in WEBHOOK_KINDS]
 
 
 class PolicyForm(forms.Form):
@@ -27,33 +28,74 @@ class PolicyForm(forms.Form):
         self.fields["site"].queryset = sites  # type: ignore[attr-defined]
 
 
+class Unit(models.TextChoices):
+    MINUTES = "minutes", "minutes"
+    SECONDS = "seconds", "seconds"
+
+
+MAX_STEPS = 10
+MAX_WAIT = 86_400  # seconds: a step waits at most a day
+
+
 class StepForm(forms.Form):
-    delay_seconds = forms.IntegerField(
+    """One step, read as a sentence: "After 3 minutes, notify the agency's admins by SMS and email"."""
+
+    after = forms.IntegerField(
         min_value=0,
-        max_value=86_400,
         initial=0,
-        label="After (seconds)",
-        help_text="From the request, if nobody has accepted by then. 0: at once.",
+        label="After",
+        error_messages={
+            "required": "Say how long this step waits (0: at once).",
+            "min_value": "A step cannot wait less than nothing: 0 means at once.",
+            "invalid": "Enter a whole number of minutes or seconds.",
+        },
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "step-after"}),
     )
-    target = forms.ChoiceField(label="Notify")
-    person = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Person (if one)")
+    unit = forms.ChoiceField(choices=Unit.choices, initial=Unit.MINUTES, label="minutes or seconds")
+    target = forms.ChoiceField(
+        label="notify",
+        error_messages={"required": "Choose whom this step notifies, or leave the step empty."},
+    )
+    person = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        label="which person",
+        empty_label="— when notifying one person —",
+    )
     channels = forms.MultipleChoiceField(
-        choices=CHANNEL_CHOICES, required=False, widget=forms.CheckboxSelectMultiple, label="By"
+        choices=CHANNEL_CHOICES, required=False, widget=forms.CheckboxSelectMultiple, label="by"
     )
     required_channels = forms.MultipleChoiceField(
         choices=CHANNEL_CHOICES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Always (whatever people chose)",
+        label="and always by, whatever they chose",
     )
 
     def __init__(self, *args: Any, organization: Organization, people: QuerySet[User], **kwargs: Any) -> None:
+        initial = dict(kwargs.get("initial") or {})
+        if "delay_seconds" in initial:  # a saved step, in the form's words: minutes unless it has seconds
+            seconds = initial.pop("delay_seconds")
+            in_minutes = seconds % 60 == 0
+            initial["after"] = seconds // 60 if in_minutes else seconds
+            initial["unit"] = Unit.MINUTES if in_minutes else Unit.SECONDS
+            kwargs["initial"] = initial
         super().__init__(*args, **kwargs)
         labels = dict(Target.choices)
         # An empty first choice: an untouched extra row stays unchanged, so it adds no step.
-        choices = [("", "— choose —"), *((t, labels[t]) for t in TARGETS_BY_KIND[organization.kind])]
+        choices = [("", "— choose whom —"), *((t, labels[t]) for t in TARGETS_BY_KIND[organization.kind])]
         self.fields["target"].choices = choices  # type: ignore[attr-defined]
         self.fields["person"].queryset = people  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        after, unit = data.get("after"), data.get("unit")
+        if after is not None and unit:
+            seconds = after * 60 if unit == Unit.MINUTES else after
+            if seconds > MAX_WAIT:
+                self.add_error("after", "A step waits at most 24 hours (1440 minutes).")
+            data["delay_seconds"] = seconds
+        return data
 
     def as_input(self) -> StepInput:
         data = self.cleaned_data
@@ -67,6 +109,20 @@ class StepForm(forms.Form):
 
 
 class BaseStepFormSet(forms.BaseFormSet):
+    # Django's own words ("ManagementForm data is missing…", "Please submit at most 10 forms.")
+    # mean nothing to an admin.
+    default_error_messages = {
+        "missing_management_form": "This page was out of date or incomplete, so nothing was saved: "
+        "open the policy again and make your changes there.",
+        "too_many_forms": f"A policy has at most {MAX_STEPS} steps: remove one before adding another.",
+        "too_few_forms": "Add at least one step.",
+    }
+
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = "Remove this step"
+
     def steps(self) -> list[StepInput]:
         return [
             form.as_input()
@@ -75,7 +131,27 @@ class BaseStepFormSet(forms.BaseFormSet):
         ]
 
 
-StepFormSet = forms.formset_factory(StepForm, formset=BaseStepFormSet, extra=1, can_delete=True, max_num=10)
+StepFormSet = forms.formset_factory(
+    StepForm,
+    formset=BaseStepFormSet,
+    extra=1,
+    can_delete=True,
+    can_delete_extra=False,
+    max_num=MAX_STEPS,
+    validate_max=True,
+)
+
+
+def with_another_step(data: Any, *, prefix: str) -> Any:
+    """The posted policy with one more empty step ("Add a step"): what was typed is kept."""
+    more = data.copy()
+    total = f"{prefix}-TOTAL_FORMS"
+    try:
+        count = int(more.get(total, "0"))
+    except ValueError:
+        count = 0
+    more[total] = str(min(count + 1, MAX_STEPS))
+    return more
 
 
 class EndpointForm(forms.Form):
@@ -106,7 +182,8 @@ class SettingsForm(forms.Form):
     ) -> None:
         kwargs.setdefault("initial", {"phone": profile.phone})
         super().__init__(*args, **kwargs)
-        for kind in PREFERENCE_KINDS:
+        self.kinds = list(dict.fromkeys(kind for kind, _ in matrix))
+        for kind in self.kinds:
             for channel in PERSON_CHANNELS:
                 self.fields[self.field_name(kind, channel)] = forms.BooleanField(
                     required=False,
@@ -121,12 +198,12 @@ class SettingsForm(forms.Form):
     def rows(self) -> list[tuple[str, list[forms.BoundField]]]:
         return [
             (Kind(kind).label, [self[self.field_name(kind, channel)] for channel in PERSON_CHANNELS])
-            for kind in PREFERENCE_KINDS
+            for kind in self.kinds
         ]
 
     def choices(self) -> dict[tuple[str, str], bool]:
         return {
             (kind, channel): bool(self.cleaned_data.get(self.field_name(kind, channel)))
-            for kind in PREFERENCE_KINDS
+            for kind in self.kinds
             for channel in PERSON_CHANNELS
         }

@@ -25,9 +25,28 @@ class Kind(models.TextChoices):
     MESSAGE = "message", "Messages on incidents"
     TEST = "test", "Test event"
     INVITATION = "invitation", "Invitation to join"
+    PANIC = "panic", "PANIC at one of our sites"
+    REPORT = "report", "New reports to triage"
+    INFO_REQUEST = "info_request", "Questions about my reports"
+    DEBRIEF = "debrief", "Debriefs waiting for me"
+    ACTION = "action", "Corrective actions due or overdue"
+    REMINDER = "reminder", "Accepted escalations with no police update"
 
 
-PREFERENCE_KINDS = (Kind.PAGE, Kind.UPDATE, Kind.MESSAGE)
+# What people choose channels for (the settings page shows each person the kinds of their role).
+PREFERENCE_KINDS = (
+    Kind.PANIC,
+    Kind.PAGE,
+    Kind.UPDATE,
+    Kind.MESSAGE,
+    Kind.REPORT,
+    Kind.INFO_REQUEST,
+    Kind.DEBRIEF,
+    Kind.ACTION,
+    Kind.REMINDER,
+)
+# What a webhook endpoint may subscribe to.
+WEBHOOK_KINDS = (Kind.PAGE, Kind.UPDATE, Kind.MESSAGE)
 
 
 class Target(models.TextChoices):
@@ -288,6 +307,17 @@ class ChannelPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.kind} by {self.channel} {'on' if self.enabled else 'off'}"
+
+
+class SentReminder(models.Model):
+    """A reminder that went out (a corrective action due or overdue, an accepted escalation left
+    without a police update): the record that keeps a periodic sweep from sending it twice."""
+
+    key = models.CharField(max_length=200, unique=True)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.key
 
 
 CHANNEL_LABELS = dict(Channel.choices)

@@ -12,7 +12,16 @@ from accounts.models import Organization, Role, Site, User
 from accounts.policy import AnyUser
 from incidents import policy as incident_policy
 from incidents.models import Incident
-from notifications.models import EscalationPolicy, Notification, OutboxMessage, WebhookEndpoint
+from notifications.models import EscalationPolicy, Kind, Notification, OutboxMessage, WebhookEndpoint
+
+# The kinds of notification each role can receive, so the settings page offers only those.
+_COMMON = (Kind.PAGE, Kind.UPDATE, Kind.MESSAGE)
+KINDS_BY_ROLE: dict[str, tuple[str, ...]] = {
+    Role.GUARD: (Kind.INFO_REQUEST, Kind.UPDATE, Kind.MESSAGE, Kind.ACTION),
+    Role.SUPERVISOR: (Kind.PANIC, Kind.REPORT, *_COMMON, Kind.DEBRIEF, Kind.ACTION),
+    Role.LIAISON: (*_COMMON, Kind.DEBRIEF, Kind.REMINDER),
+    Role.ORG_ADMIN: (Kind.PANIC, Kind.REPORT, *_COMMON, Kind.DEBRIEF, Kind.ACTION, Kind.REMINDER),
+}
 
 
 def can_manage_notifications(user: AnyUser, organization: Organization) -> bool:
@@ -96,6 +105,22 @@ def incident_notification_log(user: AnyUser, incident: Incident) -> QuerySet[Out
     return OutboxMessage.objects.filter(incident=incident)
 
 
+def triage_provider_id(user: AnyUser) -> int | None:
+    """The provider whose live triage count the user follows: a supervisor's own (None for others)."""
+    if not incident_policy.can_see_triage_queue(user):
+        return None
+    membership = account_policy.membership_of(user)
+    return membership.organization_id if membership is not None else None
+
+
+def preference_kinds(user: AnyUser) -> tuple[str, ...]:
+    """The kinds of notification a person chooses channels for: those their role can receive."""
+    role = account_policy.role_of(user)
+    return KINDS_BY_ROLE.get(role, _COMMON) if role else _COMMON
+
+
 def can_go_on_duty(user: AnyUser) -> bool:
-    """Liaisons mark themselves on or off duty; off duty they are not paged but still see the board."""
-    return account_policy.role_of(user) == Role.LIAISON
+    """Liaisons and supervisors mark themselves on or off duty: off duty, liaisons are not paged
+    (the board stays open) and supervisors are not told of reports and panics while a colleague is
+    on duty (docs/notifications.md, "Who is told what")."""
+    return account_policy.role_of(user) in (Role.LIAISON, Role.SUPERVISOR)

@@ -2,11 +2,13 @@
 
 import uuid
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from django.db.models import F, Q, QuerySet
 
 from accounts.models import Organization, Role, User
 from accounts.policy import AnyUser
+from incidents import selectors as incident_selectors
 from incidents.models import Incident
 from notifications import policy
 from notifications.models import (
@@ -23,10 +25,17 @@ from notifications.models import (
 )
 
 # What reaches a person who never chose: pages on every channel the policy uses, the rest in-app.
+# A panic reaches supervisors on every channel unless they chose otherwise (in-app always: PANIC_REQUIRED).
 DEFAULT_CHANNELS: dict[str, frozenset[str]] = {
     Kind.PAGE: frozenset(PERSON_CHANNELS),
+    Kind.PANIC: frozenset(PERSON_CHANNELS),
     Kind.UPDATE: frozenset({Channel.IN_APP}),
     Kind.MESSAGE: frozenset({Channel.IN_APP}),
+    Kind.REPORT: frozenset({Channel.IN_APP}),
+    Kind.INFO_REQUEST: frozenset({Channel.IN_APP}),
+    Kind.DEBRIEF: frozenset({Channel.IN_APP}),
+    Kind.ACTION: frozenset({Channel.IN_APP, Channel.EMAIL}),
+    Kind.REMINDER: frozenset({Channel.IN_APP}),
 }
 
 
@@ -56,8 +65,40 @@ def list_on_duty_liaisons(*, agency_id: int) -> QuerySet[User]:
     return _members(agency_id, Role.LIAISON).exclude(notification_profile__on_duty=False)
 
 
+def list_liaisons(*, agency_id: int) -> QuerySet[User]:
+    """All the agency's liaisons, on duty or not (what waits for them is not urgent)."""
+    return _members(agency_id, Role.LIAISON)
+
+
 def list_supervisors(*, provider_id: int) -> QuerySet[User]:
     return _members(provider_id, Role.SUPERVISOR)
+
+
+def list_on_duty_supervisors(*, provider_id: int) -> QuerySet[User]:
+    """The provider's supervisors who are on duty (no profile yet: on duty)."""
+    return list_supervisors(provider_id=provider_id).exclude(notification_profile__on_duty=False)
+
+
+class Responders(NamedTuple):
+    """Who on the provider's side is told of a report or a panic, and why them (``tier``)."""
+
+    people: list[User]
+    tier: str
+
+
+def list_provider_responders(*, provider_id: int) -> Responders:
+    """The provider's supervisors on duty; if none is on duty, all its supervisors; if it has none,
+    its org admins. Empty only when the provider has none of these."""
+    on_duty = list(list_on_duty_supervisors(provider_id=provider_id))
+    if on_duty:
+        return Responders(on_duty, "supervisors on duty")
+    everyone = list(list_supervisors(provider_id=provider_id))
+    if everyone:
+        return Responders(everyone, "supervisors (none is on duty)")
+    admins = list(list_org_admins(organization_id=provider_id))
+    if admins:
+        return Responders(admins, "org admins (no supervisor)")
+    return Responders([], "nobody (no supervisor or admin has an account)")
 
 
 def list_org_admins(*, organization_id: int) -> QuerySet[User]:
@@ -71,10 +112,11 @@ def list_subscribed_endpoints(*, organization_ids: Iterable[int], kind: str) -> 
 
 
 def preference_matrix(*, user: User) -> dict[tuple[str, str], bool]:
-    """Every (kind, channel) a person may choose, with their choice or the default."""
+    """Every (kind, channel) a person may choose (the kinds of their role), with their choice or
+    the default."""
     matrix: dict[tuple[str, str], bool] = {
         (kind, channel): channel in DEFAULT_CHANNELS[kind]
-        for kind in DEFAULT_CHANNELS
+        for kind in policy.preference_kinds(user)
         for channel in PERSON_CHANNELS
     }
     for kind, channel, enabled in ChannelPreference.objects.filter(user=user).values_list(
@@ -108,6 +150,14 @@ def is_on_duty(*, user: User) -> bool:
 
 def count_unread(*, user: AnyUser) -> int:
     return policy.visible_notifications(user).filter(read_at__isnull=True).count()
+
+
+def count_open_triage(*, user: AnyUser) -> int | None:
+    """The user's provider's triage queue count, for supervisors (None: they have no queue)."""
+    provider_id = policy.triage_provider_id(user)
+    if provider_id is None:
+        return None
+    return incident_selectors.count_triage_queue(provider_id=provider_id)
 
 
 def list_inbox(*, for_user: AnyUser) -> QuerySet[Notification]:

@@ -5,6 +5,7 @@ from typing import Any
 
 from celery import shared_task
 
+from incidents.models import Incident, TimelineEntry
 from notifications import services
 
 
@@ -38,3 +39,48 @@ def sweep_outbox() -> int:
 def fire_due_timers() -> int:
     """Fire the escalation-policy steps that are due."""
     return services.fire_due_timers()
+
+
+# Follow-ups of incidents' events (portal/celery.py FOLLOW_UPS): after the commit, idempotent.
+
+
+@shared_task(
+    name="notifications.notify_report_submitted",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+)
+def notify_report_submitted(incident_id: int, actor_id: int | None = None) -> int:
+    """Tell the provider's supervisors of a submitted report (once, however often it runs)."""
+    incident = Incident.objects.select_related("site__provider", "category", "reporter").filter(
+        pk=incident_id
+    )
+    found = incident.first()
+    return len(services.notify_report_submitted(incident=found)) if found else 0
+
+
+@shared_task(
+    name="notifications.notify_info_requested", acks_late=True, reject_on_worker_lost=True, ignore_result=True
+)
+def notify_info_requested(incident_id: int, actor_id: int | None = None, entry_id: int | None = None) -> int:
+    """Tell a guard of a supervisor's question about their report (once per question)."""
+    entry = TimelineEntry.objects.select_related("incident__site", "actor").filter(pk=entry_id or 0).first()
+    if entry is None or entry.incident_id != incident_id:
+        return 0
+    return len(services.notify_info_requested(incident=entry.incident, entry=entry))
+
+
+@shared_task(
+    name="notifications.announce_triage", acks_late=True, reject_on_worker_lost=True, ignore_result=True
+)
+def announce_triage(incident_id: int, actor_id: int | None = None) -> None:
+    """Push the provider's triage count to its supervisors' open pages."""
+    incident = Incident.objects.select_related("site").filter(pk=incident_id).first()
+    if incident is not None:
+        services.announce_triage(incident=incident)
+
+
+@shared_task(name="notifications.remind_stale_escalations", ignore_result=True)
+def remind_stale_escalations() -> int:
+    """Remind liaisons of accepted escalations left without a dispatch or on-scene update."""
+    return services.remind_stale_escalations()

@@ -7,17 +7,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import policy as account_policy
-from accounts.models import Organization, User
+from accounts.models import Organization, Role, User
 from notifications import policy, selectors, services
-from notifications.forms import EndpointForm, PolicyForm, SettingsForm, StepFormSet
+from notifications.forms import EndpointForm, PolicyForm, SettingsForm, StepFormSet, with_another_step
 from notifications.models import CHANNEL_LABELS, EscalationPolicy, Notification, WebhookEndpoint
 from notifications.services.chains import default_agency_plans
-from portal.edges import show_errors
+from portal.edges import confirm, show_errors
 
 PAGE_SIZE = 50
 
@@ -90,12 +91,22 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def set_duty(request: HttpRequest) -> HttpResponse:
-    """A liaison goes on or off duty (from the board header or the settings page)."""
+    """A liaison or supervisor goes on or off duty (the board header, the settings page)."""
     on_duty = request.POST.get("on_duty") == "1"
-    services.set_on_duty(user=_user(request), on_duty=on_duty)
-    messages.success(
-        request, "You are on duty: policies page you." if on_duty else "You are off duty: nobody pages you."
-    )
+    user = _user(request)
+    services.set_on_duty(user=user, on_duty=on_duty)
+    liaison = account_policy.role_of(user) == Role.LIAISON
+    if on_duty:
+        text = (
+            "You are on duty: policies page you."
+            if liaison
+            else "You are on duty: reports and panics reach you."
+        )
+    elif liaison:
+        text = "You are off duty: nobody pages you."
+    else:
+        text = "You are off duty: reports and panics reach you only when no other supervisor is on duty."
+    messages.success(request, text)
     return _back(request, "notifications:settings")
 
 
@@ -155,13 +166,14 @@ def policy_edit(request: HttpRequest, policy_id: int | None = None) -> HttpRespo
             "is_active": escalation_policy.is_active if escalation_policy else True,
         },
     )
+    adding = request.method == "POST" and "add_step" in request.POST
     steps = StepFormSet(
-        request.POST or None,
+        with_another_step(request.POST, prefix="steps") if adding else request.POST or None,
         initial=initial_steps,
         prefix="steps",
         form_kwargs={"organization": organization, "people": people},
     )
-    if request.method == "POST" and form.is_valid() and steps.is_valid():
+    if request.method == "POST" and not adding and form.is_valid() and steps.is_valid():
         try:
             saved = services.save_escalation_policy(
                 by=user,
@@ -184,13 +196,37 @@ def policy_edit(request: HttpRequest, policy_id: int | None = None) -> HttpRespo
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def policy_delete(request: HttpRequest, policy_id: int) -> HttpResponse:
-    user, _ = _organization(request)
+    """GET: the confirmation page; POST: delete the policy."""
+    user, organization = _organization(request)
     try:
         escalation_policy = selectors.get_policy(policy_id=policy_id, for_user=user)
     except EscalationPolicy.DoesNotExist:
         raise Http404("No such policy.") from None
+    if request.method == "GET":
+        if escalation_policy.site_id is not None:
+            instead = "that site's escalations follow your default policy (every site), if you have one."
+        elif organization.is_agency:
+            instead = "sites without a policy of their own follow Watchpost's built-in default."
+        else:
+            instead = (
+                "escalations from sites without a policy of their own notify nobody of yours through a "
+                "policy (the agency's own policy still pages the police)."
+            )
+        return confirm(
+            request,
+            title=f"Delete the policy “{escalation_policy.name}”",
+            question=f"Are you sure you want to delete the escalation policy “{escalation_policy.name}”"
+            f" ({escalation_policy.site or 'every site'})?",
+            consequences=[
+                f"Its steps are removed. From now on {instead}",
+                "Escalations already running keep the steps they started with.",
+                "This cannot be undone: to have it back, make the policy again.",
+            ],
+            button="Delete the policy",
+            cancel=reverse("notifications:policies"),
+        )
     services.delete_escalation_policy(escalation_policy=escalation_policy, by=user)
     messages.success(request, f"Policy “{escalation_policy.name}” deleted.")
     return redirect("notifications:policies")
@@ -268,17 +304,47 @@ def endpoint_test(request: HttpRequest, endpoint_id: Any) -> HttpResponse:
     return redirect("notifications:endpoint", endpoint_id=endpoint.public_id)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def endpoint_rotate(request: HttpRequest, endpoint_id: Any) -> HttpResponse:
+    """GET: the confirmation page; POST: a new secret."""
     user, endpoint = _endpoint(request, endpoint_id)
+    if request.method == "GET":
+        return confirm(
+            request,
+            title=f"New secret for {endpoint.name}",
+            question=f"Are you sure you want to replace the signing secret of {endpoint.name}?",
+            consequences=[
+                "The old secret stops working at once: the receiver refuses every event signed with the "
+                "new one until you give it the new secret.",
+                "The new secret is shown on the endpoint's page.",
+            ],
+            button="Make a new secret",
+            cancel=reverse("notifications:endpoint", args=[endpoint.public_id]),
+        )
     services.rotate_webhook_secret(endpoint=endpoint, by=user)
     messages.warning(request, "New secret made: the old one no longer verifies. Update the receiver now.")
     return redirect("notifications:endpoint", endpoint_id=endpoint.public_id)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def endpoint_delete(request: HttpRequest, endpoint_id: Any) -> HttpResponse:
+    """GET: the confirmation page; POST: delete the endpoint."""
     user, endpoint = _endpoint(request, endpoint_id)
+    if request.method == "GET":
+        return confirm(
+            request,
+            title=f"Delete the endpoint {endpoint.name}",
+            question=f"Are you sure you want to delete the webhook endpoint {endpoint.name} "
+            f"({endpoint.url})?",
+            consequences=[
+                "No event is sent to it any more, including pages from escalation policy steps that call "
+                "the webhooks.",
+                "Its past deliveries stay in the incidents' notification logs.",
+                "This cannot be undone: to have it back, add the endpoint again (with a new secret).",
+            ],
+            button="Delete the endpoint",
+            cancel=reverse("notifications:endpoint", args=[endpoint.public_id]),
+        )
     services.delete_webhook_endpoint(endpoint=endpoint, by=user)
     messages.success(request, f"Endpoint {endpoint.name} deleted.")
     return redirect("notifications:endpoints")

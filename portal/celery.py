@@ -41,6 +41,18 @@ app.conf.beat_schedule = {
         "schedule": 2.0,
         "options": {"expires": 10},
     },
+    # Reminders: accepted escalations without a police update, corrective actions due or overdue.
+    # Each reminder is recorded when sent (SentReminder), so a run twice sends nothing twice.
+    "notifications-remind-stale-escalations": {
+        "task": "notifications.remind_stale_escalations",
+        "schedule": 60.0,
+        "options": {"expires": 120},
+    },
+    "debriefs-remind-corrective-actions": {
+        "task": "debriefs.remind_corrective_actions",
+        "schedule": 300.0,
+        "options": {"expires": 600},
+    },
     "notifications-sweep-outbox": {
         "task": "notifications.sweep_outbox",
         "schedule": 5.0,
@@ -73,7 +85,23 @@ FOLLOW_UPS: dict[str, FollowUps] = {
         in_transaction=("notifications.services.invitations.queue_invitation_email",)
     ),
     # Dispatch: a submitted report meets its site's escalation rule (subject: incident, actor).
-    "incident.submitted": FollowUps(tasks=("dispatch.apply_escalation_rules",)),
+    # Notifications: the provider's supervisors are told of it; every status change moves the live
+    # triage count; a question reaches the report's author (subject: incident, actor, entry).
+    "incident.submitted": FollowUps(
+        tasks=(
+            "dispatch.apply_escalation_rules",
+            "notifications.notify_report_submitted",
+            "notifications.announce_triage",  # a report filed as sent changes no status
+        )
+    ),
+    # Dispatch: the boards show an escalated incident verified, sent back or closed at once.
+    "incident.status_changed": FollowUps(
+        tasks=("dispatch.announce_incident_change", "notifications.announce_triage")
+    ),
+    "incident.info_requested": FollowUps(tasks=("notifications.notify_info_requested",)),
+    # A panic alerts the provider's own people in the panic's transaction, beside the police's pages
+    # (subject: incident, guard, escalation or None); the guard's screen says who was alerted.
+    "panic.pressed": FollowUps(in_transaction=("notifications.services.alerts.handle_panic_pressed",)),
     # Notifications: an escalation's pages, timers and updates, and a message's notices, are part of
     # the change (subject: escalation, actor, timeline entry), so they are written in its transaction.
     "escalation.requested": _ESCALATION_OUTBOX,

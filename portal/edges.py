@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 if TYPE_CHECKING:  # a type only: the ground imports no app at run time
@@ -65,3 +65,31 @@ def back(request: HttpRequest, fallback: str, **kwargs: Any) -> HttpResponse:
 
 def wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
+
+
+def confirm(
+    request: HttpRequest,
+    *,
+    title: str,
+    question: str,
+    consequences: list[str],
+    button: str,
+    cancel: str,
+    fields: dict[str, str] | None = None,
+    danger: bool = True,
+) -> HttpResponse:
+    """The page a destructive action's GET shows: what will happen, and a button that POSTs the same
+    URL (with ``fields``) to do it. Nothing changes until that POST."""
+    return render(
+        request,
+        "confirm.html",
+        {
+            "title": title,
+            "question": question,
+            "consequences": consequences,
+            "button": button,
+            "cancel": cancel,
+            "fields": fields or {},
+            "danger": danger,
+        },
+    )

@@ -5,6 +5,7 @@ Celery tasks run in process, email printed to the console.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -35,7 +36,16 @@ ALLOWED_HOSTS = env.strings("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]",
 # (portal/requests.py TrustedProxies); from anyone else those headers are ignored. Empty: none.
 TRUSTED_PROXIES = env.networks("TRUSTED_PROXIES")
 CSRF_TRUSTED_ORIGINS = env.strings("CSRF_TRUSTED_ORIGINS")
-PUBLIC_URL = env.string("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# The address people reach the portal at, for the links in emails (invitations, password resets,
+# notifications; portal/links.py). Set: every link uses it. Unset: a link made while answering a
+# request uses that request's own scheme, host and port, and one made without a request (a worker's
+# notification) uses HOST and PORT, where `make run` and `make web` listen.
+PUBLIC_URL_IS_SET = bool(env.string("PUBLIC_URL"))
+_SERVED_HOST = env.string("HOST", "127.0.0.1")
+if _SERVED_HOST in ("0.0.0.0", "::"):  # noqa: S104 (listening everywhere: this machine's name for itself)
+    _SERVED_HOST = "localhost"
+_SERVED_PORT = env.integer("PORT", 8000, minimum=1)
+PUBLIC_URL = env.string("PUBLIC_URL", f"http://{_SERVED_HOST}:{_SERVED_PORT}").rstrip("/")
 
 INSTALLED_APPS = [
     "daphne",
@@ -80,6 +90,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.IdleTimeoutMiddleware",
     "accounts.middleware.RequireMfaMiddleware",
+    "accounts.middleware.TimeZoneMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -102,6 +113,8 @@ TEMPLATES = [
                 "dispatch.context_processors.panic",
                 "notifications.context_processors.notifications",
             ],
+            # The time-zone rule's filters (site_time, site_date) and {% timezone %} need no {% load %}.
+            "builtins": ["django.templatetags.tz", "portal.templatetags.time_zones"],
         },
     },
 ]
@@ -177,9 +190,13 @@ API_TOKEN_DEFAULT_DAYS = env.integer("API_TOKEN_DEFAULT_DAYS", 90, minimum=1)
 API_TOKEN_MAX_DAYS = env.integer("API_TOKEN_MAX_DAYS", 365, minimum=1)
 if API_TOKEN_DEFAULT_DAYS > API_TOKEN_MAX_DAYS:
     raise ImproperlyConfigured("API_TOKEN_DEFAULT_DAYS: must not be longer than API_TOKEN_MAX_DAYS")
-# Lockout: five failed logins lock the account, and the address, for ten minutes. The address is
-# REMOTE_ADDR, which TrustedProxies already resolved: allauth must not read X-Forwarded-For itself.
-ACCOUNT_RATE_LIMITS = {"login_failed": "5/10m/ip,5/10m/key"}
+# Lockout: LOGIN_FAILURES_ALLOWED failed logins (5) within LOGIN_LOCKOUT_MINUTES (10) lock the account,
+# and the address, for up to that many minutes; the sign-in page says so. The address is REMOTE_ADDR,
+# which TrustedProxies already resolved: allauth must not read X-Forwarded-For itself.
+LOGIN_FAILURES_ALLOWED = env.integer("LOGIN_FAILURES_ALLOWED", 5, minimum=1)
+LOGIN_LOCKOUT_MINUTES = env.integer("LOGIN_LOCKOUT_MINUTES", 10, minimum=1)
+_LOGIN_RATE = f"{LOGIN_FAILURES_ALLOWED}/{LOGIN_LOCKOUT_MINUTES}m"
+ACCOUNT_RATE_LIMITS = {"login_failed": f"{_LOGIN_RATE}/ip,{_LOGIN_RATE}/key"}
 ALLAUTH_TRUSTED_PROXY_COUNT = 0
 ALLAUTH_TRUSTED_CLIENT_IP_HEADER = None
 # Idle timeouts (seconds): liaisons and admins 30 minutes, everyone else 8 hours.
@@ -192,6 +209,8 @@ MFA_TOTP_ISSUER = "Watchpost"
 # takes to type and send): otherwise a code typed at the end of its step is refused. Each code still
 # works once (allauth marks it used for the whole window).
 MFA_TOTP_TOLERANCE = 1
+# The second-factor step says when a code was right but already used (accounts/forms.py).
+MFA_FORMS = {"authenticate": "accounts.forms.MfaAuthenticateForm"}
 
 # Email: console unless an SMTP host is configured.
 EMAIL_HOST = env.string("EMAIL_HOST")
@@ -216,6 +235,11 @@ SMS_PROVIDER = env.string("SMS_PROVIDER", "json")
 SMS_PROVIDER_URL = env.string("SMS_PROVIDER_URL")
 SMS_API_KEY = env.string("SMS_API_KEY")
 SMS_FROM = env.string("SMS_FROM")
+# Reminders (docs/notifications.md): an accepted escalation with no dispatch or on-scene update after
+# this many minutes reminds its liaisons; a corrective action reminds its owner this many hours
+# before its due day.
+ESCALATION_STALE_MINUTES = env.integer("ESCALATION_STALE_MINUTES", 15, minimum=1)
+ACTION_DUE_REMINDER_HOURS = env.integer("ACTION_DUE_REMINDER_HOURS", 24, minimum=1)
 if max(EMAIL_TIMEOUT, WEBHOOK_TIMEOUT) >= NOTIFY_LEASE_SECONDS:
     # A send still running when its lease ends would be retried beside it.
     raise ImproperlyConfigured("NOTIFY_LEASE_SECONDS: must be longer than EMAIL_TIMEOUT and WEBHOOK_TIMEOUT")
@@ -298,6 +322,22 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# The liaison's board: how long a cleared escalation stays under "Recently cleared", and an optional
+# tile server of the operator's for the map (e.g. https://tiles.example/{z}/{x}/{y}.png). Without one
+# the map draws the sites' outlines on a plain projection: nothing is fetched from the internet.
+BOARD_RECENT_HOURS = env.integer("BOARD_RECENT_HOURS", 12, minimum=1)
+BOARD_TILE_URL = env.string("BOARD_TILE_URL")
+if BOARD_TILE_URL:
+    _tiles = urlsplit(BOARD_TILE_URL)
+    if (
+        _tiles.scheme not in ("http", "https")
+        or not _tiles.netloc
+        or not all(part in BOARD_TILE_URL for part in ("{z}", "{x}", "{y}"))
+    ):
+        raise ImproperlyConfigured(
+            "BOARD_TILE_URL: give an http(s) address with {z}, {x} and {y}, e.g. https://tiles.example/{z}/{x}/{y}.png"
+        )
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_tiles.netloc}")
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.integer("SESSION_COOKIE_AGE", 12 * 3600, minimum=60)
@@ -309,6 +349,12 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", 31_536_000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+
+# The guard's panic button: how long a guard may cancel a false press, and how near a site must be
+# (device location against the sites' coordinates) to be chosen as the panic's site.
+PANIC_CANCEL_SECONDS = env.integer("PANIC_CANCEL_SECONDS", 10, minimum=1)
+PANIC_SITE_RADIUS_M = env.integer("PANIC_SITE_RADIUS_M", 1500, minimum=10)
 
 LOGGING = {
     "version": 1,

@@ -182,13 +182,15 @@ ACCESS: dict[str, Rule | tuple[Rule, ...]] = {
     "accounts:people": org_admins(),
     "accounts:invite": org_admins(),
     "accounts:member_edit": org_admins(tenant=True),
-    "accounts:member_set_active": org_admins(method=POST, tenant=True),
-    "accounts:invitation_revoke": org_admins(method=POST, tenant=True),
+    # destructive actions: GET is the confirmation page ("Are you sure…"), POST does it
+    "accounts:member_set_active": (org_admins(tenant=True), org_admins(method=POST, tenant=True)),
+    "accounts:invitation_revoke": (org_admins(tenant=True), org_admins(method=POST, tenant=True)),
     "accounts:invitation_accept": anyone(),
     "accounts:tokens": rule(TOKEN_KEEPERS, note="org admins: the organization's; liaisons: their own"),
     "accounts:token_issue": rule(TOKEN_KEEPERS),
-    "accounts:token_revoke": rule(
-        TOKEN_KEEPERS, method=POST, tenant=True, role_first=True, everywhere=(), note="a liaison's own"
+    "accounts:token_revoke": tuple(
+        rule(TOKEN_KEEPERS, method=m, tenant=True, role_first=True, everywhere=(), note="a liaison's own")
+        for m in ("GET", POST)
     ),
     # incidents
     "incidents:list": rule(SIGNED_IN),
@@ -207,6 +209,8 @@ ACCESS: dict[str, Rule | tuple[Rule, ...]] = {
     "incidents:evidence_thumbnail": incident(),
     # dispatch: the board, escalations, messages, panic
     "dispatch:board": rule(AGENCY_SIDE),
+    "dispatch:history": rule(AGENCY_SIDE),
+    "dispatch:preferences": rule(AGENCY_SIDE, method=POST),
     "dispatch:panel": incident(),
     "dispatch:act": (
         incident({LIAISON}, method=POST, args={"action": "accept"}),
@@ -215,22 +219,25 @@ ACCESS: dict[str, Rule | tuple[Rule, ...]] = {
     "dispatch:escalate": incident({SUPERVISOR}, method=POST),
     "dispatch:message": incident(MESSAGING, method=POST),
     "dispatch:panic": rule({GUARD}, method=POST),
+    "dispatch:panic_cancel": incident({GUARD}, method=POST, note="the guard who pressed it"),
+    "dispatch:panic_move": incident({GUARD}, method=POST, note="the guard who pressed it"),
     # notifications
     "notifications:inbox": rule(SIGNED_IN),
     "notifications:read": rule(SIGNED_IN, method=POST, tenant=True, everywhere=(), note="one's own"),
     "notifications:read_all": rule(SIGNED_IN, method=POST),
     "notifications:settings": rule(SIGNED_IN),
-    "notifications:duty": rule({LIAISON}, method=POST),
+    "accounts:time_zone": rule(SIGNED_IN, note="one's own zone"),
+    "notifications:duty": rule({LIAISON, SUPERVISOR}, method=POST),
     "notifications:policies": org_admins(),
     "notifications:policy_new": org_admins(),
     "notifications:policy_edit": org_admins(tenant=True),
-    "notifications:policy_delete": org_admins(method=POST, tenant=True),
+    "notifications:policy_delete": (org_admins(tenant=True), org_admins(method=POST, tenant=True)),
     "notifications:endpoints": org_admins(),
     "notifications:endpoint_new": org_admins(),
     "notifications:endpoint": org_admins(tenant=True),
     "notifications:endpoint_test": org_admins(method=POST, tenant=True),
-    "notifications:endpoint_rotate": org_admins(method=POST, tenant=True),
-    "notifications:endpoint_delete": org_admins(method=POST, tenant=True),
+    "notifications:endpoint_rotate": (org_admins(tenant=True), org_admins(method=POST, tenant=True)),
+    "notifications:endpoint_delete": (org_admins(tenant=True), org_admins(method=POST, tenant=True)),
     # debriefs (of a closed, escalated incident) and corrective actions
     "debriefs:index": rule(MEMBERS),
     "debriefs:actions": rule(SIGNED_IN),
@@ -297,7 +304,9 @@ ACCESS: dict[str, Rule | tuple[Rule, ...]] = {
 SOCKETS: dict[str, Rule] = {
     "board": rule(AGENCY_SIDE),
     "incident": incident(),
-    "notifications": rule(SIGNED_IN),
+    "notifications": rule(
+        SIGNED_IN, note="supervisors' sockets also join their own provider's triage group (live count)"
+    ),
 }
 
 # Third-party URLs: one rule for each app's every URL. The admin (its namespace): staff only,

@@ -13,6 +13,7 @@ from debriefs.services.lifecycle import (
     submit_debrief,
     update_debrief,
 )
+from debriefs.services.notices import remind_corrective_actions
 from debriefs.services.page import NewAction, save_debrief
 from debriefs.services.rendering import queue_pdf, render_html, render_pdf, resume_stalled
 
@@ -24,6 +25,7 @@ __all__ = [
     "contribute_as_agency",
     "draft_debrief",
     "queue_pdf",
+    "remind_corrective_actions",
     "render_html",
     "render_pdf",
     "request_changes",

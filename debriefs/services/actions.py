@@ -13,6 +13,7 @@ from debriefs.models import CorrectiveAction
 from debriefs.services.common import clean, require
 from incidents import policy as incident_policy
 from incidents.models import Incident
+from portal import zones
 
 
 def _owner(incident: Incident, owner: User) -> User:
@@ -32,8 +33,11 @@ def add_corrective_action(
     what = clean(what, "what")
     if not what:
         raise ValidationError({"what": "Say what will change."})
-    if due_date < timezone.localdate():
-        raise ValidationError({"due_date": "The due date cannot be in the past."})
+    today = zones.local_today(incident.site.zone)
+    if due_date < today:
+        when = f"{today.day} {today:%b %Y}"
+        message = f"The due date cannot be in the past: it is {when} at {incident.site}."
+        raise ValidationError({"due_date": message})
     action = CorrectiveAction.objects.create(
         incident=incident, what=what, owner=_owner(incident, owner), due_date=due_date, created_by=by
     )

@@ -10,6 +10,7 @@ from audit import services as audit
 from debriefs import events, policy
 from debriefs import facts as debrief_facts
 from debriefs.models import Debrief, ReviewComment
+from debriefs.services import notices
 from debriefs.services.common import clean, require
 from debriefs.services.rendering import queue_pdf
 from incidents.models import Incident
@@ -90,6 +91,7 @@ def draft_debrief(*, debrief: Debrief) -> Debrief:
         current.status = Status.DRAFT
     current.save()
     queue_pdf(current)
+    notices.notify_waiting_for_agency(debrief=current)
     return current
 
 
@@ -168,6 +170,7 @@ def submit_debrief(*, debrief: Debrief, by: User) -> Debrief:
     current.submitted_at = timezone.now()
     current.save()
     audit.record(action="debrief.submitted", actor=by, obj=current, version=current.version)
+    notices.notify_waiting_for_review(debrief=current, by=by)
     return current
 
 

@@ -26,7 +26,7 @@ def queue_pdf(debrief: Debrief) -> None:
 
 
 def render_html(debrief: Debrief, *, for_pdf: bool) -> str:
-    """The debrief as HTML: the page and the PDF come from this one template."""
+    """The debrief as HTML: the page and the PDF come from this one template, in the site's zone."""
     context: dict[str, Any] = {
         "debrief": debrief,
         "incident": debrief.incident,
@@ -36,7 +36,10 @@ def render_html(debrief: Debrief, *, for_pdf: bool) -> str:
         "for_pdf": for_pdf,
         "rendered_at": timezone.now(),
     }
-    return render_to_string("debriefs/debrief_document.html", context)
+    # A debrief is a site's event: its stamps (generated, approved, comments) read in the site's time,
+    # whoever opens the page and in the PDF worker alike.
+    with timezone.override(debrief.incident.site.zone):
+        return render_to_string("debriefs/debrief_document.html", context)
 
 
 def render_pdf(*, debrief: Debrief) -> Debrief:

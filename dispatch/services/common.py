@@ -55,6 +55,20 @@ def record_change(escalation: Escalation, /, *, by: User, name: str, kind: str, 
     if kind == TimelineEntry.Kind.MESSAGE:
         side = "agency" if policy.board_agency(by) else "provider"
         extra["message"] = events.message_payload(entry, by=by, side=side)
+    record_board_event(escalation, by=by, name=name, entry=entry, extra=extra)
+    return entry
+
+
+def record_board_event(
+    escalation: Escalation,
+    /,
+    *,
+    by: User | None,
+    name: str,
+    entry: TimelineEntry | None = None,
+    extra: dict[str, Any] | None = None,
+) -> BoardEvent:
+    """The agency's next numbered board event for the escalation as it stands, published on commit."""
     record = BoardEvent.objects.create(
         agency_id=escalation.agency_id,
         sequence=next_board_sequence(escalation.agency_id),
@@ -63,4 +77,4 @@ def record_change(escalation: Escalation, /, *, by: User, name: str, kind: str, 
         payload=events.board_payload(escalation, extra),
     )
     publish_on_commit(events.board_event(record, escalation, by=by, entry=entry))
-    return entry
+    return record

@@ -144,6 +144,13 @@ def cancel_escalation(*, escalation: Escalation, by: User, reason: str) -> Escal
     return _step(current, action="cancel", by=by, cancel_reason=reason)
 
 
+def withdraw_escalation(escalation: Escalation, *, by: User, reason: str) -> Escalation:
+    """Cancel a locked escalation for a service that checked its own rule first (the guard's
+    cancel of a false panic press), in the caller's transaction: the same step, timeline entry and
+    board event as a supervisor's cancel."""
+    return _step(escalation, action="cancel", by=by, cancel_reason=reason)
+
+
 @transaction.atomic
 def clear_panic(*, escalation: Escalation, by: User) -> Escalation:
     """A supervisor confirms the guard is safe. The panic stays red until a liaison accepted it too."""

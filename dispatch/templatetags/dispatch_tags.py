@@ -15,6 +15,11 @@ def incident_police(context: template.Context, incident: Incident) -> dict[str, 
     """The incident's escalations with the police's state, and the controls the user may use on them."""
     user = context["request"].user
     escalations = list(selectors.list_incident_escalations(incident_id=incident.pk, for_user=user))
+    can_message = policy.can_message_on_incident(user, incident)
+    recent, total = selectors.list_recent_messages(incident=incident) if escalations else ([], 0)
+    pressed = policy.can_cancel_panic(user, incident) and selectors.is_panic(incident)
+    cancellable = pressed and selectors.panic_cancellable(incident)
+    movable = pressed and not incident.is_closed
     return {
         "incident": incident,
         "escalations": escalations,
@@ -22,5 +27,9 @@ def incident_police(context: template.Context, incident: Incident) -> dict[str, 
         and not any(escalation.is_open for escalation in escalations),
         # Every escalation listed is this incident's: who may cancel one may cancel each.
         "can_cancel": any(policy.can_cancel_escalation(user, escalation) for escalation in escalations),
-        "can_message": policy.can_message_on_incident(user, incident),
+        "can_message": can_message,
+        "recent_messages": recent,
+        "earlier_messages": total - len(recent),
+        "panic_cancel_until": selectors.panic_cancel_deadline(incident) if cancellable else None,
+        "move_sites": list(policy.panic_sites(user)) if movable else [],
     }

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Site, User
 from incidents import events, policy, selectors
 from incidents.models import Category, Incident, TimelineEntry
 from incidents.services.intake import refresh_search
@@ -89,6 +89,28 @@ def update_incident(
     return current
 
 
+@transaction.atomic
+def move_incident(*, incident: Incident, by: User, site: Site) -> Incident:
+    """Say the report happened at another of the user's sites (a panic sent from the wrong one):
+    the change is on the timeline; whoever acts on the site (dispatch) follows it up."""
+    current = _lock(incident, None)
+    require(policy.can_move_incident(by, current), "You may not move this report now.")
+    require(
+        policy.reportable_sites(by).filter(pk=site.pk).exists(),
+        "You can only move a report to a site you work at.",
+    )
+    if current.site_id == site.pk:
+        raise ValidationError(f"{current.reference} is already at {site}.")
+    old = current.site
+    _bump(current, site=site)
+    add_timeline_entry(
+        incident=current, kind=Kind.FIELD_CHANGED, actor=by, field="site", old=old.name, new=site.name
+    )
+    if current.status != Status.DRAFT:
+        publish_on_commit(events.incident_changed(current, name="incident.updated", by=by))
+    return current
+
+
 # Which status each triage action leads from and to. The one table of the incident's lifecycle.
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "submit": (frozenset({Status.DRAFT, Status.NEEDS_INFO}), Status.SUBMITTED),
@@ -159,7 +181,8 @@ def request_more_information(
     if not comment:
         raise ValidationError({"comment": "Say what information is missing."})
     _transition(current, action="request_info", by=by, comment=comment)
-    add_timeline_entry(incident=current, kind=Kind.INFO_REQUESTED, actor=by, comment=comment)
+    entry = add_timeline_entry(incident=current, kind=Kind.INFO_REQUESTED, actor=by, comment=comment)
+    publish_on_commit(events.info_requested(current, by=by, entry=entry))
     return current
 
 

@@ -28,6 +28,7 @@ def incident_detail(request: HttpRequest, incident_id: Any) -> HttpResponse:
         {
             "incident": incident,
             "timeline": selectors.list_timeline(incident=incident),
+            "question": selectors.get_open_question(incident=incident),
             "evidence": selectors.list_evidence(incident=incident),
             "can_edit": policy.can_edit_incident(user, incident),
             "can_submit": policy.can_submit_incident(user, incident),

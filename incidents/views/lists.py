@@ -38,7 +38,16 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "incidents/incident_list.html",
-        {"form": form, "page": page, "query": query.urlencode(), "filtered": form.is_bound},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "filtered": form.is_bound,
+            "active_filters": sum(
+                1 for name, value in request.GET.items() if name not in ("q", "page", "sort") and value
+            ),
+            "own_open": selectors.list_own_open_incidents(for_user=user) if not form.is_bound else [],
+        },
     )
 
 
@@ -46,8 +55,7 @@ def triage_queue(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     if not policy.can_see_triage_queue(user):
         raise PermissionDenied("The triage queue is for supervisors.")
-    return render(
-        request,
-        "incidents/incident_triage.html",
-        {"incidents": selectors.list_triage_queue(for_user=user)},
-    )
+    # ?rows=1: only the rows, which the page fetches again when the queue changes (live, over the
+    # navigation's notification socket).
+    template = "incidents/_triage_rows.html" if request.GET.get("rows") else "incidents/incident_triage.html"
+    return render(request, template, {"incidents": selectors.list_triage_queue(for_user=user)})

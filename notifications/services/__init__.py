@@ -1,5 +1,14 @@
 """Every change notifications make goes through these functions."""
 
+from notifications.services.alerts import (
+    alert_panic,
+    announce_triage,
+    notify,
+    notify_info_requested,
+    notify_report_submitted,
+    remind_stale_escalations,
+    send_reminder,
+)
 from notifications.services.chains import fire_due_timers, fire_timer, on_escalation_event, on_message_posted
 from notifications.services.configuration import (
     StepInput,
@@ -18,6 +27,8 @@ __all__ = [
     "DELIVER_TASK",
     "Outcome",
     "StepInput",
+    "alert_panic",
+    "announce_triage",
     "create_webhook_endpoint",
     "delete_escalation_policy",
     "delete_webhook_endpoint",
@@ -26,12 +37,17 @@ __all__ = [
     "fire_timer",
     "mark_all_read",
     "mark_read",
+    "notify",
+    "notify_info_requested",
+    "notify_report_submitted",
     "on_escalation_event",
     "on_message_posted",
     "queue_messages",
+    "remind_stale_escalations",
     "rotate_webhook_secret",
     "save_escalation_policy",
     "save_notification_settings",
+    "send_reminder",
     "send_test_event",
     "set_on_duty",
     "sweep_outbox",

@@ -14,9 +14,8 @@ from accounts.models import User
 from dispatch import policy as dispatch_policy
 from dispatch.models import Escalation
 from incidents.models import TimelineEntry
-from notifications import content, policy, selectors
+from notifications import content, selectors
 from notifications.models import (
-    PERSON_CHANNELS,
     Channel,
     EscalationPolicy,
     EscalationTimer,
@@ -25,6 +24,7 @@ from notifications.models import (
     Target,
     WebhookEndpoint,
 )
+from notifications.services.alerts import person_messages
 from notifications.services.outbox import cancel_pages, queue_messages
 from portal.realtime import Event
 
@@ -136,35 +136,18 @@ def _person_messages(
     offered: Collection[str] | None = None,
     required: Collection[str] = (),
 ) -> list[OutboxMessage]:
-    """One message per person and channel: the required channels, plus those of ``offered`` (every
-    personal channel when None) that the person wants for this kind."""
-    incident = escalation.incident
-    person_payload = {name: value for name, value in payload.items() if name != "data"}
-    messages = []
-    users = policy.notifiable_people(users, incident)
-    choices = selectors.wanted_channels(users=users, kind=kind)
-    for user in users:
-        wanted = choices[user.pk]
-        channels = [
-            channel
-            for channel in (offered if offered is not None else PERSON_CHANNELS)
-            if channel in required or channel in wanted
-        ]
-        for channel in dict.fromkeys(channels):
-            messages.append(
-                OutboxMessage(
-                    kind=kind,
-                    channel=channel,
-                    recipient=user,
-                    recipient_label=str(user),
-                    escalation=escalation,
-                    incident=incident,
-                    reason=reason[:200],
-                    payload=person_payload,
-                    idempotency_key=f"{key}:u{user.pk}:{channel}",
-                )
-            )
-    return messages
+    """The escalation's messages to people (alerts.person_messages, about its incident)."""
+    return person_messages(
+        users=users,
+        kind=kind,
+        incident=escalation.incident,
+        escalation=escalation,
+        payload=payload,
+        key=key,
+        reason=reason,
+        offered=offered,
+        required=required,
+    )
 
 
 def _webhook_messages(
@@ -272,6 +255,8 @@ def _update_messages(escalation: Escalation, *, event: str, by: User | None) -> 
         *selectors.list_supervisors(provider_id=provider_id),
         escalation.requested_by,
     ]
+    if event == "escalation.requested" and escalation.is_panic:
+        people = []  # the panic's own alert told them, naming the police it was sent to
     if event in ("escalation.cancelled", "escalation.panic_cleared"):
         people.append(escalation.accepted_by)
     key = f"update:{escalation.public_id}:v{escalation.version}:{event}"

@@ -13,7 +13,7 @@ from audit import services as audit
 from notifications import content, policy
 from notifications.models import (
     PERSON_CHANNELS,
-    PREFERENCE_KINDS,
+    WEBHOOK_KINDS,
     Channel,
     EscalationPolicy,
     Kind,
@@ -164,7 +164,7 @@ def _clean_endpoint(name: str, url: str, events: Sequence[str]) -> tuple[str, st
     if len(url or "") > 500:
         raise ValidationError({"url": "Keep the URL under 500 characters."})
     url = validate_url(url or "")
-    kinds = [str(kind) for kind in PREFERENCE_KINDS if kind in events]
+    kinds = [str(kind) for kind in WEBHOOK_KINDS if kind in events]
     if not kinds:
         raise ValidationError({"events": "Choose at least one kind of event to send."})
     return name, url, kinds

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from accounts.models import Invitation
-from accounts.services import invitation_url
 from notifications.models import Channel, Kind, OutboxMessage
 from notifications.services.outbox import queue_messages
 from portal.realtime import Event
@@ -17,11 +16,11 @@ from portal.realtime import Event
 
 def queue_invitation_email(event: Event) -> None:
     """``invitation.created`` (an in-transaction follow-up): the email with the link, to the outbox."""
-    invitation_id, token = event.subject
+    invitation_id, url = event.subject  # the link, made where the request came in
     invitation = Invitation.objects.select_related("organization", "invited_by").get(pk=invitation_id)
     context = {
         "invitation": invitation,
-        "url": invitation_url(token),
+        "url": url,
         "valid_days": settings.INVITATION_VALID_DAYS,
     }
     queue_messages(

@@ -19,9 +19,10 @@ PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
 
 @transaction.atomic
 def set_on_duty(*, user: User, on_duty: bool) -> NotificationProfile:
-    """A liaison goes on or off duty: off duty, policies do not page them (the board stays open)."""
+    """A liaison or supervisor goes on or off duty: off duty, policies do not page a liaison (the
+    board stays open), and a supervisor is told of reports and panics only if no colleague is on duty."""
     if not policy.can_go_on_duty(user):
-        raise PermissionDenied("Only liaisons go on and off duty.")
+        raise PermissionDenied("Only liaisons and supervisors go on and off duty.")
     profile, _ = NotificationProfile.objects.select_for_update().get_or_create(user=user)
     if profile.on_duty != on_duty:
         profile.on_duty = on_duty

@@ -68,6 +68,12 @@ SITES = [
     ),
 ]
 SITE_TIME_ZONE = "America/Chicago"
+# Sites in two zones, so a day in a list's filter is visibly the site's day: Lakeside Depot keeps
+# Eastern time, an hour ahead of the Springfield sites (README "Time zones").
+SITE_TIME_ZONES = {"lakeside": "America/Detroit"}
+# The zone of each organization's people's own views (they may choose their own): the county
+# sheriff's liaisons read their inbox and audit trail in Eastern time, like their one site.
+ORGANIZATION_TIME_ZONES = {"county": "America/Detroit"}
 
 
 @dataclass(frozen=True)
@@ -118,14 +124,22 @@ def seed_accounts() -> list[DemoAccount]:
     orgs: dict[str, Organization] = {}
     for key, name in PROVIDERS.items():
         reviewers = DEBRIEF_REVIEWERS.get(key, Organization.DebriefReviewers.SUPERVISOR)
+        zone = ORGANIZATION_TIME_ZONES.get(key, SITE_TIME_ZONE)
         orgs[key], _ = Organization.objects.update_or_create(
             name=name,
-            defaults={"debrief_reviewers": reviewers},
-            create_defaults={"kind": Organization.Kind.PROVIDER, "debrief_reviewers": reviewers},
+            defaults={"debrief_reviewers": reviewers, "time_zone": zone},
+            create_defaults={
+                "kind": Organization.Kind.PROVIDER,
+                "debrief_reviewers": reviewers,
+                "time_zone": zone,
+            },
         )
     for key, name in AGENCIES.items():
-        orgs[key], _ = Organization.objects.get_or_create(
-            name=name, defaults={"kind": Organization.Kind.AGENCY}
+        zone = ORGANIZATION_TIME_ZONES.get(key, SITE_TIME_ZONE)
+        orgs[key], _ = Organization.objects.update_or_create(
+            name=name,
+            defaults={"time_zone": zone},
+            create_defaults={"kind": Organization.Kind.AGENCY, "time_zone": zone},
         )
     for provider, agency in PARTNERSHIPS:
         Partnership.objects.get_or_create(provider=orgs[provider], agency=orgs[agency])
@@ -140,7 +154,7 @@ def seed_accounts() -> list[DemoAccount]:
                 "latitude": lat,
                 "longitude": lon,
                 "agency": orgs[agency],
-                "time_zone": SITE_TIME_ZONE,
+                "time_zone": SITE_TIME_ZONES.get(code, SITE_TIME_ZONE),
             },
         )
     by_name = {org.name: org for org in orgs.values()}

@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from accounts.models import Site, User
+from dispatch import services as dispatch_services
 from incidents import services
 from incidents.models import Category, Incident
 
@@ -54,6 +55,45 @@ REPORTS = [
         None,
     ),
     ("guard@sentinel.example", "riverside", "disturbance", 3, 5, "Food court", "", "draft"),
+    # At Lakeside Depot, an hour ahead (America/Detroit): Sentinel's lists span two zones.
+    (
+        "supervisor@sentinel.example",
+        "lakeside",
+        "trespass",
+        3,
+        30,
+        "Yard gate",
+        "Two people climbed the yard gate and left when challenged.",
+        None,
+    ),
+    # The guard's phone: a question from the supervisor, and a police conversation on an escalation.
+    (
+        "guard@sentinel.example",
+        "northgate",
+        "vandalism",
+        3,
+        25,
+        "Main entrance",
+        "Glass panel of the entrance door cracked; no one seen.",
+        "ask",
+    ),
+    (
+        "guard@sentinel.example",
+        "riverside",
+        "suspicious-person",
+        2,
+        15,
+        "North doors",
+        "Man trying car doors in car park A, grey hoodie, heading for the bus stop.",
+        "escalate",
+    ),
+]
+
+QUESTION = "Which door: the east or the west one? Please add a photo."
+CONVERSATION = [
+    ("liaison@metro.example", "Unit 14 is on its way. Is he still in car park A?"),
+    ("guard@sentinel.example", "He is at the bus stop now, grey hoodie, black backpack."),
+    ("liaison@metro.example", "Unit 14 is at the north doors."),
 ]
 
 
@@ -84,4 +124,18 @@ def seed_incidents() -> int:
             services.close_incident(
                 incident=incident, by=supervisor, resolution="Maintenance fixed the pipe."
             )
+        if then == "ask":
+            services.request_more_information(incident=incident, by=supervisor, comment=QUESTION)
+        if then == "escalate":
+            _converse(incident, supervisor)
     return created
+
+
+def _converse(incident: Incident, supervisor: User) -> None:
+    """An escalation the police accepted and are working, with messages both ways."""
+    escalation = dispatch_services.escalate_incident(incident=incident, by=supervisor, reason="On camera.")
+    liaison = User.objects.get(email="liaison@metro.example")
+    dispatch_services.accept_escalation(escalation=escalation, by=liaison)
+    dispatch_services.mark_dispatched(escalation=escalation, by=liaison)
+    for email, text in CONVERSATION:
+        dispatch_services.post_message(incident=incident, by=User.objects.get(email=email), text=text)

@@ -1,6 +1,9 @@
 // The liaison's live board: a websocket that resumes from the last event number it saw,
 // rows sorted panic first, then severity, then age; keyboard operable; never loses an event.
+// Beside the rows, a map of the open escalations and the agency's sites (board-map.js); below them
+// what was cleared recently; the full history in a drawer; filters and the density preference.
 import { connectLive } from "./live.js";
+import { createMap } from "./board-map.js";
 
 const data = JSON.parse(document.getElementById("board-data").textContent);
 const list = document.querySelector("[data-board-list]");
@@ -9,11 +12,25 @@ const count = document.querySelector("[data-count]");
 const soundToggle = document.querySelector("[data-sound]");
 const csrf = document.cookie.match(/csrftoken=([^;]+)/)?.[1] ?? "";
 const OPEN = new Set(["requested", "accepted", "dispatched", "on_scene"]);
+const ENDED = new Set(["cleared", "cancelled", "rejected"]);
+const filters = document.querySelector("[data-filters]");
+const recentList = document.querySelector("[data-recent]");
+const mapNote = document.querySelector("[data-map-note]");
+const drawer = document.querySelector("[data-history-drawer]");
+const drawerBody = document.querySelector("[data-history-body]");
 
 const escalations = new Map(data.escalations.map((e) => [e.id, e]));
+const recent = new Map(data.recent.map((e) => [e.id, e]));
+const unread = new Set(data.unread);
 const hint = panel.innerHTML;
+const mapNoteText = mapNote.textContent;
 let selected = null;
 let panelFor = null;
+const map = createMap(document.querySelector("[data-map]"), {
+  sites: data.sites,
+  tileUrl: data.tile_url,
+  onSelect: (id) => select(id, true),
+});
 
 soundToggle.checked = localStorage.getItem("board-sound") === "on";
 soundToggle.addEventListener("change", () => localStorage.setItem("board-sound", soundToggle.checked ? "on" : "off"));
@@ -54,37 +71,115 @@ function el(tag, className, text) {
   return node;
 }
 
+function ageNode(iso, className, title) {
+  const node = el("time", className, age(iso));
+  node.dataset.age = iso;
+  node.dateTime = iso;
+  node.title = title;
+  return node;
+}
+
+const ended = (e) => e.cleared_at ?? e.status_since;
+const clock = (iso, zone) => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", timeZone: zone, timeZoneName: "short" });
+
 function row(e) {
-  const item = el("li", `board-row sev-row-${e.incident.severity ?? 0}${e.panic_active ? " panic" : ""}`);
+  const closed = e.incident.status === "closed";
+  const item = el("li", `board-row sev-row-${e.incident.severity ?? 0}${e.panic_active ? " panic" : ""}${closed ? " closed" : ""}`);
   item.dataset.id = e.id;
   if (e.id === selected) item.setAttribute("aria-current", "true");
   const button = el("button", "row-main");
   button.type = "button";
   const severity = e.incident.severity ? `Severity ${e.incident.severity}` : "No severity";
-  if (e.panic_active) button.append(el("span", "badge sev sev-1 panic-badge", "PANIC"));
-  button.append(
+  if (e.incident.photo) {
+    const photo = el("img", "thumb");
+    photo.src = e.incident.photo;
+    photo.alt = `Photo of ${e.incident.reference}`;
+    photo.loading = "lazy";
+    button.append(photo);
+  } else {
+    button.append(el("span", "thumb thumb-none", "No photo"));
+  }
+  const head = el("span", "row-head");
+  if (e.panic_active) head.append(el("span", "badge sev sev-1 panic-badge", "PANIC"));
+  head.append(
     el("span", `badge sev sev-${e.incident.severity ?? 4}`, severity),
     el("span", "mono ref", e.incident.reference),
     el("span", "cat", e.incident.category ?? "Uncategorised"),
     el("span", "site", e.incident.site),
-    el("span", `badge state-${e.status}`, e.status_label),
   );
-  const ageNode = el("time", "age mono", age(e.requested_at));
-  ageNode.dataset.age = e.requested_at;
-  ageNode.dateTime = e.requested_at;
-  ageNode.title = "Time since escalation";
-  button.append(ageNode);
+  const facts = el("span", "row-facts");
+  const police = el("span", "police-state");
+  police.append(el("span", `badge state-${e.status}`, e.status_label), ageNode(e.status_since, "state-age mono", `Time since ${e.status_label.toLowerCase()}`));
+  facts.append(police);
+  if (!closed) facts.append(el("span", `verification verification-${e.incident.status}`, e.incident.verification));
+  if (closed) {
+    const at = e.incident.closed_at ? ` at ${clock(e.incident.closed_at, e.incident.time_zone)}` : "";
+    facts.append(el("strong", "badge closed-badge", `Incident closed by the provider${at}`));
+  }
+  if (unread.has(e.id)) facts.append(el("span", "badge unread-badge", "✉ New message"));
+  const body = el("span", "row-body");
+  body.append(head, facts);
+  button.append(body, ageNode(e.requested_at, "age mono", "Time since escalation"));
   button.addEventListener("click", () => select(e.id, true));
   item.append(button);
   return item;
 }
 
+function recentRow(e) {
+  const item = el("li", "recent-row");
+  item.dataset.id = e.id;
+  const button = el("button", "recent-main");
+  button.type = "button";
+  button.append(
+    el("span", "mono ref", e.incident.reference),
+    el("span", "site", e.incident.site),
+    el("span", "cat", e.incident.category ?? "Uncategorised"),
+    el("span", `badge state-${e.status}`, e.status_label),
+  );
+  if (e.incident.status === "closed") button.append(el("span", "muted", "incident closed"));
+  const at = el("time", "mono", clock(ended(e), e.incident.time_zone));
+  at.dateTime = ended(e);
+  button.append(at);
+  if (e.disposition) button.append(el("span", "muted disposition", e.disposition));
+  button.addEventListener("click", () => { selected = e.id; loadPanel(e.id).then(() => panel.focus()); });
+  item.append(button);
+  return item;
+}
+
+function chosen() {
+  const form = new FormData(filters);
+  return { site: form.get("site") || "", severity: form.get("severity") || "", state: form.get("state") || "" };
+}
+
+function matches(e, only) {
+  if (only.site && String(e.incident.site_id) !== only.site) return false;
+  if (only.severity && String(e.incident.severity) !== only.severity) return false;
+  if (only.state === "panic") return e.panic_active;
+  if (only.state && e.status !== only.state) return false;
+  return true;
+}
+
+function renderRecent() {
+  const cutoff = Date.now() - data.recent_hours * 3600 * 1000;
+  const rows = [...recent.values()]
+    .filter((e) => ENDED.has(e.status) && !onBoard(e) && Date.parse(ended(e)) >= cutoff)
+    .sort((a, b) => Date.parse(ended(b)) - Date.parse(ended(a)));
+  const empty = el("li", "muted recent-empty", `Nothing cleared in the last ${data.recent_hours} hours.`);
+  recentList.replaceChildren(...(rows.length ? rows.map(recentRow) : [empty]));
+}
+
 function render() {
-  const rows = [...escalations.values()].filter(onBoard).sort(compare);
+  const only = chosen();
+  const open = [...escalations.values()].filter(onBoard).sort(compare);
+  const rows = open.filter((e) => matches(e, only));
   const focused = list.contains(document.activeElement);
-  if (selected && !rows.some((e) => e.id === selected)) selected = null;
-  list.replaceChildren(...(rows.length ? rows.map(row) : [el("li", "muted board-empty", "No open escalations.")]));
-  count.textContent = `${rows.length} open`;
+  if (selected && !rows.some((e) => e.id === selected) && panelFor !== selected) selected = null;
+  const none = open.length ? "No open escalation matches the filters." : "No open escalations.";
+  list.replaceChildren(...(rows.length ? rows.map(row) : [el("li", "muted board-empty", none)]));
+  count.textContent = rows.length === open.length ? `${open.length} open` : `${rows.length} of ${open.length} open shown`;
+  const { unplaced } = map.update(rows, selected);
+  mapNote.textContent = unplaced ? `${mapNoteText} ${unplaced} without a position on the map.` : mapNoteText;
+  renderRecent();
   // Redrawing the rows must not throw a keyboard user's focus back to the top of the page.
   if (focused) (list.querySelector(`[data-id="${selected}"] button`) ?? list).focus();
 }
@@ -105,6 +200,7 @@ function loadPanel(id) {
     const html = response?.ok ? await response.text() : null;
     if (load !== panelLoads || !response) return; // never draw over a later load; offline: keep what is shown
     if (html === null) { panel.textContent = "This escalation is no longer available."; return; }
+    if (unread.delete(id)) render(); // the server marked it read as it drew the details
     // A message being typed survives the redraw that a new event or message causes.
     const box = messageBox();
     const draft = panelFor === id && box ? box.value : "";
@@ -131,6 +227,7 @@ function select(id, open = false) {
     else node.removeAttribute("aria-current");
   });
   list.querySelector(`[data-id="${id}"] button`)?.focus();
+  document.querySelectorAll("[data-marker]").forEach((node) => node.classList.toggle("marker-selected", node.dataset.marker === id));
   if (open) loadPanel(id).then(() => panel.focus());
 }
 
@@ -183,6 +280,7 @@ async function submitAction(name) {
 
 document.addEventListener("keydown", (event) => {
   const typing = event.target.closest?.("input, textarea, select");
+  if (drawer.open) return; // the drawer's own keys: Escape closes it
   if (event.key === "Escape") { panel.innerHTML = hint; panelFor = null; list.querySelector(`[data-id="${selected}"] button`)?.focus(); return; }
   if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
   const keys = {
@@ -192,6 +290,7 @@ document.addEventListener("keydown", (event) => {
     r: () => submitAction("reject"), c: () => submitAction("clear"),
     m: () => openSelected().then(() => messageBox()?.focus()),
     s: () => { soundToggle.checked = !soundToggle.checked; soundToggle.dispatchEvent(new Event("change")); },
+    h: () => openHistory(historyLink.href),
   };
   const handler = keys[event.key];
   if (!handler) return;
@@ -206,15 +305,80 @@ document.querySelector("[data-help]").addEventListener("click", (event) => {
   event.currentTarget.setAttribute("aria-expanded", String(!keys.hidden));
 });
 
+// Filters apply at once, and stay in the address so that a reload keeps them.
+function applyFilters() {
+  const query = new URLSearchParams(Object.entries(chosen()).filter(([, value]) => value)).toString();
+  history.replaceState(null, "", query ? `?${query}` : location.pathname);
+  render();
+}
+filters.addEventListener("change", applyFilters);
+filters.addEventListener("submit", (event) => { event.preventDefault(); applyFilters(); });
+filters.querySelector("[data-filter-reset]").addEventListener("click", (event) => {
+  event.preventDefault();
+  filters.querySelectorAll("select").forEach((select) => { select.value = ""; });
+  applyFilters();
+});
+filters.querySelector("[data-filter-apply]").hidden = true; // no need to press anything
+
+// Density: a preference of the user's, kept on the server.
+const densityForm = document.querySelector("[data-density-form]");
+densityForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const density = event.submitter?.value;
+  const body = new FormData();
+  body.append("density", density);
+  const response = await fetch(densityForm.action, {
+    method: "POST", body, headers: { Accept: "application/json", "X-CSRFToken": csrf },
+  }).catch(() => null);
+  if (!response?.ok) return;
+  const saved = (await response.json()).density;
+  document.body.classList.remove("density-compact", "density-comfortable");
+  document.body.classList.add(`density-${saved}`);
+  densityForm.querySelectorAll("button").forEach((button) => button.setAttribute("aria-pressed", String(button.value === saved)));
+});
+
+// The agency's full history in a drawer over the board: the board keeps running underneath.
+const historyLink = document.querySelector("[data-history]");
+async function openHistory(href) {
+  const url = new URL(href, location.href);
+  url.searchParams.set("fragment", "1");
+  if (!drawer.open) drawer.showModal();
+  const response = await fetch(url, { headers: { Accept: "text/html" } }).catch(() => null);
+  drawerBody.innerHTML = response?.ok ? await response.text() : "<p>The history could not be loaded. Try again.</p>"; // server-rendered, escaped
+  drawerBody.querySelector("select, a, button")?.focus();
+}
+historyLink.addEventListener("click", (event) => { event.preventDefault(); openHistory(historyLink.href); });
+document.querySelector("[data-history-close]").addEventListener("click", () => drawer.close());
+drawer.addEventListener("close", () => historyLink.focus());
+drawerBody.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const form = event.target;
+  openHistory(`${form.action}?${new URLSearchParams(new FormData(form))}`);
+});
+drawerBody.addEventListener("click", (event) => {
+  const page = event.target.closest("[data-history-page]");
+  if (page) { event.preventDefault(); openHistory(page.href); return; }
+  const open = event.target.closest("[data-open-escalation]");
+  if (open) {
+    event.preventDefault();
+    drawer.close();
+    selected = open.dataset.openEscalation;
+    loadPanel(selected).then(() => panel.focus());
+  }
+});
+
 connectLive({
   path: "/ws/board/",
   indicator: document.querySelector("[data-connection]"),
   resumeFrom: data.last,
   onEvent(frame) {
     if (!frame.escalation) return;
-    const known = escalations.has(frame.escalation.id);
-    escalations.set(frame.escalation.id, frame.escalation);
+    const id = frame.escalation.id;
+    const known = escalations.has(id);
+    escalations.set(id, frame.escalation);
+    if (ENDED.has(frame.escalation.status)) recent.set(id, frame.escalation);
     if (frame.event === "escalation.requested" && !known && (frame.escalation.incident.severity === 1 || frame.escalation.is_panic)) beep();
+    if (frame.event === "message.posted" && frame.message?.side === "provider" && panelFor !== id) unread.add(id);
     render();
     if (panelFor === frame.escalation.id && frame.event !== "escalation.requested") loadPanel(panelFor);
   },

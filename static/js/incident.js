@@ -67,6 +67,6 @@ connectLive({
   indicator,
   onOpen() { if (opened) refresh(); opened = true; },
   onEvent(frame) {
-    if (/^(escalation|incident)\.|^message\.posted$/.test(frame.event ?? "")) refresh();
+    if (/^(escalation|incident|panic)\.|^message\.posted$/.test(frame.event ?? "")) refresh();
   },
 });

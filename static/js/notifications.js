@@ -1,8 +1,9 @@
-// The unread count in the navigation, live on every page; on the notifications page, new ones
+// The unread count (and a supervisor's triage count) in the navigation, live on every page; on the notifications page, new ones
 // appear at the top. Built with textContent only: nothing from the server becomes markup.
 import { connectLive } from "./live.js";
 
 const counters = document.querySelectorAll("[data-unread-count]");
+const triageCounters = document.querySelectorAll("[data-triage-count]");
 const list = document.querySelector("[data-notification-list]");
 const unreadText = document.querySelector("[data-unread-text]");
 
@@ -12,6 +13,35 @@ function showCount(unread) {
     counter.hidden = unread === 0;
   }
   if (unreadText) unreadText.textContent = String(unread);
+}
+
+// The server names the time in the person's own zone, as the rest of the inbox shows it; an
+// older payload without it falls back to the zone the page names.
+const zone = document.documentElement.dataset.timeZone || undefined;
+const stamp = {
+  day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit",
+  second: "2-digit", hourCycle: "h23", timeZoneName: "short",
+};
+
+function localTime(notification) {
+  if (notification.created_local) return notification.created_local;
+  try {
+    return new Date(notification.created_at).toLocaleString("en-GB", { ...stamp, timeZone: zone });
+  } catch {
+    return new Date(notification.created_at).toLocaleString("en-GB", stamp);
+  }
+}
+
+// A supervisor's open triage count; the triage page listens for "watchpost:triage" to reload its rows.
+function showTriage(frame) {
+  if (typeof frame.open !== "number") return;
+  for (const counter of triageCounters) {
+    counter.textContent = String(frame.open);
+    counter.hidden = frame.open === 0;
+  }
+  if (frame.event === "triage.changed") {
+    document.dispatchEvent(new CustomEvent("watchpost:triage", { detail: frame }));
+  }
 }
 
 function line(className, text) {
@@ -41,7 +71,7 @@ function prepend(notification) {
   }
   item.append(title);
   if (notification.body) item.append(line("notification-body", notification.body));
-  item.append(line("muted", new Date(notification.created_at).toLocaleString()));
+  item.append(line("muted", localTime(notification)));
   list.prepend(item);
 }
 
@@ -52,6 +82,7 @@ if (counters.length) {
     onEvent(frame) {
       if (typeof frame.unread === "number") showCount(frame.unread);
       if (frame.event === "notification.created") prepend(frame.notification);
+      if (frame.event === "triage.changed" || frame.event === "triage.count") showTriage(frame);
     },
   });
 }

@@ -78,7 +78,7 @@ def test_an_invitation_publishes_its_token_to_the_outbox_writer_only(
     assert event.payload == {"id": invitation.pk, "organization": world.provider_a.pk, "role": Role.GUARD}
     assert token not in str(event.payload)
     assert event.groups == ()
-    assert event.subject == (invitation.pk, token)
+    assert event.subject == (invitation.pk, services.invitation_url(token))  # the link, with its token
     assert sent == []  # nothing to push and no task: the token never reaches a queue
     message = OutboxMessage.objects.get(idempotency_key=f"invitation:{invitation.pk}")
     assert message.address == "nia@example.test"

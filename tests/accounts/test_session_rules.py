@@ -75,7 +75,7 @@ def test_five_failures_lock_the_account_for_ten_minutes(client, world):
     response = client.post(reverse("account_login"), {"login": world.guard_a.email, "password": PASSWORD})
     assert response.status_code in (200, 429)
     assert get_user(client).is_anonymous
-    assert b"Too many failed login attempts" in response.content
+    assert b"is locked for 10 minutes" in response.content
 
 
 def test_five_failures_from_one_address_lock_that_address(client, world):

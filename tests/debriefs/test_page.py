@@ -31,7 +31,7 @@ def test_a_past_due_date_keeps_the_action_and_the_unsaved_text(client, world, dr
     response = client.post(reverse("debriefs:edit", args=[drafted.public_id]), typed(world))
     assert response.status_code == 400
     page = response.content.decode()
-    assert "The due date cannot be in the past." in page
+    assert "The due date cannot be in the past" in page
     for text in ("Radio call within a minute", "The rack has no lock", "Fit a lock to the rack"):
         assert text in page
     assert "What you typed is kept" in page
@@ -87,7 +87,7 @@ def test_a_refused_action_on_a_submitted_debrief_keeps_the_action(client, world,
     )
     assert response.status_code == 400
     assert "Fit a lock" in response.content.decode()
-    assert "The due date cannot be in the past." in response.content.decode()
+    assert "The due date cannot be in the past" in response.content.decode()
 
 
 def test_the_author_reads_the_four_eyes_rule_before_submitting(client, world, drafted):

@@ -11,7 +11,7 @@ from accounts.models import Organization, Role
 from debriefs import policy, selectors, services
 from debriefs.facts import targets_for
 from debriefs.models import CorrectiveAction, Debrief, ResponseTarget
-from notifications.models import OutboxMessage
+from notifications.models import Kind, OutboxMessage
 from tests.factories import member
 
 Status = Debrief.Status
@@ -28,7 +28,10 @@ def test_closing_asks_for_a_debrief_that_drafts_from_the_timeline(closed, drafte
     assert {str(closed.reporter)} <= names
     assert "Jackets recovered" in drafted.summary
     # The notifications the escalation sent (the agency's default policy pages its liaisons).
-    logged = list(OutboxMessage.objects.filter(incident=closed).order_by("created_at", "pk"))
+    # The debrief's own notices (the agency's account wanted) come after the response: not facts.
+    logged = list(
+        OutboxMessage.objects.filter(incident=closed).exclude(kind=Kind.DEBRIEF).order_by("created_at", "pk")
+    )
     assert logged, "the default policy pages the agency's on-duty liaisons"
     assert [n["recipient"] for n in facts["notifications"]] == [m.recipient_label for m in logged]
     kinds = [row["what"] for row in facts["timeline"]]

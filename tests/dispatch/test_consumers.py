@@ -18,6 +18,7 @@ from accounts.models import Role
 from dispatch import services
 from dispatch.models import BoardEvent
 from dispatch.routing import websocket_urlpatterns
+from incidents import services as incident_services
 from tests.factories import report
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -276,3 +277,30 @@ async def test_a_socket_idle_longer_than_the_redis_client_timeout_stays_alive(wo
     frame = await communicator.receive_json_from(timeout=5)
     assert frame["event"] == "escalation.requested"
     await communicator.disconnect()
+
+
+async def test_an_incident_closed_by_the_provider_reaches_the_board_at_once(world, eager):
+    escalation = await escalate(world)
+    await sync_to_async(services.accept_escalation)(escalation=escalation, by=world.liaison_x)
+    await sync_to_async(services.mark_on_scene)(escalation=escalation, by=world.liaison_x)
+    communicator = await board(world.liaison_x, after=3)
+    assert await frames_until_resumed(communicator) == ([], 3)
+    await sync_to_async(incident_services.close_incident)(
+        incident=escalation.incident,
+        by=world.supervisor_a,
+        resolution="Handed over to the police.",
+        confirmed=True,  # the police response is still open
+    )
+    frame = await communicator.receive_json_from(timeout=5)
+    assert frame["event"] == "escalation.incident_changed"
+    assert frame["seq"] == 4
+    assert frame["escalation"]["id"] == str(escalation.public_id)
+    assert frame["escalation"]["status"] == "on_scene"
+    assert frame["escalation"]["incident"]["status"] == "closed"
+    assert frame["escalation"]["incident"]["verification"] == "Closed by the provider"
+    # Another agency's board hears nothing of it.
+    other = await board(world.liaison_y)
+    assert await frames_until_resumed(other) == ([], 0)
+    assert await other.receive_nothing(timeout=0.3)
+    await communicator.disconnect()
+    await other.disconnect()

@@ -162,6 +162,36 @@ def test_a_panic_is_requested_by_the_guard_and_cleared_by_a_supervisor(world, pu
     assert_written_in_the_transaction(published, event, "handle_escalation_event")
 
 
+@pytest.mark.parametrize("police", [True, False])
+def test_every_panic_publishes_panic_pressed_whose_alert_is_written_in_its_transaction(
+    world, published, police
+):
+    site = world.a1
+    if not police:
+        site.agency = None
+        site.save()
+    panic = published(services.press_panic, guard=world.guard_a, site=site, idempotency_key=uuid.uuid4())
+    [event] = [event for event in published.events if event.name == "panic.pressed"]
+    incident = panic.incident
+    assert event.payload == {"incident": str(incident.public_id), "reference": incident.reference}
+    assert event.groups == (f"incident.{incident.public_id}",)
+    escalation_pk = panic.escalation.pk if police else None
+    assert event.subject == (incident.pk, world.guard_a.pk, escalation_pk)
+    assert FOLLOW_UPS["panic.pressed"] == FollowUps(
+        in_transaction=("notifications.services.alerts.handle_panic_pressed",)
+    )
+    # Written before the commit: the alert and the timeline's record of who was alerted.
+    assert OutboxMessage.objects.filter(
+        incident=incident, kind=Kind.PANIC, recipient=world.supervisor_a
+    ).exists()
+    assert incident.timeline.get(kind=TimelineEntry.Kind.ALERTED).data["text"] == panic.alerted
+    again = published(
+        services.press_panic, guard=world.guard_a, site=site, idempotency_key=incident.idempotency_key
+    )
+    assert [event.name for event in published.events if event.name == "panic.pressed"] == []  # a retry: once
+    assert again.alerted == panic.alerted
+
+
 @pytest.mark.parametrize(("who", "side"), [("guard_a", "provider"), ("liaison_x", "agency")])
 def test_a_message_is_posted_with_its_author_and_side(world, published, who, side):
     escalation = requested(world)

@@ -45,7 +45,7 @@ def test_a_refused_corrective_action_keeps_every_typed_word(portal, browser, loo
     page.get_by_label("Due date").fill("2020-01-01")
     page.get_by_role("button", name="Add action", exact=True).click()
 
-    expect(page.get_by_text("The due date cannot be in the past.")).to_be_visible()
+    expect(page.get_by_text("The due date cannot be in the past")).to_be_visible()
     expect(page.get_by_text("What you typed is kept")).to_be_visible()
     expect(page.get_by_label("Strengths")).to_have_value("The guard radioed within a minute.")
     expect(page.get_by_label("Areas for improvement")).to_have_value("The coat rack has no lock.")

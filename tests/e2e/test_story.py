@@ -226,9 +226,10 @@ def test_supervisor_escalates_and_the_liaison_works_the_board_by_keyboard_and_me
     board.keyboard.press("Escape")
     expect(panel.get_by_role("heading", level=2)).to_have_count(0)
     expect(rows.get_by_role("button", name=re.compile(incident.reference))).to_be_focused()
-    # The list of keys is two Shift+Tabs away (past the list itself) and opens with Enter.
-    board.keyboard.press("Shift+Tab")
-    board.keyboard.press("Shift+Tab")
+    # The list of keys is six Shift+Tabs away (past the list itself, "Show all" and the three
+    # filters) and opens with Enter.
+    for _ in range(6):
+        board.keyboard.press("Shift+Tab")
     keys = board.get_by_role("button", name="Keys")
     expect(keys).to_be_focused()
     board.keyboard.press("Enter")
@@ -286,7 +287,9 @@ def test_panic_needs_a_hold_and_reaches_the_board_in_red_within_a_second(portal,
     assert latency < 1_000
     assert len(presses) == 1
     assert same_document(board)
-    expect(guard.get_by_role("status").filter(has_text="sent to the police")).to_be_visible()
+    # The status line names who was alerted: the police and the supervisors, in parallel.
+    alerted = re.compile(r"PANIC \S+ sent to .+ and to your supervisors on duty: ")
+    expect(guard.get_by_role("status").filter(has_text=alerted)).to_be_visible()
     look(board, "the board with a panic", "board-panic")
 
     # The guard lands on the panic's incident page, which shows the police's answer live.

@@ -71,13 +71,23 @@ def test_a_report_sent_again_after_a_question_is_not_submitted_anew(world, publi
     assert names(published.events) == ["incident.status_changed"]
 
 
-def test_what_follows_a_submission_and_a_closing():
-    assert realtime.follow_ups("incident.submitted").tasks == ("dispatch.apply_escalation_rules",)
+def test_what_follows_a_submission_a_question_a_status_change_and_a_closing():
+    assert realtime.follow_ups("incident.submitted").tasks == (
+        "dispatch.apply_escalation_rules",
+        "notifications.notify_report_submitted",
+        "notifications.announce_triage",
+    )
     assert realtime.follow_ups("incident.closed").tasks == ("debriefs.request_debrief",)
-    for name in ("incident.submitted", "incident.closed", "incident.updated", "incident.status_changed"):
+    # The boards show an escalated incident verified, sent back or closed (docs/board.md); triage moves.
+    assert realtime.follow_ups("incident.status_changed").tasks == (
+        "dispatch.announce_incident_change",
+        "notifications.announce_triage",
+    )
+    assert realtime.follow_ups("incident.info_requested").tasks == ("notifications.notify_info_requested",)
+    names = ("incident.submitted", "incident.closed", "incident.updated", "incident.status_changed")
+    for name in (*names, "incident.info_requested"):
         assert realtime.follow_ups(name).in_transaction == (), name
-    for name in ("incident.updated", "incident.status_changed"):
-        assert realtime.follow_ups(name).tasks == (), name
+    assert realtime.follow_ups("incident.updated").tasks == ()
 
 
 def test_closing_publishes_the_status_change_then_the_closing(world, published):
@@ -102,11 +112,16 @@ def test_triage_steps_publish_the_status_change(world, published):
     assert event.payload["status"] == "accepted"
     assert event.groups == (f"incident.{accepted.public_id}",)
     assert event.subject == (accepted.pk, world.supervisor_a.pk)
-    published(
+    asked = published(
         services.request_more_information, incident=accepted, by=world.supervisor_a, comment="Which exit?"
     )
-    assert names(published.events) == ["incident.status_changed"]
+    assert names(published.events) == ["incident.status_changed", "incident.info_requested"]
     assert published.events[0].payload["status"] == "needs_info"
+    question = asked.timeline.get(kind="info_requested")
+    info = published.events[1]
+    assert info.payload == payload(asked)
+    assert info.groups == (f"incident.{asked.public_id}",)
+    assert info.subject == (asked.pk, world.supervisor_a.pk, question.pk)
 
 
 def test_an_edit_of_a_sent_report_publishes_the_update_and_a_draft_edit_nothing(world, published):

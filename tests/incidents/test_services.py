@@ -280,3 +280,17 @@ def test_drafts_publish_nothing(world, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
         report(world.guard_a, world.a1, submit=False)
     assert callbacks == []
+
+
+def test_moving_a_report_to_another_site_is_for_its_editors_and_lands_on_the_timeline(world):
+    incident = report(world.guard_a, world.a1)
+    with pytest.raises(PermissionDenied):
+        services.move_incident(
+            incident=incident, by=world.guard_a, site=world.a2
+        )  # sent: not the guard's now
+    with pytest.raises(PermissionDenied):
+        services.move_incident(incident=incident, by=world.supervisor_b, site=world.b1)
+    moved = services.move_incident(incident=incident, by=world.supervisor_a, site=world.a2)
+    assert moved.site == world.a2
+    assert moved.version == incident.version + 1
+    assert moved.timeline.filter(kind="field_changed", data__field="site").count() == 1

@@ -28,7 +28,8 @@ def test_escalation_policy_changes_are_recorded(client, world):
                 "steps-TOTAL_FORMS": "3",
                 "steps-INITIAL_FORMS": "2",
                 "steps-1-DELETE": "on",
-                "steps-2-delay_seconds": "0",
+                "steps-2-after": "0",
+                "steps-2-unit": "minutes",
                 "steps-2-target": "",
             }
         ),

@@ -1,12 +1,17 @@
 """Every notification event (notifications/events.py): its name, payload and recipients. They go to
-the person's own notification sockets and cause no other work."""
+the person's own notification sockets (the triage count: to the provider's supervisors') and cause
+no other work."""
+
+from datetime import UTC, datetime
 
 import pytest
 
+from incidents import services as incident_services
 from notifications import services
 from notifications.models import Channel, Notification, OutboxMessage
 from portal import realtime
 from portal.celery import FOLLOW_UPS
+from tests.factories import report
 
 
 @pytest.fixture
@@ -43,11 +48,22 @@ def test_a_notification_is_created_with_the_unread_count(world, escalate, publis
             "body": notification.body,
             "url": f"/incidents/{message.incident.public_id}/",
             "created_at": notification.created_at.isoformat(),
+            "created_local": f"{notification.created_at:%-d %b %Y %H:%M:%S} UTC",
         },
     }
     assert event.groups == (f"notifications.{world.liaison_x.pk}",)
     assert event.subject == ()
     assert "notification.created" not in FOLLOW_UPS
+
+
+def test_a_new_notification_names_its_time_in_the_recipients_zone(world, escalate, published, monkeypatch):
+    world.liaison_x.time_zone = "Pacific/Auckland"
+    world.liaison_x.save(update_fields=["time_zone"])
+    message = paged_in_app(world, escalate)
+    # Delivered later than it was queued (a summer's day in Auckland), as a worker would.
+    monkeypatch.setattr("django.utils.timezone.now", lambda: datetime(2030, 1, 15, 10, 5, 9, tzinfo=UTC))
+    [event] = published(services.deliver_message, message_id=message.pk, claim="t")
+    assert event.payload["notification"]["created_local"] == "15 Jan 2030 23:05:09 NZDT"
 
 
 def test_reading_tells_the_persons_other_pages_the_new_count(world, escalate, published):
@@ -59,3 +75,14 @@ def test_reading_tells_the_persons_other_pages_the_new_count(world, escalate, pu
     assert event.groups == (f"notifications.{world.liaison_x.pk}",)
     assert published(services.mark_all_read, user=world.liaison_x) == []  # nothing changed
     assert "notification.read" not in FOLLOW_UPS
+
+
+def test_a_status_change_pushes_the_providers_triage_count_to_its_supervisors(world, published):
+    incident = report(world.guard_a, world.a1)
+    incident = incident_services.accept_incident(incident=incident, by=world.supervisor_a)
+    # The follow-up of incident.status_changed (FOLLOW_UPS), as its task runs it after the commit.
+    [event] = published(services.announce_triage, incident=incident)
+    assert event.payload == {"open": 0, "reference": incident.reference, "status": "accepted"}
+    assert event.groups == (f"triage.{world.provider_a.pk}",)
+    assert event.subject == ()
+    assert "triage.changed" not in FOLLOW_UPS

@@ -54,10 +54,11 @@ def test_each_person_sees_only_their_own_notifications_and_whoever_sees_the_inci
         assert not policy.incident_notification_log(getattr(world, who), incident).exists(), who
 
 
-def test_only_liaisons_go_on_duty(world):
+def test_only_liaisons_and_supervisors_go_on_duty(world):
     assert policy.can_go_on_duty(world.liaison_x)
+    assert policy.can_go_on_duty(world.supervisor_a)
     assert not policy.can_go_on_duty(world.admin_x)
-    assert not policy.can_go_on_duty(world.supervisor_a)
+    assert not policy.can_go_on_duty(world.guard_a)
 
 
 def test_notifiable_people_agrees_with_the_one_by_one_rule(world, escalate):

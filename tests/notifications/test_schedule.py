@@ -16,11 +16,18 @@ def test_every_scheduled_task_exists_and_expires_before_piling_up():
     assert {entry["task"] for entry in notifications.values()} == {
         "notifications.fire_due_timers",
         "notifications.sweep_outbox",
+        "notifications.remind_stale_escalations",
     }
-    for entry in notifications.values():
+    # Pages and retries within seconds; reminders (minutes late by nature) within a minute.
+    reminders = {"notifications.remind_stale_escalations", "debriefs.remind_corrective_actions"}
+    for entry in app.conf.beat_schedule.values():
         assert entry["task"] in app.tasks
-        assert entry["schedule"] <= 5
-        assert entry["options"]["expires"] > entry["schedule"]
+        if entry["task"] in reminders:
+            assert entry["schedule"] <= 300
+        elif entry["task"].startswith("notifications."):
+            assert entry["schedule"] <= 5
+        assert entry.get("options", {}).get("expires", entry["schedule"] + 1) > entry["schedule"]
+    assert reminders <= {entry["task"] for entry in app.conf.beat_schedule.values()}
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

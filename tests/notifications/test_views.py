@@ -74,9 +74,13 @@ def test_liaisons_go_off_duty_from_the_board(client, world):
     assert "Go on duty" in client.get(reverse("dispatch:board")).content.decode()
 
 
-def test_only_liaisons_have_a_duty(client, world):
-    client.force_login(world.supervisor_a)
+def test_only_liaisons_and_supervisors_have_a_duty(client, world):
+    client.force_login(world.guard_a)
     assert client.post(reverse("notifications:duty"), {"on_duty": "0"}).status_code == 403
+    client.force_login(world.supervisor_a)
+    response = client.post(reverse("notifications:duty"), {"on_duty": "0"}, follow=True)
+    assert "only when no other supervisor is on duty" in response.content.decode()
+    assert NotificationProfile.objects.get(user=world.supervisor_a).on_duty is False
 
 
 def policy_post(**extra):
@@ -88,11 +92,13 @@ def policy_post(**extra):
         "steps-INITIAL_FORMS": "0",
         "steps-MIN_NUM_FORMS": "0",
         "steps-MAX_NUM_FORMS": "10",
-        "steps-0-delay_seconds": "0",
+        "steps-0-after": "0",
+        "steps-0-unit": "minutes",
         "steps-0-target": Target.ON_DUTY_LIAISONS,
         "steps-0-channels": [Channel.IN_APP, Channel.EMAIL],
         "steps-0-required_channels": [Channel.IN_APP],
-        "steps-1-delay_seconds": "60",
+        "steps-1-after": "1",
+        "steps-1-unit": "minutes",
         "steps-1-target": Target.WEBHOOKS,
     }
     data.update(extra)
@@ -122,7 +128,8 @@ def test_an_org_admin_writes_the_agencys_escalation_policy(client, world):
                 "steps-TOTAL_FORMS": "3",
                 "steps-INITIAL_FORMS": "2",
                 "steps-1-DELETE": "on",
-                "steps-2-delay_seconds": "0",  # the untouched extra row, as a browser sends it
+                "steps-2-after": "0",  # the untouched extra row, as a browser sends it
+                "steps-2-unit": "minutes",
                 "steps-2-target": "",
             }
         ),

@@ -152,7 +152,7 @@ def test_make_web_believes_no_forwarded_header_from_a_client(tmp_path):
             spoofed = {"X-Forwarded-For": f"203.0.113.{attempt + 1}"}
             assert b"Too many" not in _login_attempt(base, f"probe{attempt}@example.test", spoofed)
         locked = _login_attempt(base, "probe9@example.test", {"X-Forwarded-For": "198.51.100.77"})
-        assert b"Too many failed login attempts" in locked
+        assert b"Too many failed sign-ins" in locked
         claim = {"X-Forwarded-Proto": "https"}
         with urllib.request.urlopen(urllib.request.Request(f"{base}/healthz", headers=claim)) as response:
             assert response.headers["Strict-Transport-Security"] is None

@@ -150,6 +150,6 @@ def test_behind_a_trusted_proxy_the_sign_in_lock_holds_per_client(settings):
             app, f"p{attempt}@example.test", peer=PROXY, forwarded_for=spoofed
         )
     locked = failed_login(app, "p9@example.test", peer=PROXY, forwarded_for="192.0.2.1, 198.51.100.7")
-    assert b"Too many failed login attempts" in locked
+    assert b"Too many failed sign-ins" in locked
     other = failed_login(app, "p9@example.test", peer=PROXY, forwarded_for="198.51.100.8")
-    assert b"Too many failed login attempts" not in other
+    assert b"Too many failed sign-ins" not in other

@@ -99,3 +99,37 @@ def test_an_api_token_default_beyond_the_maximum_stops_start_up(tmp_path):
     result = boot(tmp_path, API_TOKEN_DEFAULT_DAYS="400", API_TOKEN_MAX_DAYS="365")
     assert result.returncode != 0
     assert "API_TOKEN_DEFAULT_DAYS: must not be longer than API_TOKEN_MAX_DAYS" in result.stderr
+
+
+SHOW_LINKS = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps([s.PUBLIC_URL, s.PUBLIC_URL_IS_SET, s.ACCOUNT_RATE_LIMITS['login_failed']]))"
+)
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({}, ["http://127.0.0.1:8000", False, "5/10m/ip,5/10m/key"]),
+        ({"PORT": "8080"}, ["http://127.0.0.1:8080", False, "5/10m/ip,5/10m/key"]),
+        ({"HOST": "0.0.0.0", "PORT": "9000"}, ["http://localhost:9000", False, "5/10m/ip,5/10m/key"]),  # noqa: S104
+        (
+            {"PUBLIC_URL": "https://watchpost.example.org/", "LOGIN_FAILURES_ALLOWED": "3"},
+            ["https://watchpost.example.org", True, "3/10m/ip,3/10m/key"],
+        ),
+        ({"LOGIN_LOCKOUT_MINUTES": "15"}, ["http://127.0.0.1:8000", False, "5/15m/ip,5/15m/key"]),
+    ],
+)
+def test_links_follow_port_and_public_url_and_the_lockout_its_settings(tmp_path, environ, expected):
+    """Without PUBLIC_URL, links made outside a request use where `make run` listens (PORT)."""
+    env = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "portal.settings", "DATA_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-c", SHOW_LINKS],
+        cwd=ROOT,
+        env={**env, **environ},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == expected

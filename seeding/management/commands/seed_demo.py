@@ -4,9 +4,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from seeding.demo.accounts import DEMO_PASSWORD, seed_accounts
+from seeding.demo.alerts import seed_alerts
+from seeding.demo.board import seed_board
 from seeding.demo.debriefs import seed_debriefs
 from seeding.demo.incidents import seed_incidents
 from seeding.demo.notifications import seed_policies
+from seeding.demo.people import seed_people_extras
 
 
 class Command(BaseCommand):
@@ -23,6 +26,9 @@ class Command(BaseCommand):
         accounts = seed_accounts()
         seed_policies()
         incidents = seed_incidents()
+        seed_alerts()
+        incidents += seed_board()
+        seed_people_extras()
         incidents += seed_debriefs()
         self.stdout.write(
             self.style.SUCCESS(

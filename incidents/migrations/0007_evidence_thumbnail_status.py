@@ -12,7 +12,7 @@ def mark_existing_thumbnails(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0005_custody_thumbnail_action'),
+        ('incidents', '0006_timeline_alerted_kind'),
     ]
 
     operations = [

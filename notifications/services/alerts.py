@@ -1,0 +1,313 @@
+"""The provider's side is told too: panics, submitted reports, questions to a guard, debriefs waiting
+for someone, and reminders (corrective actions coming due or overdue, accepted escalations without a
+police update). Each is outbox rows by the channels each person chose; who is told is in
+docs/notifications.md ("Who is told what")."""
+
+from collections.abc import Collection, Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from dispatch.models import Escalation
+from incidents import selectors as incident_selectors
+from incidents.models import Incident, TimelineEntry
+from incidents.services.timeline import add_timeline_entry
+from notifications import content, events, policy, selectors
+from notifications.models import PERSON_CHANNELS, Channel, Kind, OutboxMessage, SentReminder
+from notifications.services.outbox import queue_messages
+from portal.realtime import Event, publish_on_commit
+
+STALE_BATCH = 200
+
+
+def person_messages(
+    *,
+    users: Iterable[User],
+    kind: str,
+    incident: Incident | None,
+    payload: dict,
+    key: str,
+    reason: str,
+    escalation: Escalation | None = None,
+    offered: Collection[str] | None = None,
+    required: Collection[str] = (),
+) -> list[OutboxMessage]:
+    """One message per person and channel: the required channels, plus those of ``offered`` (every
+    personal channel when None) that the person wants for this kind. About an incident, only those
+    who may see it."""
+    person_payload = {name: value for name, value in payload.items() if name != "data"}
+    people = policy.notifiable_people(users, incident) if incident is not None else list(users)
+    choices = selectors.wanted_channels(users=people, kind=kind)
+    messages = []
+    for user in people:
+        wanted = choices[user.pk]
+        channels = [
+            channel
+            for channel in (offered if offered is not None else PERSON_CHANNELS)
+            if channel in required or channel in wanted
+        ]
+        for channel in dict.fromkeys(channels):
+            messages.append(
+                OutboxMessage(
+                    kind=kind,
+                    channel=channel,
+                    recipient=user,
+                    recipient_label=str(user),
+                    escalation=escalation,
+                    incident=incident,
+                    reason=reason[:200],
+                    payload=person_payload,
+                    idempotency_key=f"{key}:u{user.pk}:{channel}",
+                )
+            )
+    return messages
+
+
+def nobody_message(
+    *,
+    kind: str,
+    incident: Incident | None,
+    who: str,
+    key: str,
+    reason: str,
+    escalation: Escalation | None = None,
+) -> OutboxMessage:
+    """A line in the incident's notification log when there was nobody to tell: the gap is seen."""
+    return OutboxMessage(
+        kind=kind,
+        channel=Channel.IN_APP,
+        recipient_label=who[:200],
+        escalation=escalation,
+        incident=incident,
+        reason=reason[:200],
+        payload={},
+        idempotency_key=f"{key}:nobody",
+        state=OutboxMessage.State.SKIPPED,
+        last_error="Nobody to notify.",
+    )
+
+
+def _unique(users: Iterable[User | None], *, exclude: User | None = None) -> list[User]:
+    seen: dict[int, User] = {}
+    for user in users:
+        if user is not None and user.pk not in seen and (exclude is None or user.pk != exclude.pk):
+            seen[user.pk] = user
+    return list(seen.values())
+
+
+@transaction.atomic
+def notify(
+    *,
+    users: Iterable[User | None],
+    kind: str,
+    payload: dict,
+    key: str,
+    reason: str,
+    incident: Incident | None = None,
+    exclude: User | None = None,
+) -> list[OutboxMessage]:
+    """Tell these people, by the channels each chose for this kind (the service higher apps call:
+    debriefs). A key already sent is not sent again."""
+    people = _unique(users, exclude=exclude)
+    return queue_messages(
+        person_messages(users=people, kind=kind, incident=incident, payload=payload, key=key, reason=reason)
+    )
+
+
+# --- Panic -------------------------------------------------------------------------------------
+
+
+def alert_panic(*, incident: Incident, guard: User, escalation: Escalation | None) -> TimelineEntry:
+    """A panic alerts the provider's supervisors on duty (else every supervisor, else its org
+    admins) at once, in the panic's own transaction and in parallel with the police's pages; the
+    incident's timeline records who was alerted, which is what the guard's screen then says."""
+    responders = selectors.list_provider_responders(provider_id=incident.site.provider_id)
+    people = _unique(responders.people, exclude=guard)
+    police = str(escalation.agency) if escalation is not None else ""
+    payload = content.panic(incident, guard=guard, police=police, tier=responders.tier)
+    key = f"panic:{incident.public_id}"
+    reason = f"PANIC at {incident.site.name}: the provider's {responders.tier}"
+    messages = person_messages(
+        users=people,
+        kind=Kind.PANIC,
+        incident=incident,
+        escalation=escalation,
+        payload=payload,
+        key=key,
+        reason=reason,
+        required=(Channel.IN_APP,),
+    )
+    told = list(dict.fromkeys(str(message.recipient) for message in messages))
+    if not told:
+        messages.append(
+            nobody_message(
+                kind=Kind.PANIC,
+                incident=incident,
+                escalation=escalation,
+                who=f"{incident.site.provider}: {responders.tier}",
+                key=key,
+                reason=reason,
+            )
+        )
+    queue_messages(messages)
+    text = content.panic_confirmation(incident, people=told, tier=responders.tier, police=police)
+    return add_timeline_entry(
+        incident=incident,
+        kind=TimelineEntry.Kind.ALERTED,
+        actor=None,
+        text=text,
+        people=told,
+        tier=responders.tier,
+        police=police,
+    )
+
+
+def handle_panic_pressed(event: Event) -> TimelineEntry:
+    """``panic.pressed``, in the panic's transaction (FOLLOW_UPS): what alert_panic writes."""
+    incident_id, guard_id, escalation_id = event.subject
+    incident = Incident.objects.select_related("site__provider", "category").get(pk=incident_id)
+    escalation = None
+    if escalation_id is not None:
+        escalation = Escalation.objects.select_related("agency").get(pk=escalation_id)
+    return alert_panic(incident=incident, guard=User.objects.get(pk=guard_id), escalation=escalation)
+
+
+# --- Reports and questions (tasks after the commit) -------------------------------------------
+
+
+@transaction.atomic
+def notify_report_submitted(*, incident: Incident) -> list[OutboxMessage]:
+    """A report reached the triage queue: its provider's supervisors on duty are told (else every
+    supervisor, else the org admins). A panic's report is not announced again: its alert said it."""
+    if incident.status == Incident.Status.DRAFT:
+        return []
+    if OutboxMessage.objects.filter(incident=incident, kind=Kind.PANIC).exists():
+        return []
+    responders = selectors.list_provider_responders(provider_id=incident.site.provider_id)
+    people = _unique(responders.people, exclude=incident.reporter)
+    key = f"report:{incident.public_id}"
+    reason = f"New report: the provider's {responders.tier}"
+    messages = person_messages(
+        users=people,
+        kind=Kind.REPORT,
+        incident=incident,
+        payload=content.report_submitted(incident, tier=responders.tier),
+        key=key,
+        reason=reason,
+    )
+    if not people:
+        messages.append(
+            nobody_message(
+                kind=Kind.REPORT,
+                incident=incident,
+                who=f"{incident.site.provider}: {responders.tier}",
+                key=key,
+                reason=reason,
+            )
+        )
+    return queue_messages(messages)
+
+
+@transaction.atomic
+def notify_info_requested(*, incident: Incident, entry: TimelineEntry) -> list[OutboxMessage]:
+    """A supervisor's question reaches the report's author: in-app always, and the channels the
+    guard chose. Once per question."""
+    question = str(entry.data.get("comment", ""))
+    by = entry.actor
+    return queue_messages(
+        person_messages(
+            users=_unique([incident.reporter], exclude=by),
+            kind=Kind.INFO_REQUEST,
+            incident=incident,
+            payload=content.info_requested(incident, question=question, by=by or incident.reporter),
+            key=f"info:{entry.pk}",
+            reason=f"Question about your report {incident.reference}",
+            required=(Channel.IN_APP,),
+        )
+    )
+
+
+def announce_triage(*, incident: Incident) -> Event:
+    """Push the provider's triage queue count to its supervisors' open pages (navigation and the
+    triage page), after any change of a report's status."""
+    provider_id = incident.site.provider_id
+    event = events.triage_changed(
+        provider_id,
+        open_count=incident_selectors.count_triage_queue(provider_id=provider_id),
+        reference=incident.reference,
+        status=str(incident.status),
+    )
+    publish_on_commit(event)
+    return event
+
+
+# --- Reminders (periodic, idempotent) -----------------------------------------------------------
+
+
+@transaction.atomic
+def send_reminder(
+    *,
+    key: str,
+    users: Iterable[User | None],
+    kind: str,
+    payload: dict,
+    reason: str,
+    incident: Incident | None = None,
+    escalation: Escalation | None = None,
+) -> list[OutboxMessage]:
+    """Send a reminder once: the key is recorded (SentReminder) in the same transaction as its
+    messages, so a sweep that runs again, or twice at once, sends nothing more."""
+    _, created = SentReminder.objects.get_or_create(key=key)
+    if not created:
+        return []
+    return queue_messages(
+        person_messages(
+            users=_unique(users),
+            kind=kind,
+            incident=incident,
+            escalation=escalation,
+            payload=payload,
+            key=f"reminder:{key}",
+            reason=reason,
+        )
+    )
+
+
+def list_stale_escalations(*, now: datetime | None = None) -> list[Escalation]:
+    """Accepted escalations with no dispatch or on-scene update for ESCALATION_STALE_MINUTES."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=settings.ESCALATION_STALE_MINUTES)
+    return list(
+        Escalation.objects.filter(
+            status=Escalation.Status.ACCEPTED,
+            accepted_at__lte=cutoff,
+            dispatched_at__isnull=True,
+            on_scene_at__isnull=True,
+        )
+        .select_related("incident__site__provider", "incident__category", "agency", "accepted_by")
+        .order_by("accepted_at")[:STALE_BATCH]
+    )
+
+
+def remind_stale_escalations(*, now: datetime | None = None) -> int:
+    """Remind the accepting liaison and the agency's on-duty liaisons of each stale acceptance,
+    once per acceptance. Returns how many escalations were reminded of."""
+    reminded = 0
+    for escalation in list_stale_escalations(now=now):
+        assert escalation.accepted_at is not None
+        key = f"stale:{escalation.public_id}:{escalation.accepted_at.timestamp():.0f}"
+        people = [escalation.accepted_by, *selectors.list_on_duty_liaisons(agency_id=escalation.agency_id)]
+        sent = send_reminder(
+            key=key,
+            users=people,
+            kind=Kind.REMINDER,
+            payload=content.stale_escalation(escalation, minutes=settings.ESCALATION_STALE_MINUTES),
+            reason=f"Accepted {settings.ESCALATION_STALE_MINUTES} min ago without a police update",
+            incident=escalation.incident,
+            escalation=escalation,
+        )
+        reminded += bool(sent)
+    return reminded

@@ -1,0 +1,157 @@
+// The board's map: the agency's sites and every open escalation at its coordinates, drawn as SVG on a
+// web-mercator projection fitted to what it shows. Nothing is fetched unless the operator set a tile
+// server (BOARD_TILE_URL), whose tiles are then laid under the drawing.
+const SVG = "http://www.w3.org/2000/svg";
+const WIDTH = 1000;
+const HEIGHT = 560;
+const PAD = 48;
+const TILE = 256;
+const MAX_TILES = 64;
+
+function node(tag, attributes = {}, text) {
+  const element = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value));
+  if (text !== undefined) element.textContent = text;
+  return element;
+}
+
+// Longitude and latitude to the unit square of web mercator (x east, y south).
+export function project(latitude, longitude) {
+  const clamped = Math.max(-85.05112878, Math.min(85.05112878, latitude));
+  const sin = Math.sin((clamped * Math.PI) / 180);
+  return [(longitude + 180) / 360, 0.5 - Math.log((1 + sin) / (1 - sin)) / (4 * Math.PI)];
+}
+
+const number = (value) => (value === null || value === undefined || value === "" ? null : Number(value));
+
+// Where an escalation is: the incident's own coordinates, else its site's.
+export function positionOf(escalation) {
+  const incident = escalation.incident;
+  const lat = number(incident.latitude) ?? number(incident.site_latitude);
+  const lon = number(incident.longitude) ?? number(incident.site_longitude);
+  return lat === null || lon === null ? null : [lat, lon];
+}
+
+function fit(points) {
+  const projected = points.map(([lat, lon]) => project(lat, lon));
+  let [minX, minY, maxX, maxY] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const [x, y] of projected) {
+    minX = Math.min(minX, x); maxX = Math.max(maxX, x);
+    minY = Math.min(minY, y); maxY = Math.max(maxY, y);
+  }
+  if (!projected.length) [minX, minY, maxX, maxY] = [0, 0, 1, 1];
+  const least = 2e-5; // about 800 m: one site alone is not drawn at an absurd zoom
+  if (maxX - minX < least) { minX -= least / 2; maxX += least / 2; }
+  if (maxY - minY < least) { minY -= least / 2; maxY += least / 2; }
+  const scale = Math.min((WIDTH - 2 * PAD) / (maxX - minX), (HEIGHT - 2 * PAD) / (maxY - minY));
+  const offsetX = (WIDTH - scale * (maxX - minX)) / 2 - scale * minX;
+  const offsetY = (HEIGHT - scale * (maxY - minY)) / 2 - scale * minY;
+  const toScreen = (lat, lon) => {
+    const [x, y] = project(lat, lon);
+    return [offsetX + scale * x, offsetY + scale * y];
+  };
+  return { scale, offsetX, offsetY, toScreen };
+}
+
+function tiles(group, view, template) {
+  const zoom = Math.max(0, Math.min(19, Math.round(Math.log2(view.scale / TILE))));
+  const count = 2 ** zoom;
+  const size = view.scale / count;
+  const first = (offset) => Math.floor((-offset / view.scale) * count);
+  const [x0, y0] = [first(view.offsetX), first(view.offsetY)];
+  const [x1, y1] = [x0 + Math.ceil(WIDTH / size) + 1, y0 + Math.ceil(HEIGHT / size) + 1];
+  let drawn = 0;
+  for (let x = x0; x <= x1; x += 1) {
+    for (let y = Math.max(0, y0); y <= Math.min(count - 1, y1); y += 1) {
+      if (drawn >= MAX_TILES) return;
+      const wrapped = ((x % count) + count) % count;
+      const href = template.replace("{z}", zoom).replace("{x}", wrapped).replace("{y}", y);
+      group.append(node("image", {
+        href, x: view.offsetX + x * size, y: view.offsetY + y * size, width: size + 0.5, height: size + 0.5,
+        preserveAspectRatio: "none", class: "tile",
+      }));
+      drawn += 1;
+    }
+  }
+}
+
+export function createMap(svg, { sites, tileUrl, onSelect }) {
+  function label(parent, x, y, text, className) {
+    parent.append(node("text", { x, y, class: className }, text));
+  }
+
+  function drawSite(group, view, site) {
+    const outline = (site.outline ?? []).filter((point) => point.length === 2);
+    const item = node("g", { class: "site-shape", "data-site": site.id });
+    item.append(node("title", {}, site.name));
+    if (outline.length >= 3) {
+      const path = outline.map(([lat, lon], i) => `${i ? "L" : "M"}${view.toScreen(lat, lon).map((v) => v.toFixed(1)).join(" ")}`);
+      item.append(node("path", { d: `${path.join(" ")} Z`, class: "site-outline" }));
+    }
+    if (site.latitude !== null && site.longitude !== null) {
+      const [x, y] = view.toScreen(site.latitude, site.longitude);
+      if (outline.length < 3) item.append(node("rect", { x: x - 7, y: y - 7, width: 14, height: 14, class: "site-outline" }));
+      label(item, x, y + 30, site.name, "site-label");
+    }
+    group.append(item);
+  }
+
+  function drawMarker(group, view, escalation, selected, taken) {
+    const position = positionOf(escalation);
+    if (!position) return false;
+    let [x, y] = view.toScreen(...position);
+    // Several at one place (an incident without its own position is drawn at its site's): spread
+    // them around it, so that each stays visible and clickable.
+    const spot = `${Math.round(x / 12)}:${Math.round(y / 12)}`;
+    const crowd = taken.get(spot) ?? 0;
+    taken.set(spot, crowd + 1);
+    if (crowd) {
+      const angle = (crowd - 1) * (Math.PI / 3) - Math.PI / 2;
+      x += 34 * Math.cos(angle);
+      y += 34 * Math.sin(angle);
+    }
+    const severity = escalation.incident.severity ?? 4;
+    const classes = ["marker", `marker-sev-${severity}`];
+    if (escalation.panic_active) classes.push("marker-panic");
+    if (escalation.incident.status === "closed") classes.push("marker-closed");
+    if (escalation.id === selected) classes.push("marker-selected");
+    const marker = node("g", { class: classes.join(" "), "data-marker": escalation.id, transform: `translate(${x.toFixed(1)} ${y.toFixed(1)})` });
+    const word = escalation.panic_active ? "PANIC" : `Severity ${escalation.incident.severity ?? "none"}`;
+    marker.append(node("title", {}, `${escalation.incident.reference} · ${word} · ${escalation.incident.category ?? "Uncategorised"} · ${escalation.incident.site} · ${escalation.status_label}`));
+    if (escalation.panic_active) marker.append(node("circle", { r: 30, class: "marker-ring" }));
+    marker.append(node("circle", { r: escalation.panic_active ? 20 : 15, class: "marker-dot" }));
+    marker.append(node("text", { class: "marker-sev", y: 6 }, escalation.panic_active ? "!" : String(escalation.incident.severity ?? "–")));
+    marker.append(node("text", { class: "marker-label", x: 24, y: 6 }, escalation.panic_active ? `PANIC ${escalation.incident.reference}` : escalation.incident.reference));
+    marker.addEventListener("click", () => onSelect(escalation.id));
+    group.append(marker);
+    return true;
+  }
+
+  return {
+    update(escalations, selected) {
+      const points = [];
+      for (const site of sites) {
+        if (site.latitude !== null && site.longitude !== null) points.push([site.latitude, site.longitude]);
+        for (const point of site.outline ?? []) if (point.length === 2) points.push(point);
+      }
+      for (const escalation of escalations) {
+        const position = positionOf(escalation);
+        if (position) points.push(position);
+      }
+      const view = fit(points);
+      const layers = [node("g", { class: "tiles" }), node("g", { class: "sites" }), node("g", { class: "markers" })];
+      if (tileUrl) tiles(layers[0], view, tileUrl);
+      for (const site of sites) drawSite(layers[1], view, site);
+      // The most urgent last, so that it is drawn on top.
+      let unplaced = 0;
+      const taken = new Map();
+      for (const escalation of escalations) {
+        if (!drawMarker(layers[2], view, escalation, selected, taken)) unplaced += 1;
+      }
+      layers[2].replaceChildren(...[...layers[2].children].reverse());
+      svg.replaceChildren(...layers);
+      svg.dataset.markers = String(escalations.length - unplaced);
+      return { unplaced };
+    },
+  };
+}

@@ -1,0 +1,197 @@
+"""The liaison's control-room board at 1920x1080 (issue 14, items 8 and 9): the map beside the rows
+with a marker for every open escalation and the agency's sites, the filters, a row that says at once
+that the provider closed its incident, recently cleared, the full history in a drawer without leaving
+the board, and the density preference kept across a reload."""
+
+import re
+import uuid
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from accounts.models import ApiToken, Site, User
+from accounts.services import issue_api_token
+from dispatch import services as dispatch
+from dispatch.models import Escalation
+from incidents import services as incidents
+from incidents.models import Category
+from seeding.demo.accounts import seed_accounts
+from seeding.demo.board import seed_site_outlines
+from tests.e2e.helpers import api_post, mark_document, off_the_browser_thread, same_document, sign_in
+
+pytestmark = pytest.mark.axe
+
+CONTROL_ROOM = {"viewport": {"width": 1920, "height": 1080}}
+GUARD, SUPERVISOR, LIAISON = "guard@sentinel.example", "supervisor@sentinel.example", "liaison@metro.example"
+METRO = "Metro Police Department"
+LIVE = 5_000  # ms
+
+
+def _escalate(site: str, category: str, severity: int, *, at_site: bool = False) -> Escalation:
+    guard = User.objects.get(email=GUARD)
+    where = Site.objects.get(code=site, provider=guard.membership.organization)
+    position: dict[str, Any] = {"latitude": where.latitude, "longitude": where.longitude} if at_site else {}
+    incident = incidents.report_incident(
+        reporter=guard,
+        site=where,
+        idempotency_key=uuid.uuid4(),
+        category=Category.objects.get(code=category),
+        severity=severity,
+        narrative=f"A {category} report at {where.name}.",
+        **position,
+    ).incident
+    return dispatch.escalate_incident(incident=incident, by=User.objects.get(email=SUPERVISOR))
+
+
+def _stage() -> dict[str, str]:
+    """Four escalations to Metro: three open (one with a guard's unread message), one cleared. Some
+    carry the incident's own position, the others are drawn at their site's."""
+    seed_accounts()
+    seed_site_outlines()
+    liaison, guard = User.objects.get(email=LIAISON), User.objects.get(email=GUARD)
+    assault = _escalate("northgate", "assault", 1, at_site=True)
+    theft = _escalate("riverside", "theft", 3)
+    vehicle = _escalate("riverside", "suspicious-vehicle", 2, at_site=True)
+    cleared = _escalate("northgate", "vandalism", 3)
+    dispatch.accept_escalation(escalation=theft, by=liaison)
+    cleared = dispatch.accept_escalation(escalation=cleared, by=liaison)
+    dispatch.clear_escalation(escalation=cleared, by=liaison, disposition="Report taken, no arrest.")
+    dispatch.post_message(incident=vehicle.incident, by=guard, text="The van is leaving by the north ramp.")
+    _, token = issue_api_token(
+        user=User.objects.get(email=SUPERVISOR),
+        by=User.objects.get(email="admin@sentinel.example"),
+        name="Board test",
+        scope=ApiToken.Scope.WRITE,
+    )
+    return {
+        "assault": assault.incident.reference,
+        "theft": theft.incident.reference,
+        "theft_incident": str(theft.incident.public_id),
+        "vehicle": vehicle.incident.reference,
+        "cleared": cleared.incident.reference,
+        "token": token,
+        "sites": str(Site.objects.filter(agency__name=METRO, is_active=True).count()),
+    }
+
+
+def _open_board(browser, portal):
+    page = browser.new_context(**CONTROL_ROOM).new_page()
+    sign_in(page, portal, LIAISON)
+    page.goto(f"{portal}/board/")
+    expect(page.get_by_role("status").filter(has_text="Live")).to_be_visible()
+    return page
+
+
+def test_the_board_maps_filters_and_shows_a_closed_incident_at_once(portal, browser, look, screenshot):
+    staged = off_the_browser_thread(_stage)
+    page = _open_board(browser, portal)
+    rows = page.get_by_role("list", name=re.compile("Open escalations"))
+    row = {
+        name: rows.get_by_role("listitem").filter(has_text=staged[name])
+        for name in ("assault", "theft", "vehicle")
+    }
+    mark_document(page)
+
+    # The map: one marker per open escalation (each at its incident's or its site's position), and
+    # every site of the agency drawn with its outline.
+    board_map = page.get_by_role("group", name="Map of the open escalations and the agency's sites")
+    expect(board_map.locator("[data-marker]")).to_have_count(3)
+    expect(board_map.locator(".site-shape")).to_have_count(int(staged["sites"]))
+    expect(board_map.locator(".site-outline")).to_have_count(int(staged["sites"]))
+    assert board_map.locator("image").count() == 0, "no map tiles unless the operator set a tile server"
+    for name in ("assault", "theft", "vehicle"):
+        expect(board_map.locator("text.marker-label").filter(has_text=staged[name])).to_have_count(1)
+    box = board_map.bounding_box()
+    assert box["width"] > 700, "the map takes its half of a control-room screen"
+    list_box = rows.bounding_box()
+    assert box["x"] > list_box["x"] + list_box["width"] - 1, "the map is beside the list"
+
+    # Rows: severity, police state and its age, verification, the unread marker.
+    expect(row["assault"]).to_contain_text("Severity 1")
+    expect(row["theft"]).to_contain_text("Accepted")
+    expect(row["theft"]).to_contain_text("Not yet verified")
+    expect(row["vehicle"]).to_contain_text("✉ New message")
+    expect(row["theft"].locator(".state-age")).to_have_text(re.compile(r"^\d+:\d\d$"))
+    font = rows.locator(".ref").first.evaluate("node => parseFloat(getComputedStyle(node).fontSize)")
+    assert font >= 24, f"references readable from two metres ({font}px)"
+    recent = page.get_by_role("list", name=re.compile("Recently cleared"))
+    expect(recent).to_contain_text(staged["cleared"])
+    expect(recent).to_contain_text("Report taken, no arrest.")
+
+    # Filters apply at once, to the rows and the map, and stay in the address.
+    page.get_by_label("Severity", exact=True).select_option(label="1 · Life-threatening")
+    expect(rows.get_by_role("listitem")).to_have_count(1)
+    expect(row["assault"]).to_be_visible()
+    expect(board_map.locator("[data-marker]")).to_have_count(1)
+    assert "severity=1" in page.url
+    page.get_by_label("Severity", exact=True).select_option("")
+    page.get_by_label("State", exact=True).select_option(label="Accepted")
+    expect(rows.get_by_role("listitem")).to_have_count(1)
+    expect(row["theft"]).to_be_visible()
+    page.get_by_role("link", name="Show all").click()
+    page.get_by_label("Site", exact=True).select_option(label="Riverside Mall")
+    expect(rows.get_by_role("listitem")).to_have_count(2)
+    expect(page.get_by_text("2 of 3 open shown")).to_be_visible()
+    page.get_by_role("link", name="Show all").click()
+    expect(rows.get_by_role("listitem")).to_have_count(3)
+
+    # The provider closes an incident the police are working: its row says so at once.
+    api_post(
+        portal,
+        staged["token"],
+        f"incidents/{staged['theft_incident']}/close/",
+        {"resolution": "Store manager settled it."},
+    )
+    expect(row["theft"]).to_contain_text("Incident closed by the provider", timeout=LIVE)
+    expect(row["theft"]).to_contain_text("Accepted")  # the police's state is still the police's
+    expect(row["theft"]).to_have_class(re.compile(r"\bclosed\b"))
+    assert same_document(page)
+    look(page, "the control-room board", "board")
+
+
+def test_the_full_history_opens_over_the_board_without_leaving_it(portal, browser, look, screenshot):
+    staged = off_the_browser_thread(_stage)
+    page = _open_board(browser, portal)
+    mark_document(page)
+    page.keyboard.press("h")
+    drawer = page.get_by_role("dialog", name=f"{METRO} — full history")
+    expect(drawer).to_be_visible()
+    table = drawer.get_by_role("table")
+    for name in ("assault", "theft", "vehicle", "cleared"):
+        expect(table).to_contain_text(staged[name])
+    look(page, "the board's history drawer", "board-history")
+    drawer.get_by_label("State", exact=True).select_option(label="Cleared")
+    drawer.get_by_role("button", name="Show").click()
+    expect(table.get_by_role("row")).to_have_count(2)  # the header and the cleared one
+    expect(table).to_contain_text("Report taken, no arrest.")
+    table.get_by_role("link", name=staged["cleared"]).click()
+    expect(drawer).to_be_hidden()
+    panel = page.get_by_role("region", name="Escalation details")
+    expect(panel.get_by_role("heading", level=2)).to_contain_text(staged["cleared"])
+    assert same_document(page)
+    # On its own, the history is a page too (no JavaScript needed).
+    page.goto(f"{portal}/board/history/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"{METRO} — full history")
+    look(page, "the history page")
+
+
+def test_the_density_is_remembered_for_the_user_across_a_reload(portal, browser, look, screenshot):
+    off_the_browser_thread(_stage)
+    page = _open_board(browser, portal)
+    rows = page.get_by_role("list", name=re.compile("Open escalations"))
+    comfortable = rows.get_by_role("listitem").first.bounding_box()["height"]
+    compact = page.get_by_role("button", name="Compact", exact=True)
+    expect(compact).to_have_attribute("aria-pressed", "false")
+    compact.click()
+    expect(compact).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("body")).to_have_class(re.compile(r"\bdensity-compact\b"))
+    page.reload()
+    expect(page.get_by_role("status").filter(has_text="Live")).to_be_visible()
+    expect(page.locator("body")).to_have_class(re.compile(r"\bdensity-compact\b"))
+    expect(page.get_by_role("button", name="Compact", exact=True)).to_have_attribute("aria-pressed", "true")
+    dense = rows.get_by_role("listitem").first.bounding_box()["height"]
+    assert dense < comfortable * 0.8, f"compact rows are smaller ({dense} vs {comfortable})"
+    look(page, "the board, compact", "board-compact")
+    page.get_by_role("button", name="Comfortable", exact=True).click()
+    expect(page.locator("body")).to_have_class(re.compile(r"\bdensity-comfortable\b"))

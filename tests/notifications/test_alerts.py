@@ -1,0 +1,332 @@
+"""Who on the provider's side is told (issue 13.7): panics, submitted reports, questions to a guard,
+and stale accepted escalations; through the real services and at the pages people read."""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from accounts.models import Role
+from dispatch import services as dispatch_services
+from incidents import services as incident_services
+from incidents.models import Category, Incident, TimelineEntry
+from notifications import services
+from notifications.models import (
+    Channel,
+    ChannelPreference,
+    Kind,
+    Notification,
+    NotificationProfile,
+    OutboxMessage,
+)
+from tests.factories import SiteFactory, member, report
+
+pytestmark = pytest.mark.usefixtures("eager")
+
+
+def told(kind, **filters):
+    """(recipient, channel) of each message of this kind that has someone to reach."""
+    rows = OutboxMessage.objects.filter(kind=kind, recipient__isnull=False, **filters)
+    return {(message.recipient, message.channel) for message in rows}
+
+
+def inbox(client, user):
+    client.force_login(user)
+    return client.get(reverse("notifications:inbox")).content.decode()
+
+
+def off_duty(user):
+    NotificationProfile.objects.update_or_create(user=user, defaults={"on_duty": False})
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Run a service and what follows its commit (tasks eager: the follow-ups and the deliveries)."""
+
+    def run(function, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return function(**kwargs)
+
+    return run
+
+
+@pytest.fixture
+def lone_site(world):
+    """A site of provider A with no police partner."""
+    site = SiteFactory(provider=world.provider_a, agency=None, name="Depot")
+    site.assignments.create(user=world.guard_a)
+    return site
+
+
+@pytest.fixture
+def panic(client, committed):
+    """The guard presses the panic button (the page's form post), and what follows its commit runs."""
+
+    def press(guard, site):
+        client.force_login(guard)
+        data = {"idempotency_key": str(uuid.uuid4()), "site": site.pk}
+        response = committed(client.post, path=reverse("dispatch:panic"), data=data)
+        return client.get(response["Location"])
+
+    return press
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+# --- 1. A submitted report ----------------------------------------------------------------------
+
+
+def test_a_submitted_report_reaches_the_providers_supervisors_on_duty_in_their_inbox(
+    client, world, committed
+):
+    second = member(Role.SUPERVISOR, world.provider_a)
+    off_duty(second)
+    incident = committed(
+        incident_services.report_incident,
+        reporter=world.guard_a,
+        site=world.a1,
+        idempotency_key=uuid.uuid4(),
+        category=Category.objects.get(code="theft"),
+        narrative="Two jackets taken from the rack.",
+    ).incident
+    assert told(Kind.REPORT, incident=incident) == {(world.supervisor_a, Channel.IN_APP)}
+    page = inbox(client, world.supervisor_a)
+    assert f"New report {incident.reference}" in page
+    assert f"New report {incident.reference}" not in inbox(client, second)  # off duty, a colleague is on
+    assert not told(Kind.REPORT, incident=incident, recipient=world.supervisor_b)  # another provider's
+
+
+def test_with_nobody_on_duty_every_supervisor_is_told_and_without_supervisors_the_admins(world):
+    off_duty(world.supervisor_a)
+    incident = report(world.guard_a, world.a1)
+    services.notify_report_submitted(incident=incident)
+    assert told(Kind.REPORT, incident=incident) == {(world.supervisor_a, Channel.IN_APP)}
+    assert "none is on duty" in OutboxMessage.objects.get(incident=incident, kind=Kind.REPORT).reason
+    world.supervisor_a.membership.delete()
+    other = report(world.guard_a, world.a1)
+    services.notify_report_submitted(incident=other)
+    assert told(Kind.REPORT, incident=other) == {(world.admin_a, Channel.IN_APP)}
+
+
+def test_a_report_is_announced_once_by_the_channels_each_supervisor_chose(world):
+    ChannelPreference.objects.create(
+        user=world.supervisor_a, kind=Kind.REPORT, channel=Channel.EMAIL, enabled=True
+    )
+    incident = report(world.guard_a, world.a1)
+    services.notify_report_submitted(incident=incident)
+    services.notify_report_submitted(incident=incident)  # the task ran twice
+    assert told(Kind.REPORT, incident=incident) == {
+        (world.supervisor_a, Channel.IN_APP),
+        (world.supervisor_a, Channel.EMAIL),
+    }
+    assert OutboxMessage.objects.filter(incident=incident, kind=Kind.REPORT).count() == 2
+
+
+def test_a_draft_is_announced_only_once_it_is_sent(world, committed):
+    draft = report(world.guard_a, world.a1, submit=False)
+    services.notify_report_submitted(incident=draft)
+    assert not OutboxMessage.objects.filter(incident=draft).exists()
+    committed(incident_services.submit_incident, incident=draft, by=world.guard_a)
+    assert told(Kind.REPORT, incident=draft) == {(world.supervisor_a, Channel.IN_APP)}
+
+
+# --- 2. A question to the guard -----------------------------------------------------------------
+
+
+def test_a_guard_asked_for_more_information_is_told_in_their_inbox(client, world, committed):
+    incident = report(world.guard_a, world.a1)
+    client.force_login(world.supervisor_a)
+    with_commit = committed(
+        client.post,
+        path=reverse("incidents:triage_action", args=[incident.public_id]),
+        data={"action": "request_info", "version": incident.version, "comment": "Which exit did he use?"},
+    )
+    assert with_commit.status_code == 302
+    assert told(Kind.INFO_REQUEST, incident=incident) == {(world.guard_a, Channel.IN_APP)}
+    page = inbox(client, world.guard_a)
+    assert f"asks about your report {incident.reference}" in page
+    assert "Which exit did he use?" in page
+
+
+def test_each_question_is_told_once_and_in_app_even_if_the_guard_chose_nothing(world, committed):
+    ChannelPreference.objects.create(
+        user=world.guard_a, kind=Kind.INFO_REQUEST, channel=Channel.IN_APP, enabled=False
+    )
+    incident = report(world.guard_a, world.a1)
+    committed(
+        incident_services.request_more_information,
+        incident=incident,
+        by=world.supervisor_a,
+        comment="Which exit?",
+    )
+    entry = incident.timeline.get(kind=TimelineEntry.Kind.INFO_REQUESTED)
+    services.notify_info_requested(incident=incident, entry=entry)  # ran again
+    assert OutboxMessage.objects.filter(kind=Kind.INFO_REQUEST, incident=incident).count() == 1
+    assert Notification.objects.get(recipient=world.guard_a).body.startswith("Which exit?")
+
+
+# --- 3. A panic ---------------------------------------------------------------------------------
+
+
+def test_a_panic_alerts_the_supervisors_in_parallel_with_the_police_and_says_so(panic, world):
+    response = panic(world.guard_a, world.a1)
+    incident = Incident.objects.get(category__code="panic")
+    escalation = incident.escalations.get()
+    assert told(Kind.PAGE, escalation=escalation)  # the police (agency X's default policy)
+    assert (world.supervisor_a, Channel.IN_APP) in told(Kind.PANIC, incident=incident)
+    assert {channel for _, channel in told(Kind.PANIC, incident=incident)} == set(Channel.values) - {
+        Channel.WEBHOOK
+    }  # a panic uses every channel unless the supervisor chose otherwise
+    text = response.content.decode()
+    assert (
+        f"PANIC {incident.reference} sent to Agency X and to your supervisors on duty: {world.supervisor_a}."
+        in text
+    )
+    notification = Notification.objects.get(recipient=world.supervisor_a, kind=Kind.PANIC)
+    assert notification.title.startswith("PANIC")
+    assert "Police: sent to Agency X" in notification.body
+    # The report's own announcement is not sent on top of the panic's alert.
+    assert not OutboxMessage.objects.filter(incident=incident, kind=Kind.REPORT).exists()
+    # The timeline records who was alerted.
+    alerted = incident.timeline.get(kind=TimelineEntry.Kind.ALERTED)
+    assert alerted.data["people"] == [str(world.supervisor_a)]
+    assert alerted.data["police"] == "Agency X"
+
+
+def test_a_panic_at_a_site_without_police_still_alerts_the_supervisors_and_tells_the_truth(
+    panic, world, lone_site
+):
+    response = panic(world.guard_a, lone_site)
+    incident = Incident.objects.get(site=lone_site)
+    assert not incident.escalations.exists()
+    assert (world.supervisor_a, Channel.IN_APP) in told(Kind.PANIC, incident=incident)
+    text = response.content.decode()
+    assert f"PANIC {incident.reference} sent to your supervisors on duty: {world.supervisor_a}." in text
+    assert "No police partner for this site" in text
+    assert "Police: NOT alerted" in Notification.objects.get(recipient=world.supervisor_a).body
+
+
+def test_a_panic_with_no_supervisor_on_duty_alerts_every_supervisor_then_the_admins(panic, world, lone_site):
+    second = member(Role.SUPERVISOR, world.provider_a)
+    off_duty(world.supervisor_a)
+    off_duty(second)
+    text = panic(world.guard_a, lone_site).content.decode()
+    incident = Incident.objects.get(site=lone_site)
+    assert {user for user, _ in told(Kind.PANIC, incident=incident)} == {world.supervisor_a, second}
+    assert f"sent to your supervisors (none is on duty): {world.supervisor_a}, {second}." in text
+    world.supervisor_a.membership.delete()
+    second.membership.delete()
+    text = panic(world.guard_a, lone_site).content.decode()
+    latest = Incident.objects.filter(site=lone_site).latest("pk")
+    assert {user for user, _ in told(Kind.PANIC, incident=latest)} == {world.admin_a}
+    assert f"sent to your org admins (no supervisor): {world.admin_a}." in text
+
+
+def test_a_panic_nobody_can_be_told_of_says_so_and_is_logged(panic, world, lone_site):
+    world.supervisor_a.membership.delete()
+    world.admin_a.membership.delete()
+    text = panic(world.guard_a, lone_site).content.decode()
+    incident = Incident.objects.get(site=lone_site)
+    assert "NOBODY could be alerted" in text
+    gap = OutboxMessage.objects.get(incident=incident, kind=Kind.PANIC)
+    assert gap.state == OutboxMessage.State.SKIPPED
+    assert gap.recipient is None
+
+
+def test_the_panic_api_and_a_retried_press_say_who_was_alerted_once(api, world):
+    api.force_authenticate(world.guard_a)
+    key = str(uuid.uuid4())
+    first = api.post("/api/v1/panic/", {"idempotency_key": key}, format="json").json()
+    again = api.post("/api/v1/panic/", {"idempotency_key": key}, format="json").json()
+    assert first["alerted"] == again["alerted"]
+    assert first["alerted"].startswith(f"PANIC {first['reference']} sent to Agency X and to your supervisors")
+    incident = Incident.objects.get(reference=first["reference"])
+    assert incident.timeline.filter(kind=TimelineEntry.Kind.ALERTED).count() == 1
+    assert (
+        OutboxMessage.objects.filter(incident=incident, kind=Kind.PANIC, channel=Channel.IN_APP).count() == 1
+    )
+
+
+def test_updates_and_messages_about_a_panic_say_panic(world):
+    result = dispatch_services.press_panic(guard=world.guard_a, site=world.a1, idempotency_key=uuid.uuid4())
+    escalation = result.escalation
+    dispatch_services.accept_escalation(escalation=escalation, by=world.liaison_x)
+    update = OutboxMessage.objects.get(kind=Kind.UPDATE, recipient=world.supervisor_a)
+    assert update.payload["title"].startswith("PANIC ")
+    # The request's own update is not sent to the supervisors: the PANIC alert said it.
+    assert update.payload["event"] == "escalation.accepted"
+
+
+# --- 6. An accepted escalation with no police update ---------------------------------------------
+
+
+def test_a_stale_acceptance_reminds_the_liaisons_once(client, world, escalate, settings, committed):
+    settings.ESCALATION_STALE_MINUTES = 15
+    escalation = escalate()
+    dispatch_services.accept_escalation(escalation=escalation, by=world.liaison_x)
+    second = member(Role.LIAISON, world.agency_x)
+    off = member(Role.LIAISON, world.agency_x)
+    off_duty(off)
+    assert services.remind_stale_escalations(now=timezone.now() + timedelta(minutes=14)) == 0
+    later = timezone.now() + timedelta(minutes=16)
+    assert committed(services.remind_stale_escalations, now=later) == 1
+    assert services.remind_stale_escalations(now=later + timedelta(minutes=5)) == 0  # once
+    assert {user for user, _ in told(Kind.REMINDER)} == {world.liaison_x, second}
+    page = inbox(client, world.liaison_x)
+    assert "no dispatch or on scene yet" in page
+
+
+def test_a_dispatched_acceptance_is_not_stale(world, escalate):
+    escalation = escalate()
+    dispatch_services.accept_escalation(escalation=escalation, by=world.liaison_x)
+    dispatch_services.mark_dispatched(escalation=escalation, by=world.liaison_x)
+    assert services.remind_stale_escalations(now=timezone.now() + timedelta(hours=1)) == 0
+    assert not OutboxMessage.objects.filter(kind=Kind.REMINDER).exists()
+
+
+# --- Settings ----------------------------------------------------------------------------------
+
+
+def test_the_settings_page_offers_each_role_its_kinds(client, world):
+    client.force_login(world.supervisor_a)
+    page = client.get(reverse("notifications:settings")).content.decode()
+    for label in ("PANIC at one of our sites", "New reports to triage", "Debriefs waiting for me"):
+        assert label in page
+    client.force_login(world.guard_a)
+    page = client.get(reverse("notifications:settings")).content.decode()
+    assert "Questions about my reports" in page
+    assert "PANIC at one of our sites" not in page
+    response = client.post(reverse("notifications:settings"), {"phone": "", "info_request__email": "on"})
+    assert response.status_code == 302
+    assert ChannelPreference.objects.get(
+        user=world.guard_a, kind=Kind.INFO_REQUEST, channel=Channel.EMAIL
+    ).enabled
+
+
+# --- 7. The triage queue and the navigation's counts, server-rendered ------------------------------
+
+
+def test_the_navigation_shows_the_open_triage_count_and_the_queue_serves_its_rows(client, world):
+    first, second = report(world.guard_a, world.a1), report(world.guard_a, world.a1)
+    report(world.guard_b, world.b1)  # another provider's: not in A's count
+    client.force_login(world.supervisor_a)
+    home = client.get("/").content.decode()
+    assert '<span class="badge" data-triage-count>2</span>' in home
+    page = client.get(reverse("incidents:triage")).content.decode()
+    assert "data-triage-rows" in page
+    assert "js/triage.js" in page
+    rows = client.get(reverse("incidents:triage"), {"rows": "1"}).content.decode()
+    assert "<html" not in rows
+    assert first.reference in rows
+    assert second.reference in rows
+    incident_services.accept_incident(incident=first, by=world.supervisor_a)
+    assert first.reference not in client.get(reverse("incidents:triage"), {"rows": "1"}).content.decode()
+    client.force_login(world.guard_a)
+    assert "data-triage-count" not in client.get("/").content.decode()
+    assert client.get(reverse("incidents:triage"), {"rows": "1"}).status_code == 403
