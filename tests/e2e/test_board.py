@@ -141,7 +141,7 @@ def test_the_board_maps_filters_and_shows_a_closed_incident_at_once(portal, brow
         portal,
         staged["token"],
         f"incidents/{staged['theft_incident']}/close/",
-        {"resolution": "Store manager settled it."},
+        {"resolution": "Store manager settled it.", "confirm": True},  # the police are still on it
     )
     expect(row["theft"]).to_contain_text("Incident closed by the provider", timeout=LIVE)
     expect(row["theft"]).to_contain_text("Accepted")  # the police's state is still the police's
