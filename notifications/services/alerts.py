@@ -21,6 +21,7 @@ from notifications.services.outbox import queue_messages
 from portal.realtime import Event, publish_on_commit
 
 STALE_BATCH = 200
+CANCELLED_KEY = "panic-cancelled:"
 
 
 def person_messages(
@@ -180,9 +181,11 @@ def handle_panic_pressed(event: Event) -> TimelineEntry:
 def notify_panic_cancelled(*, incident: Incident, by: User, entry: TimelineEntry) -> list[OutboxMessage]:
     """A guard cancelled a false panic press: everyone the panic alerted is told, once, by each
     channel the alert reached them by (the police side hears the withdrawn escalation instead)."""
+    # Each message the alert queued for a person (a channel the person cannot be reached on is
+    # skipped again at delivery, and logged as such); the "nobody to tell" line has no recipient.
     alerted = (
         OutboxMessage.objects.filter(incident=incident, kind=Kind.PANIC, recipient__isnull=False)
-        .exclude(state=OutboxMessage.State.SKIPPED)
+        .exclude(idempotency_key__startswith=CANCELLED_KEY)
         .select_related("recipient")
         .order_by("pk")
     )
@@ -195,7 +198,7 @@ def notify_panic_cancelled(*, incident: Incident, by: User, entry: TimelineEntry
             channels[message.recipient.pk].append(message.channel)
     payload = content.panic_cancelled(incident, by=by, at=entry.at)
     person_payload = {name: value for name, value in payload.items() if name != "data"}
-    key = f"panic-cancelled:{incident.public_id}"
+    key = f"{CANCELLED_KEY}{incident.public_id}"
     return queue_messages(
         [
             OutboxMessage(
