@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, IntegerField, Max, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -17,6 +17,7 @@ from accounts.models import Site, User
 from accounts.policy import AnyUser
 from dispatch import policy
 from dispatch.models import BoardEvent, BoardPreference, BoardRead, Escalation
+from incidents import policy as incident_policy
 from incidents.models import Incident, TimelineEntry
 
 REPLAY_LIMIT = 2_000
@@ -170,6 +171,31 @@ def get_escalation(*, escalation_id: uuid.UUID | str, for_user: AnyUser) -> Esca
 def list_incident_escalations(*, incident_id: int, for_user: AnyUser) -> QuerySet[Escalation]:
     return _with_incident(policy.visible_escalations(for_user).filter(incident_id=incident_id)).order_by(
         "-requested_at"
+    )
+
+
+def list_active_panics(*, for_user: AnyUser) -> QuerySet[Incident]:
+    """The supervisor's desk: the visible panics still active (open, not cancelled by the guard in
+    the window, not cleared by a supervisor as "guard is safe"), newest first."""
+    cancelled = TimelineEntry.objects.filter(incident=OuterRef("pk"), data__panic="cancelled")
+    cleared = Escalation.objects.filter(
+        incident=OuterRef("pk"), source=Escalation.Source.PANIC, panic_cleared_at__isnull=False
+    )
+    return (
+        incident_policy.visible_incidents(for_user)
+        .filter(category__code="panic")
+        .exclude(status=Incident.Status.CLOSED)
+        .filter(~Exists(cancelled), ~Exists(cleared))
+        .select_related("site", "reporter", "category")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def list_open_escalations(*, for_user: AnyUser) -> QuerySet[Escalation]:
+    """The supervisor's desk: the provider's escalations the police have not finished with, the
+    oldest request first (the longest wait is the one to chase)."""
+    return _with_incident(policy.visible_escalations(for_user).filter(status__in=Escalation.OPEN)).order_by(
+        "requested_at", "pk"
     )
 
 

@@ -168,6 +168,24 @@ def panic(incident: Incident, *, guard: User, police: str, tier: str) -> dict[st
     }
 
 
+def panic_cancelled(incident: Incident, *, by: User, at: datetime) -> dict[str, Any]:
+    """A false panic press, cancelled by the guard in the window: to everyone the panic alerted."""
+    site = incident.site
+    return {
+        "event": "panic.cancelled",
+        "title": _one_line(f"PANIC cancelled: {by} at {site.name} ({incident.reference})"),
+        "text": (
+            f"PANIC cancelled by {by} at {_at(incident, at)}: a false press at {site.name}. "
+            "Any police request was withdrawn. Confirm with the guard, then close the incident."
+        ),
+        "sms": _one_line(
+            f"Watchpost PANIC cancelled: {by} at {site.name} {incident.reference}, false press.", 140
+        ),
+        "path": incident_path(incident),
+        "data": _incident_data(incident),
+    }
+
+
 def panic_confirmation(incident: Incident, *, people: list[str], tier: str, police: str) -> str:
     """What the guard's screen says after a panic: exactly who was alerted."""
     ours = f"your {tier}: {', '.join(people)}" if people else ""

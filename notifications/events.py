@@ -58,3 +58,13 @@ def triage_changed(provider_id: int, *, open_count: int, reference: str, status:
         payload={"open": open_count, "reference": reference, "status": status},
         groups=(triage_group(provider_id),),
     )
+
+
+def desk_changed(provider_id: int, *, event: str, reference: str) -> Event:
+    """``desk.changed``: a panic, an escalation or a report of the provider changed; the supervisors'
+    open desks (their home) fetch their panels again. Rides the triage group (same sockets)."""
+    return Event(
+        name="desk.changed",
+        payload={"cause": event, "reference": reference},
+        groups=(triage_group(provider_id),),
+    )

@@ -8,6 +8,8 @@ from django.db.models import F, Q, QuerySet
 
 from accounts.models import Organization, Role, User
 from accounts.policy import AnyUser
+from dispatch import selectors as dispatch_selectors
+from dispatch.models import Escalation
 from incidents import selectors as incident_selectors
 from incidents.models import Incident
 from notifications import policy
@@ -158,6 +160,35 @@ def count_open_triage(*, user: AnyUser) -> int | None:
     if provider_id is None:
         return None
     return incident_selectors.count_triage_queue(provider_id=provider_id)
+
+
+DESK_TRIAGE_ROWS = 10
+
+
+class Desk(NamedTuple):
+    """The supervisor's live home, in the order it is shown: active panics, open police responses,
+    the triage queue (its first rows, its count by severity and in all)."""
+
+    panics: list[Incident]
+    escalations: list[Escalation]
+    triage: list[Incident]
+    triage_total: int
+    triage_by_severity: list[tuple[int | None, int]]
+
+
+def get_desk(*, for_user: AnyUser) -> Desk:
+    """What a supervisor's desk shows, each part scoped by its own app's policy."""
+    queue = incident_selectors.list_triage_queue(for_user=for_user)
+    by_severity: dict[int | None, int] = {}
+    for severity in queue.values_list("severity", flat=True):
+        by_severity[severity] = by_severity.get(severity, 0) + 1
+    return Desk(
+        panics=list(dispatch_selectors.list_active_panics(for_user=for_user)),
+        escalations=list(dispatch_selectors.list_open_escalations(for_user=for_user)),
+        triage=list(queue[:DESK_TRIAGE_ROWS]),
+        triage_total=sum(by_severity.values()),
+        triage_by_severity=sorted(by_severity.items(), key=lambda item: (item[0] is None, item[0] or 0)),
+    )
 
 
 def list_inbox(*, for_user: AnyUser) -> QuerySet[Notification]:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:notification_id>/read/", views.mark_read, name="read"),
     path("read-all/", views.mark_all_read, name="read_all"),
     path("settings/", views.settings_page, name="settings"),
+    path("desk/", views.desk, name="desk"),
     path("duty/", views.set_duty, name="duty"),
     path("policies/", views.policy_list, name="policies"),
     path("policies/new/", views.policy_edit, name="policy_new"),

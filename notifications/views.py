@@ -35,6 +35,15 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponse:
     return redirect(fallback)
 
 
+@never_cache
+def desk(request: HttpRequest) -> HttpResponse:
+    """The supervisor's desk panels alone (the home fetches them again when its socket says so)."""
+    user = _user(request)
+    if policy.triage_provider_id(user) is None:
+        raise PermissionDenied("The desk is for your provider's supervisors.")
+    return render(request, "notifications/_desk_panels.html", {"desk": selectors.get_desk(for_user=user)})
+
+
 def inbox(request: HttpRequest) -> HttpResponse:
     """The person's notifications, newest first, with the unread ones marked."""
     user = _user(request)

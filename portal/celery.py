@@ -71,7 +71,13 @@ class FollowUps:
     in_transaction: tuple[str, ...] = ()
 
 
-_ESCALATION_OUTBOX = FollowUps(in_transaction=("notifications.services.chains.handle_escalation_event",))
+_ESCALATION_OUTBOX = FollowUps(
+    in_transaction=(
+        "notifications.services.chains.handle_escalation_event",
+        # The provider's supervisors' desks (their home) follow the police's state.
+        "notifications.services.alerts.handle_escalation_desk",
+    )
+)
 
 # Follow-ups by event name. A lower app publishes; the higher app's task or outbox writer is named
 # here, so the lower app never imports it. Every task here is idempotent (it may run twice).
@@ -102,6 +108,9 @@ FOLLOW_UPS: dict[str, FollowUps] = {
     # A panic alerts the provider's own people in the panic's transaction, beside the police's pages
     # (subject: incident, guard, escalation or None); the guard's screen says who was alerted.
     "panic.pressed": FollowUps(in_transaction=("notifications.services.alerts.handle_panic_pressed",)),
+    # A false press cancelled in its window: everyone the panic alerted is told, by the channels it
+    # reached them by, in the cancel's transaction (subject: incident, guard, timeline entry).
+    "panic.cancelled": FollowUps(in_transaction=("notifications.services.alerts.handle_panic_cancelled",)),
     # Notifications: an escalation's pages, timers and updates, and a message's notices, are part of
     # the change (subject: escalation, actor, timeline entry), so they are written in its transaction.
     "escalation.requested": _ESCALATION_OUTBOX,

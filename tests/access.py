@@ -228,6 +228,9 @@ ACCESS: dict[str, Rule | tuple[Rule, ...]] = {
     "notifications:settings": rule(SIGNED_IN),
     "accounts:time_zone": rule(SIGNED_IN, note="one's own zone"),
     "notifications:duty": rule({LIAISON, SUPERVISOR}, method=POST),
+    "notifications:desk": rule(
+        {SUPERVISOR}, note="the supervisor's desk panels (their home fetches them live)"
+    ),
     "notifications:policies": org_admins(),
     "notifications:policy_new": org_admins(),
     "notifications:policy_edit": org_admins(tenant=True),

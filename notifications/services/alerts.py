@@ -21,6 +21,7 @@ from notifications.services.outbox import queue_messages
 from portal.realtime import Event, publish_on_commit
 
 STALE_BATCH = 200
+CANCELLED_KEY = "panic-cancelled:"
 
 
 def person_messages(
@@ -172,7 +173,72 @@ def handle_panic_pressed(event: Event) -> TimelineEntry:
     escalation = None
     if escalation_id is not None:
         escalation = Escalation.objects.select_related("agency").get(pk=escalation_id)
-    return alert_panic(incident=incident, guard=User.objects.get(pk=guard_id), escalation=escalation)
+    entry = alert_panic(incident=incident, guard=User.objects.get(pk=guard_id), escalation=escalation)
+    announce_desk(incident=incident, cause=event.name)
+    return entry
+
+
+def notify_panic_cancelled(*, incident: Incident, by: User, entry: TimelineEntry) -> list[OutboxMessage]:
+    """A guard cancelled a false panic press: everyone the panic alerted is told, once, by each
+    channel the alert reached them by (the police side hears the withdrawn escalation instead)."""
+    # Each message the alert queued for a person (a channel the person cannot be reached on is
+    # skipped again at delivery, and logged as such); the "nobody to tell" line has no recipient.
+    alerted = (
+        OutboxMessage.objects.filter(incident=incident, kind=Kind.PANIC, recipient__isnull=False)
+        .exclude(idempotency_key__startswith=CANCELLED_KEY)
+        .select_related("recipient")
+        .order_by("pk")
+    )
+    channels: dict[int, list[str]] = {}
+    people: dict[int, User] = {}
+    for message in alerted:
+        assert message.recipient is not None
+        people[message.recipient.pk] = message.recipient
+        if message.channel not in channels.setdefault(message.recipient.pk, []):
+            channels[message.recipient.pk].append(message.channel)
+    payload = content.panic_cancelled(incident, by=by, at=entry.at)
+    person_payload = {name: value for name, value in payload.items() if name != "data"}
+    key = f"{CANCELLED_KEY}{incident.public_id}"
+    return queue_messages(
+        [
+            OutboxMessage(
+                kind=Kind.PANIC,
+                channel=channel,
+                recipient=user,
+                recipient_label=str(user),
+                incident=incident,
+                reason=f"PANIC cancelled at {incident.site.name}: you were alerted"[:200],
+                payload=person_payload,
+                idempotency_key=f"{key}:u{user.pk}:{channel}",
+            )
+            for user in policy.notifiable_people(people.values(), incident)
+            for channel in channels[user.pk]
+        ]
+    )
+
+
+def handle_panic_cancelled(event: Event) -> list[OutboxMessage]:
+    """``panic.cancelled``, in the cancel's transaction (FOLLOW_UPS): what notify_panic_cancelled writes."""
+    incident_id, by_id, entry_id = event.subject
+    incident = Incident.objects.select_related("site__provider", "category").get(pk=incident_id)
+    entry = TimelineEntry.objects.get(pk=entry_id, incident=incident)
+    messages = notify_panic_cancelled(incident=incident, by=User.objects.get(pk=by_id), entry=entry)
+    announce_desk(incident=incident, cause=event.name)
+    return messages
+
+
+def announce_desk(*, incident: Incident, cause: str) -> Event:
+    """Tell the provider's supervisors' open desks (their home) that a panic, an escalation or a
+    report changed: they fetch their panels again (after the commit, so they read the change)."""
+    event = events.desk_changed(incident.site.provider_id, event=cause, reference=incident.reference)
+    publish_on_commit(event)
+    return event
+
+
+def handle_escalation_desk(event: Event) -> Event:
+    """``escalation.*``, in the change's transaction (FOLLOW_UPS): the provider's desks follow."""
+    incident = Incident.objects.select_related("site").get(escalations__pk=event.subject[0])
+    return announce_desk(incident=incident, cause=event.name)
 
 
 # --- Reports and questions (tasks after the commit) -------------------------------------------

@@ -18,3 +18,9 @@ def incident_notifications(context: template.Context, incident: Incident) -> dic
         "incident": incident,
         "notification_log": selectors.list_incident_notifications(incident=incident, for_user=user),
     }
+
+
+@register.inclusion_tag("notifications/_desk.html", takes_context=True)
+def supervisor_desk(context: template.Context) -> dict[str, Any]:
+    """The supervisor's live desk: active panics, open police responses, the triage queue."""
+    return {"desk": selectors.get_desk(for_user=context["request"].user)}

@@ -83,6 +83,10 @@ if (counters.length) {
       if (typeof frame.unread === "number") showCount(frame.unread);
       if (frame.event === "notification.created") prepend(frame.notification);
       if (frame.event === "triage.changed" || frame.event === "triage.count") showTriage(frame);
+      // A supervisor's desk (their home) listens for "watchpost:desk" to reload its panels.
+      if (frame.event === "desk.changed") {
+        document.dispatchEvent(new CustomEvent("watchpost:desk", { detail: frame }));
+      }
     },
   });
 }

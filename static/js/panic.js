@@ -113,7 +113,7 @@ if (form) {
         if (response.ok) {
           const body = await response.json();
           // The server says exactly who was alerted (never a promise it did not keep).
-          status.textContent = body.alerted || `PANIC ${body.reference} sent from ${body.site}.`;
+          status.textContent = `${body.alerted || `PANIC ${body.reference} recorded.`} Sent from ${body.site}.`;
           button.classList.replace("sending", "sent");
           offerCancel(body);
           return;

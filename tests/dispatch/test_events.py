@@ -17,6 +17,7 @@ from tests.factories import report
 
 ESCALATION_HANDLER = "notifications.services.chains.handle_escalation_event"
 MESSAGE_HANDLER = "notifications.services.chains.handle_message_posted"
+DESK_HANDLER = "notifications.services.alerts.handle_escalation_desk"
 
 
 class Published:
@@ -80,7 +81,11 @@ def assert_board_event(event, escalation, *, name, seq, by, entry):
 
 def assert_written_in_the_transaction(published, event, handler):
     """The follow-up ran with this very event before anything left the transaction."""
-    assert FOLLOW_UPS[event.name] == FollowUps(in_transaction=(f"notifications.services.chains.{handler}",))
+    # An escalation's change also refreshes the provider's supervisors' desks (their home), after it.
+    desk = (DESK_HANDLER,) if event.name.startswith("escalation.") else ()
+    assert FOLLOW_UPS[event.name] == FollowUps(
+        in_transaction=(f"notifications.services.chains.{handler}", *desk)
+    )
     assert [(name, seen) for name, seen, _ in published.handled] == [(handler, event)]
     assert published.handled[0][2] == 0
 

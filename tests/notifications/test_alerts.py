@@ -330,3 +330,57 @@ def test_the_navigation_shows_the_open_triage_count_and_the_queue_serves_its_row
     client.force_login(world.guard_a)
     assert "data-triage-count" not in client.get("/").content.decode()
     assert client.get(reverse("incidents:triage"), {"rows": "1"}).status_code == 403
+
+
+# --- A panic cancelled in its window (issue 14.1) -------------------------------------------------
+
+
+def test_a_cancelled_panic_tells_each_person_alerted_once_by_the_channels_the_alert_used(world, committed):
+    second = member(Role.SUPERVISOR, world.provider_a)
+    for channel in (Channel.EMAIL, Channel.SMS):
+        ChannelPreference.objects.create(user=second, kind=Kind.PANIC, channel=channel, enabled=False)
+    result = committed(
+        dispatch_services.press_panic, guard=world.guard_a, site=world.a1, idempotency_key=uuid.uuid4()
+    )
+    incident = result.incident
+    alerted = told(Kind.PANIC, incident=incident)
+    assert {user for user, _ in alerted} == {world.supervisor_a, second}
+    assert (second, Channel.EMAIL) not in alerted
+
+    committed(dispatch_services.cancel_panic, incident=incident, by=world.guard_a)
+
+    cancelled = OutboxMessage.objects.filter(
+        incident=incident, kind=Kind.PANIC, idempotency_key__startswith="panic-cancelled:"
+    )
+    assert {(m.recipient, m.channel) for m in cancelled} == alerted  # the same people, the same channels
+    assert cancelled.count() == len(alerted)  # one each
+    assert all(m.payload["title"].startswith("PANIC cancelled") for m in cancelled)
+    for person in (world.supervisor_a, second):
+        newest = Notification.objects.filter(recipient=person, kind=Kind.PANIC).latest("pk")
+        assert newest.title.startswith("PANIC cancelled")
+        assert "false press" in newest.body
+    # The guard who cancelled and the police side are not told by it (the police hear the withdrawn
+    # escalation as for any cancelled one).
+    assert not cancelled.filter(recipient__in=[world.guard_a, world.liaison_x]).exists()
+
+
+def test_a_cancel_is_told_once_even_if_its_follow_up_runs_again(world, committed):
+    result = committed(
+        dispatch_services.press_panic, guard=world.guard_a, site=world.a1, idempotency_key=uuid.uuid4()
+    )
+    entry = committed(dispatch_services.cancel_panic, incident=result.incident, by=world.guard_a)
+    before = OutboxMessage.objects.filter(kind=Kind.PANIC).count()
+    again = services.notify_panic_cancelled(incident=result.incident, by=world.guard_a, entry=entry)
+    assert again == []
+    assert OutboxMessage.objects.filter(kind=Kind.PANIC).count() == before
+
+
+def test_a_cancelled_panic_nobody_was_alerted_of_tells_nobody(world, lone_site, committed):
+    world.supervisor_a.membership.delete()
+    world.admin_a.membership.delete()
+    result = committed(
+        dispatch_services.press_panic, guard=world.guard_a, site=lone_site, idempotency_key=uuid.uuid4()
+    )
+    committed(dispatch_services.cancel_panic, incident=result.incident, by=world.guard_a)
+    assert not OutboxMessage.objects.filter(idempotency_key__startswith="panic-cancelled:").exists()
+    assert result.incident.timeline.filter(data__panic="cancelled").count() == 1

@@ -2,11 +2,14 @@
 the person's own notification sockets (the triage count: to the provider's supervisors') and cause
 no other work."""
 
+import uuid
 from datetime import UTC, datetime
 
 import pytest
 
+from dispatch import services as dispatch_services
 from incidents import services as incident_services
+from incidents.models import Incident
 from notifications import services
 from notifications.models import Channel, Notification, OutboxMessage
 from portal import realtime
@@ -86,3 +89,25 @@ def test_a_status_change_pushes_the_providers_triage_count_to_its_supervisors(wo
     assert event.groups == (f"triage.{world.provider_a.pk}",)
     assert event.subject == ()
     assert "triage.changed" not in FOLLOW_UPS
+
+
+def test_a_panic_and_its_police_request_tell_the_providers_desks_and_nobody_elses(world, published):
+    from_panic = published(
+        dispatch_services.press_panic, guard=world.guard_a, site=world.a1, idempotency_key=uuid.uuid4()
+    )
+    desk = [event for event in from_panic if event.name == "desk.changed"]
+    incident = Incident.objects.get(category__code="panic")
+    # The police request (escalation.requested) and the panic itself (panic.pressed), in that order.
+    assert [event.payload for event in desk] == [
+        {"cause": "escalation.requested", "reference": incident.reference},
+        {"cause": "panic.pressed", "reference": incident.reference},
+    ]
+    assert {event.groups for event in desk} == {(f"triage.{world.provider_a.pk}",)}
+    assert all(event.subject == () for event in desk)
+    assert "desk.changed" not in FOLLOW_UPS
+    cancelled = published(dispatch_services.cancel_panic, incident=incident, by=world.guard_a)
+    causes = [event.payload["cause"] for event in cancelled if event.name == "desk.changed"]
+    assert causes == ["escalation.cancelled", "panic.cancelled"]
+    assert (
+        "notifications.services.alerts.handle_panic_cancelled" in FOLLOW_UPS["panic.cancelled"].in_transaction
+    )

@@ -104,3 +104,59 @@ async def test_a_panic_reaches_the_supervisors_socket_as_panic_with_no_agency(wo
     assert notification["title"].startswith("PANIC: ")
     assert "Police: NOT alerted" in notification["body"]
     await communicator.disconnect()
+
+
+# The supervisor's desk (issue 14.5): its panels are fetched again on desk.changed.
+
+
+async def desk_change(communicator, cause, *, limit=4):
+    """The first desk.changed frame for ``cause`` (a panic also announces its police request)."""
+    causes = []
+    for _ in range(limit):
+        frame = (await frames_until(communicator, "desk.changed"))[-1]
+        causes.append(frame["cause"])
+        if frame["cause"] == cause:
+            return frame
+    raise AssertionError(f"no desk.changed for {cause} in {causes}")  # pragma: no cover
+
+
+async def test_an_open_desk_hears_a_panic_pressed_then_cancelled_and_others_hear_nothing(world):
+    desk = await socket(world.supervisor_a)
+    other = await socket(world.supervisor_b)
+    for communicator in (desk, other):
+        await frames_until(communicator, "triage.count")
+    result = await sync_to_async(dispatch_services.press_panic)(
+        guard=world.guard_a, site=world.a1, idempotency_key=uuid.uuid4()
+    )
+    reference = result.incident.reference
+    assert (await desk_change(desk, "panic.pressed"))["reference"] == reference
+    await sync_to_async(dispatch_services.cancel_panic)(incident=result.incident, by=world.guard_a)
+    changed, notices = None, []
+    for _ in range(12):  # the desk's refresh and the cancel's notice, in whatever order they come
+        frame = await desk.receive_json_from(timeout=5)
+        if frame.get("event") == "desk.changed" and frame["cause"] == "panic.cancelled":
+            changed = frame
+        if frame.get("event") == "notification.created":
+            notices.append(frame["notification"]["title"])
+        if changed and any(title.startswith("PANIC cancelled") for title in notices):
+            break
+    assert changed is not None
+    assert changed["reference"] == reference
+    assert [title for title in notices if title.startswith("PANIC cancelled")] == [
+        f"PANIC cancelled: {world.guard_a} at {world.a1.name} ({reference})"
+    ]
+    assert await other.receive_nothing(timeout=0.5)
+    for communicator in (desk, other):
+        await communicator.disconnect()
+
+
+async def test_an_open_desk_follows_the_police_state(world):
+    result = await sync_to_async(dispatch_services.press_panic)(
+        guard=world.guard_a, site=world.a1, idempotency_key=uuid.uuid4()
+    )
+    desk = await socket(world.supervisor_a)
+    await frames_until(desk, "triage.count")
+    await sync_to_async(dispatch_services.accept_escalation)(escalation=result.escalation, by=world.liaison_x)
+    accepted = await desk_change(desk, "escalation.accepted")
+    assert accepted["reference"] == result.incident.reference
+    await desk.disconnect()
