@@ -174,15 +174,20 @@ def get_last_report_site_id(*, reporter: AnyUser) -> int | None:
 
 # How far back the report form looks to put the most-used categories first.
 CATEGORY_USE_WINDOW = timedelta(days=90)
+# The panic button's category: raised only by the panic bar, never chosen on the report form (a
+# guard who picked it there would think the alarm was raised, and no one would be alerted).
+PANIC_CATEGORY = "panic"
 
 
 def list_categories_by_use(*, for_user: AnyUser) -> QuerySet[Category]:
-    """Active categories, those most reported at the user's sites in the last 90 days first (then
-    in their usual order): the report form shows the first few and keeps the rest behind "more"."""
+    """Active categories but the panic one, those most reported at the user's sites in the last 90
+    days first (then in their usual order): the report form shows the first few and keeps the rest
+    behind "more". The panic category is not offered at all (the panic bar is the only way)."""
     since = timezone.now() - CATEGORY_USE_WINDOW
     sites = policy.reportable_sites(for_user).values("pk")
     return (
         list_categories()
+        .exclude(code=PANIC_CATEGORY)
         .annotate(
             uses=Count("incidents", filter=Q(incidents__site__in=sites, incidents__received_at__gte=since))
         )

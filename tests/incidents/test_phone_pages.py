@@ -43,7 +43,25 @@ def test_the_most_used_categories_come_first_and_the_rest_behind_more(client, wo
     first = [value for value, _ in order[:6]]
     assert first[:2] == [str(vandalism.pk), str(hazard.pk)]
     assert order[6] == ("", '<details class="more-categories"'), "six tiles, then the fold"
-    assert f"More categories ({Category.objects.filter(is_active=True).count() - 6})" in html
+    offered = Category.objects.filter(is_active=True).exclude(code="panic").count()
+    assert f"More categories ({offered - 6})" in html
+
+
+def test_the_panic_category_is_never_offered_on_the_report_form_however_often_panics_happen(client, world):
+    panic = Category.objects.get(code="panic")
+    for _ in range(3):  # the panic bar's incidents count among the site's reports
+        report(world.guard_a, world.a1, category=panic)
+    client.force_login(world.guard_a)
+    html = client.get(reverse("incidents:report")).content.decode()
+    assert str(panic.pk) not in [value for value, _ in tiles(html)]
+    assert f'value="{panic.pk}"' not in html.split('class="panic-bar"')[0]
+
+    # Posted anyway (an old page, a crafted request): refused with a word, nothing filed.
+    before = Incident.objects.count()
+    response = client.post(reverse("incidents:report"), report_data(world, category=panic.pk))
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert Incident.objects.count() == before
 
 
 def test_a_category_chosen_under_more_opens_the_fold_when_the_form_comes_back(client, world):
