@@ -300,6 +300,18 @@ def panic_cancellable(incident: Incident, *, now: datetime | None = None) -> boo
     )
 
 
+def get_panic_clearance(*, incident: Incident) -> Escalation | None:
+    """The panic escalation a supervisor cleared ("guard is safe"), with who cleared it, else None:
+    once cleared the panic is over for the guard too (the desk's rule, ``list_active_panics``), so
+    the guard's page says so and offers no move or cancel."""
+    return (
+        incident.escalations.filter(source=Escalation.Source.PANIC, panic_cleared_at__isnull=False)
+        .select_related("panic_cleared_by")
+        .order_by("-panic_cleared_at")
+        .first()
+    )
+
+
 def list_recent_messages(*, incident: Incident, limit: int = 5) -> tuple[list[TimelineEntry], int]:
     """The incident's latest messages, oldest first, and how many there are in all (the caller
     already holds a visible incident): what is shown beside the message box."""

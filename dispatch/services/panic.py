@@ -141,6 +141,11 @@ def move_panic(*, incident: Incident, by: User, site: Site | None) -> Escalation
     require(policy.can_press_panic(by, site), "The panic button sends only from your own sites.")
     if not selectors.is_panic(incident):
         raise ValidationError("This incident is not a panic.")
+    if (cleared := selectors.get_panic_clearance(incident=incident)) is not None:
+        raise ValidationError(
+            f"PANIC {incident.reference} was cleared by {cleared.panic_cleared_by} (guard is safe): "
+            "it can no longer be moved."
+        )
     moved = incident_services.move_incident(incident=incident, by=by, site=site)
     escalation = (
         moved.escalations.filter(source=Escalation.Source.PANIC, status__in=Escalation.OPEN)

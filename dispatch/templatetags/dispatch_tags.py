@@ -18,8 +18,9 @@ def incident_police(context: template.Context, incident: Incident) -> dict[str, 
     can_message = policy.can_message_on_incident(user, incident)
     recent, total = selectors.list_recent_messages(incident=incident) if escalations else ([], 0)
     pressed = policy.can_cancel_panic(user, incident) and selectors.is_panic(incident)
-    cancellable = pressed and selectors.panic_cancellable(incident)
-    movable = pressed and not incident.is_closed
+    cleared = selectors.get_panic_clearance(incident=incident) if pressed else None
+    cancellable = pressed and cleared is None and selectors.panic_cancellable(incident)
+    movable = pressed and cleared is None and not incident.is_closed
     return {
         "incident": incident,
         "escalations": escalations,

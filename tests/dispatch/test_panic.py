@@ -4,6 +4,7 @@ services, the page's JSON and form posts, and the incident page."""
 import uuid
 from datetime import timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -239,3 +240,36 @@ def test_the_incident_page_offers_the_move_to_the_guard_and_the_post_moves_it(cl
     assert "Site: <del>A1</del> → <ins>A2</ins>" in response.content.decode()
     client.force_login(w.supervisor_a)
     assert move not in client.get(page).content.decode()
+
+
+# After "guard is safe"
+
+
+def test_after_guard_is_safe_the_guards_page_shows_the_panic_cleared_and_offers_no_move_or_cancel(
+    client, two_sites
+):
+    w = two_sites
+    result = press(w, site=w.a1)
+    page = reverse("incidents:detail", args=[result.incident.public_id])
+    move = reverse("dispatch:panic_move", args=[result.incident.public_id])
+    cancel = reverse("dispatch:panic_cancel", args=[result.incident.public_id])
+    client.force_login(w.supervisor_a)
+    client.post(reverse("dispatch:act", args=[result.escalation.public_id, "clear_panic"]), follow=True)
+    cleared = Escalation.objects.get(pk=result.escalation.pk)
+    assert cleared.panic_cleared_at is not None  # the liaison has not accepted: the request is still open
+
+    client.force_login(w.guard_a)
+    html = client.get(page).content.decode()
+    assert "PANIC cleared" in html
+    assert "PANIC active" not in html
+    assert f"cleared by {w.supervisor_a}" in html
+    assert timezone.localtime(cleared.panic_cleared_at, ZoneInfo(w.a1.time_zone)).strftime("%H:%M:%S") in html
+    assert move not in html
+    assert "Move the PANIC" not in html
+    assert cancel not in html
+
+    # Posted anyway (an old page): refused with the reason, the panic stays where it was.
+    response = client.post(move, {"site": w.a2.pk}, follow=True)
+    assert "was cleared by" in response.content.decode()
+    assert Incident.objects.get(pk=result.incident.pk).site == w.a1
+    assert Escalation.objects.get(pk=result.escalation.pk).status == Escalation.Status.REQUESTED
