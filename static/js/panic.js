@@ -23,6 +23,11 @@ if (form) {
   const csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
   confirm.querySelector("input").required = false;
   confirm.hidden = true;
+  // The bar grows with its status (who was alerted, the site it was sent from): the page keeps
+  // making room for all of it.
+  const room = () => document.documentElement.style.setProperty("--panic-bar", `${form.offsetHeight}px`);
+  new ResizeObserver(room).observe(form);
+  room();
   let timer = null;
   let sent = false;
   let chosenByHand = false;
