@@ -28,7 +28,20 @@ def sign_in(page, portal: str, email: str) -> None:
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     pass_mfa(page)
-    page.get_by_role("button", name="Sign out").wait_for()
+    wait_signed_in(page)
+
+
+def wait_signed_in(page, **kwargs: Any) -> None:
+    """Signed in: the sign-out form is on the page (a guard's sits behind the header's "Menu")."""
+    page.locator("form[action='/accounts/logout/']").wait_for(state="attached", **kwargs)
+
+
+def sign_out(page) -> None:
+    """Sign out as a person does: a guard opens the header's "Menu" first."""
+    menu = page.locator("[data-nav-more]")
+    if menu.count() and not menu.evaluate("details => details.open"):
+        menu.locator("summary").click()
+    page.get_by_role("button", name="Sign out").click()
 
 
 def pass_mfa(page) -> None:

@@ -33,7 +33,7 @@ from notifications.models import EscalationPolicy, WebhookEndpoint
 from seeding.demo.accounts import DEMO_PASSWORD, seed_accounts
 from seeding.demo.notifications import seed_policies
 from tests.access import ACCESS, PUBLIC_AUTH_PAGES, Actor, Outcome, Rule, Tenant
-from tests.e2e.helpers import accessibility_violations, off_the_browser_thread, pass_mfa
+from tests.e2e.helpers import accessibility_violations, off_the_browser_thread, pass_mfa, wait_signed_in
 from tests.incidents.evidence_samples import ORIGIN, jpeg
 from tests.test_access_matrix import ENDPOINTS
 
@@ -310,7 +310,7 @@ def sign_in(page, portal: str, person: Person) -> list[str]:
         found = problems_on(page, f"the second-factor step ({person.name})")
         pass_mfa(page)  # and waits for the next code if this one was taken
     try:
-        page.get_by_role("button", name="Sign out").wait_for(timeout=10_000)
+        wait_signed_in(page, timeout=10_000)
     except Exception as error:
         raise AssertionError(f"{person.name} not signed in: {page.url}\n{page.inner_text('main')}") from error
     return found

@@ -1,6 +1,6 @@
 from seeding.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, PLATFORM_ADMIN, seed_accounts
 from tests.e2e.conftest import DESKTOP, PHONE
-from tests.e2e.helpers import pass_mfa
+from tests.e2e.helpers import pass_mfa, sign_out
 
 LANDING = {
     "guard": "Hello",
@@ -27,6 +27,6 @@ def test_each_demo_role_signs_in_and_lands_on_its_page(portal, browser, screensh
         heading.wait_for()
         assert LANDING[role] in heading.inner_text(), account.email
         screenshot(page, f"home-{role.replace(' ', '-')}")
-        page.get_by_role("button", name="Sign out").click()
+        sign_out(page)
         page.wait_for_url("**/accounts/login/**")
         context.close()

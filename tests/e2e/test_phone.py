@@ -14,6 +14,7 @@ from dispatch import services as dispatch_services
 from dispatch.models import Escalation
 from incidents import services
 from incidents.models import Category, Incident
+from notifications.models import Notification
 from seeding.demo.accounts import seed_accounts
 from tests.e2e.conftest import PHONE
 from tests.e2e.helpers import make_photo, off_the_browser_thread, sign_in
@@ -289,3 +290,108 @@ def test_messages_and_questions_next_to_the_message_box_and_the_list_folds_its_f
     expect(guard.get_by_text("Filters (1 active)")).to_be_visible()
     guard.goto(f"{portal}/incidents/")
     look(guard, "the guard's incident list", "incident-list-phone")
+
+
+def hold_the_panic(guard) -> None:
+    panic = guard.locator(".panic-bar").get_by_role("button", name="PANIC")
+    box = panic.bounding_box()
+    assert box is not None
+    guard.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    with guard.expect_response(lambda r: r.url.endswith("/panic/") and r.request.method == "POST") as sent:
+        guard.mouse.down()
+    guard.mouse.up()
+    assert sent.value.status == 201
+
+
+def test_after_a_panic_its_whole_status_is_on_screen_and_the_page_still_makes_room(portal, browser, look):
+    seed_accounts()
+    guard = phone(browser, portal)
+    guard.goto(f"{portal}/incidents/report/")  # the longest page: the bar grows over nothing
+    hold_the_panic(guard)
+    status = guard.locator(".panic-bar [data-panic-status]")
+    expect(status).to_contain_text("Sent from")
+    expect(status).to_contain_text("supervisors on duty")
+    # Every line of it inside the viewport and not clipped by the bar.
+    box = status.bounding_box()
+    assert box is not None
+    assert box["y"] >= guard.evaluate(BAR_TOP)
+    assert box["y"] + box["height"] <= 844, "the status runs off the bottom of the screen"
+    assert status.evaluate("e => e.scrollHeight <= e.clientHeight + 1"), "the status is cut inside the bar"
+    bar = guard.locator(".panic-bar").bounding_box()
+    assert bar is not None
+    assert bar["y"] + bar["height"] <= 844 + 1
+    assert_nothing_under_the_panic_bar(guard, "the report form after a panic")
+    look(guard, "the panic bar after sending, its whole status readable")
+
+
+def test_the_guards_header_fits_the_phone_with_the_unread_count_and_the_rest_behind_menu(
+    portal, browser, look
+):
+    seed_accounts()
+    incident = file_report(
+        site="northgate", narrative="Broken glass at the lobby door.", category="vandalism"
+    )
+
+    def ask() -> int:
+        supervisor = User.objects.get(email=SUPERVISOR)
+        current = Incident.objects.get(pk=incident.pk)
+        services.accept_incident(incident=current, by=supervisor, expected_version=current.version)
+        current = Incident.objects.get(pk=incident.pk)
+        services.request_more_information(
+            incident=current, by=supervisor, comment="Which door?", expected_version=current.version
+        )
+        return Notification.objects.filter(recipient__email=GUARD, read_at=None).count()
+
+    unread = off_the_browser_thread(ask)
+    assert unread > 0
+    guard = phone(browser, portal)
+    # Nothing of the header is off-screen: no sideways scrolling, no hidden items.
+    assert guard.evaluate("() => document.documentElement.scrollWidth") <= 390
+    for selector in (".site-header", ".site-header .nav-list"):
+        assert guard.locator(selector).first.evaluate("e => e.scrollWidth <= e.clientWidth"), selector
+    menu = guard.locator("[data-nav-more] > summary")
+    expect(menu).to_be_visible()
+    expect(menu.locator("[data-unread-count]")).to_have_text(str(unread))
+    for locator in (menu, guard.get_by_role("link", name="Incidents", exact=True)):
+        box = locator.bounding_box()
+        assert box is not None
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= 390
+    look(guard, "the guard's header with its Menu")
+
+    menu.click()
+    for locator in (
+        guard.get_by_role("link", name=re.compile(rf"^Notifications {unread}")),
+        guard.get_by_role("link", name="Two-factor"),
+        guard.get_by_role("button", name="Sign out"),
+    ):
+        expect(locator).to_be_visible()
+        box = locator.bounding_box()
+        assert box is not None
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= 390
+        assert box["y"] + box["height"] <= guard.evaluate(BAR_TOP)
+    look(guard, "the guard's Menu open")
+    guard.get_by_role("button", name="Sign out").click()
+    guard.wait_for_url("**/accounts/login/**")
+
+
+def test_after_guard_is_safe_the_guards_incident_page_shows_the_panic_cleared(portal, browser, look):
+    seed_accounts()
+    guard = phone(browser, portal)
+    hold_the_panic(guard)
+    pressed = Incident.objects.get(category__code="panic")
+
+    def clear() -> None:
+        supervisor = User.objects.get(email=SUPERVISOR)
+        dispatch_services.clear_panic(escalation=Escalation.objects.get(incident=pressed), by=supervisor)
+
+    off_the_browser_thread(clear)
+    guard.goto(f"{portal}/incidents/{pressed.public_id}/")
+    police = guard.get_by_role("region", name="Police")
+    expect(police).to_contain_text("PANIC cleared")
+    expect(police).to_contain_text("Guard is safe: cleared by")
+    expect(police).not_to_contain_text("PANIC active")
+    expect(guard.get_by_role("button", name="Move the PANIC")).to_have_count(0)
+    expect(guard.get_by_role("button", name=re.compile("Cancel: false alarm"))).to_have_count(0)
+    look(guard, "the guard's incident page after guard is safe")
