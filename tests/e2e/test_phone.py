@@ -325,7 +325,7 @@ def test_after_a_panic_its_whole_status_is_on_screen_and_the_page_still_makes_ro
 
 
 def test_the_guards_header_fits_the_phone_with_the_unread_count_and_the_rest_behind_menu(
-    portal, browser, look
+    portal, browser, look, eager
 ):
     seed_accounts()
     incident = file_report(
@@ -342,7 +342,7 @@ def test_the_guards_header_fits_the_phone_with_the_unread_count_and_the_rest_beh
         )
         return Notification.objects.filter(recipient__email=GUARD, read_at=None).count()
 
-    unread = off_the_browser_thread(ask)
+    unread = off_the_browser_thread(ask)  # eager: the question's notification is made at commit
     assert unread > 0
     guard = phone(browser, portal)
     # Nothing of the header is off-screen: no sideways scrolling, no hidden items.
