@@ -116,6 +116,21 @@ class ApiTokenForm(forms.Form):
         )
 
 
+class DebriefRuleForm(forms.Form):
+    debrief_reviewers = forms.ChoiceField(
+        label="Who may approve a debrief besides the supervisor who submitted it",
+        choices=Organization.DebriefReviewers.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "invalid_choice": "%(value)s is not a review rule: choose another supervisor, or another "
+            "supervisor or an org admin.",
+            "required": "Choose who may approve a debrief.",
+        },
+        help_text="Nobody ever approves a debrief they submitted. With one supervisor, only the second "
+        "rule lets its debriefs be approved.",
+    )
+
+
 class TimeZoneForm(forms.Form):
     time_zone = forms.ChoiceField(
         label="Time zone of your own views",
