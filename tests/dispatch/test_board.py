@@ -327,7 +327,8 @@ def test_the_board_panel_groups_the_clear_fields_with_clear_and_puts_actions_fir
     html = client.get(reverse("dispatch:panel", args=[escalation.public_id])).content.decode()
     clear = html[html.index('data-act="clear"') : html.index("</form>", html.index('data-act="clear"'))]
     assert "<legend>Clear the call</legend>" in clear
-    assert 'name="disposition"' in clear and 'name="case_number"' in clear and "Clear <kbd>c</kbd>" in clear
+    for part in ('name="disposition"', 'name="case_number"', "Clear <kbd>c</kbd>"):
+        assert part in clear
     assert "On scene <kbd>o</kbd>" not in clear
     # Actions and the message box come before the facts and the timeline (visible without scrolling).
     assert html.index('data-act="on_scene"') < html.index('class="facts"')
