@@ -304,25 +304,38 @@ def test_selecting_a_row_keeps_the_filters_and_the_panels_actions_in_view(portal
     expect(last).to_contain_text(staged["theft"])
     last.click()
     expect(panel.get_by_role("heading", level=2)).to_contain_text(staged["theft"])
+
+    def on_screen(*controls) -> None:
+        height = page.viewport_size["height"]
+        shown = panel.bounding_box()
+        assert shown is not None
+        for control in controls:
+            box = control.bounding_box()
+            assert box is not None
+            assert box["y"] >= 0, f"{control} is above the screen: {box}"
+            assert box["y"] + box["height"] <= height, f"{control} is below the screen: {box}"
+            assert box["y"] + box["height"] <= shown["y"] + shown["height"], f"{control} is cut by the panel"
+
+    on_screen(  # requested: accept or reject, and the message box
+        panel.get_by_role("button", name="Accept"),
+        panel.get_by_role("button", name="Reject"),
+        panel.get_by_label("Message to the guards and supervisors"),
+        panel.get_by_role("button", name="Send"),
+    )
     panel.get_by_role("button", name="Accept").click()
     clear = panel.get_by_role("group", name="Clear the call")
     expect(clear).to_be_visible()
     assert page.evaluate("window.scrollY") == 0, "selecting does not scroll the page"
     for control in (page.get_by_label("Severity", exact=True), page.get_by_label("State", exact=True)):
         expect(control).to_be_in_viewport()
-    height = page.viewport_size["height"]
-    for control in (
+    on_screen(
         clear.get_by_label("Disposition"),
         clear.get_by_label("Police case number (optional)"),
         clear.get_by_role("button", name="Clear"),
         panel.get_by_role("button", name="On scene"),
         panel.get_by_label("Message to the guards and supervisors"),
         panel.get_by_role("button", name="Send"),
-    ):
-        box = control.bounding_box()
-        assert box is not None
-        assert box["y"] >= 0, f"{control} is above the screen: {box}"
-        assert box["y"] + box["height"] <= height, f"{control} is below the screen: {box}"
+    )
     expect(clear.get_by_role("button", name="On scene")).to_have_count(0)
     expect(panel).to_contain_text(
         "Escalated by a supervisor"
