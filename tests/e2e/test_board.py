@@ -340,4 +340,4 @@ def test_selecting_a_row_keeps_the_filters_and_the_panels_actions_in_view(portal
     expect(panel).to_contain_text(
         "Escalated by a supervisor"
     )  # the source in words, not a stray "Supervisor"
-    look(page, "the board's panel", "board-panel")
+    look(page, "the board's panel at 1920x1080", "board-panel-fits")
