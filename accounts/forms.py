@@ -44,6 +44,18 @@ class InviteForm(_SitesMixin):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._limit(by, organization)
 
+    def clean(self) -> dict[str, object]:
+        """A guard reports from a site: one invited without any would have nowhere to report from."""
+        data = super().clean() or {}
+        if data.get("role") == Role.GUARD and not data.get("sites"):
+            if "sites" in self.fields:
+                self.add_error(
+                    "sites", "A guard needs at least one site to report from: check the sites they work at."
+                )
+            else:
+                self.add_error(None, "A guard needs at least one site to report from: add a site first.")
+        return data
+
 
 class MemberForm(_SitesMixin):
     role = forms.ChoiceField(choices=Role.choices)
