@@ -44,6 +44,18 @@ class InviteForm(_SitesMixin):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._limit(by, organization)
 
+    def clean(self) -> dict[str, object]:
+        """A guard reports from a site: one invited without any would have nowhere to report from."""
+        data = super().clean() or {}
+        if data.get("role") == Role.GUARD and not data.get("sites"):
+            if "sites" in self.fields:
+                self.add_error(
+                    "sites", "A guard needs at least one site to report from: check the sites they work at."
+                )
+            else:
+                self.add_error(None, "A guard needs at least one site to report from: add a site first.")
+        return data
+
 
 class MemberForm(_SitesMixin):
     role = forms.ChoiceField(choices=Role.choices)
@@ -114,6 +126,21 @@ class ApiTokenForm(forms.Form):
             initial=settings.API_TOKEN_DEFAULT_DAYS,
             help_text=f"At most {settings.API_TOKEN_MAX_DAYS}; then the integration needs a new token.",
         )
+
+
+class DebriefRuleForm(forms.Form):
+    debrief_reviewers = forms.ChoiceField(
+        label="Who may approve a debrief besides the supervisor who submitted it",
+        choices=Organization.DebriefReviewers.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "invalid_choice": "%(value)s is not a review rule: choose another supervisor, or another "
+            "supervisor or an org admin.",
+            "required": "Choose who may approve a debrief.",
+        },
+        help_text="Nobody ever approves a debrief they submitted. With one supervisor, only the second "
+        "rule lets its debriefs be approved.",
+    )
 
 
 class TimeZoneForm(forms.Form):

@@ -103,6 +103,12 @@ def can_manage_members(user: AnyUser, organization: Organization) -> bool:
     return is_platform_admin(user) or is_member_with_role(user, organization.pk, Role.ORG_ADMIN)
 
 
+def can_choose_debrief_rule(user: AnyUser, organization: Organization) -> bool:
+    """A provider's own org admins choose who may be a debrief's second pair of eyes (platform
+    admins set it in the Django admin; agencies have no debriefs to approve)."""
+    return organization.is_provider and is_member_with_role(user, organization.pk, Role.ORG_ADMIN)
+
+
 def can_grant_role(user: AnyUser, organization: Organization, role: str) -> bool:
     return can_manage_members(user, organization) and role in ROLES_BY_KIND[organization.kind]
 

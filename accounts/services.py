@@ -292,3 +292,33 @@ def set_time_zone(*, user: User, time_zone: str) -> User:
         user.save(update_fields=["time_zone"])
         audit.record(action="account.time_zone_changed", actor=user, obj=user, before=before, after=time_zone)
     return user
+
+
+@transaction.atomic
+def set_debrief_reviewers(*, organization: Organization, rule: str, by: User) -> Organization:
+    """The provider's org admin chooses who may approve a debrief besides its submitter (another
+    supervisor, or also an org admin). Audited with the rule before and after."""
+    _require(
+        policy.can_choose_debrief_rule(by, organization),
+        "Only the provider's own org admins choose who reviews its debriefs.",
+    )
+    if rule not in Organization.DebriefReviewers.values:
+        choices = "; ".join(f"{value!r} ({label})" for value, label in Organization.DebriefReviewers.choices)
+        raise ValidationError(
+            {"debrief_reviewers": f"{rule!r} is not a review rule. Choose one of: {choices}."}
+        )
+    locked = Organization.objects.select_for_update().get(pk=organization.pk)
+    before = locked.debrief_reviewers
+    if before != rule:
+        locked.debrief_reviewers = rule
+        locked.save(update_fields=["debrief_reviewers"])
+        audit.record(
+            action="organization.debrief_reviewers_changed",
+            actor=by,
+            obj=locked,
+            organization=locked,
+            before=before,
+            after=rule,
+        )
+    organization.debrief_reviewers = rule
+    return locked

@@ -10,7 +10,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts import policy, selectors, services
-from accounts.forms import AcceptInvitationForm, ApiTokenForm, InviteForm, MemberForm, TimeZoneForm
+from accounts.forms import (
+    AcceptInvitationForm,
+    ApiTokenForm,
+    DebriefRuleForm,
+    InviteForm,
+    MemberForm,
+    TimeZoneForm,
+)
 from accounts.models import Invitation, Membership, Organization, Role, User
 from portal import links
 from portal.edges import confirm, current_user, show_errors
@@ -304,4 +311,31 @@ def time_zone_edit(request: HttpRequest) -> HttpResponse:
             "organization_zone": organization_zone,
             "now": timezone.now(),
         },
+    )
+
+
+def debrief_rule_edit(request: HttpRequest) -> HttpResponse:
+    """A provider's org admin chooses its debrief review rule (who is the second pair of eyes)."""
+    user = current_user(request)
+    organization = policy.organization_of(user)
+    if organization is None or not policy.can_choose_debrief_rule(user, organization):
+        raise PermissionDenied("Only a provider's own org admins choose who reviews its debriefs.")
+    form = DebriefRuleForm(
+        request.POST or None, initial={"debrief_reviewers": organization.debrief_reviewers}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_debrief_reviewers(
+                organization=organization, rule=form.cleaned_data["debrief_reviewers"], by=user
+            )
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            label = Organization.DebriefReviewers(form.cleaned_data["debrief_reviewers"]).label
+            messages.success(request, f"Debriefs are now approved by: {label.lower()}.")
+            return redirect("accounts:debrief_rule")
+    return render(
+        request,
+        "accounts/debrief_rule_edit.html",
+        {"form": form, "organization": organization, "rule": organization.get_debrief_reviewers_display()},
     )

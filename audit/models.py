@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from audit import labels
+
 
 class AuditEvent(models.Model):
     """One audited event (CJIS-style): who did what to which object, when, from where, and how it went.
@@ -50,6 +52,16 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} by {self.actor_label or 'system'}"
+
+    @property
+    def action_label(self) -> str:
+        """The action in words (audit/labels.py)."""
+        return labels.action_label(self.action)
+
+    @property
+    def object_kind(self) -> str:
+        """The object's kind in words ("User", not "accounts.user")."""
+        return labels.object_kind(self.object_type)
 
 
 class AuditSeal(models.Model):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import Membership
 from debriefs.intervals import DEFAULT_TARGETS, Moment, measure, moments
 from debriefs.models import ResponseTarget
+from dispatch.models import Escalation
 from incidents.models import Incident, TimelineEntry
 from notifications.models import Kind, OutboxMessage
 
@@ -26,6 +27,12 @@ def targets_for(incident: Incident) -> dict[str, int]:
     return targets
 
 
+def _status_words(kind: str) -> dict[str, str]:
+    """A status change names the statuses as people read them (Submitted → Closed), not their codes."""
+    choices = Escalation.Status if kind == TimelineEntry.Kind.ESCALATION_UPDATED else Incident.Status
+    return {str(value): str(label) for value, label in choices.choices}
+
+
 def _line(entry: TimelineEntry) -> str:
     data = entry.data
     if entry.kind == TimelineEntry.Kind.FIELD_CHANGED:
@@ -37,7 +44,9 @@ def _line(entry: TimelineEntry) -> str:
             or data.get("comment")
             or data.get("rejection_reason")
         )
-        return f"{data.get('old')} → {data.get('new')}" + (f": {detail}" if detail else "")
+        words = _status_words(entry.kind)
+        old, new = (words.get(str(data.get(k)), str(data.get(k) or "—")) for k in ("old", "new"))
+        return f"{old} → {new}" + (f": {detail}" if detail else "")
     if entry.kind == TimelineEntry.Kind.ESCALATED:
         return f"to {data.get('agency')} ({data.get('source')})" + (
             f": {data['reason']}" if data.get("reason") else ""
@@ -154,7 +163,7 @@ def notifications(incident: Incident, zone: tzinfo) -> list[dict[str, Any]]:
         {
             "recipient": message.recipient_label,
             "channel": message.get_channel_display(),
-            "at": f"{timezone.localtime(message.created_at, zone):%d %b %H:%M:%S}",
+            "at": f"{timezone.localtime(message.created_at, zone):%d %b %H:%M:%S %Z}",
             "outcome": message.get_state_display()
             + (f" ({message.last_error[:80]})" if message.last_error else ""),
         }

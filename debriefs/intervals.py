@@ -19,6 +19,16 @@ DEFAULT_TARGETS: dict[str, int] = {
 }
 
 # Each interval runs between two named moments.
+# What a debrief says when a step never happened (the interval it ends or starts cannot be measured).
+NOT_REACHED = {
+    "received": "not received",
+    "triaged": "not triaged",
+    "escalated": "not escalated",
+    "accepted": "not accepted",
+    "on_scene": "no one on scene",
+    "cleared": "not cleared",
+}
+
 SPANS: list[tuple[str, str, str]] = [
     (Interval.TRIAGE, "received", "triaged"),
     (Interval.ESCALATION, "triaged", "escalated"),
@@ -97,9 +107,7 @@ def measure(found: Mapping[str, datetime | None], targets: Mapping[str, int]) ->
         if start is None or end is None:
             absent = start_name if start is None else end_name
             results.append(
-                Measured(
-                    key, Interval(key).label, start, end, None, target, None, f"no {absent.replace('_', ' ')}"
-                )
+                Measured(key, Interval(key).label, start, end, None, target, None, NOT_REACHED[absent])
             )
             continue
         seconds = max(0.0, (end - start).total_seconds())

@@ -27,6 +27,10 @@ class EscalationSerializer(serializers.Serializer):
     source = serializers.ChoiceField(choices=Escalation.Source.choices)  # type: ignore[assignment]
     is_panic = serializers.BooleanField()
     panic_active = serializers.BooleanField()
+    panic_cleared_at = serializers.DateTimeField(
+        allow_null=True, help_text='When a supervisor said "guard is safe".'
+    )
+    panic_cleared_by = serializers.CharField(allow_null=True, help_text="Who cleared the panic.")
     reason = serializers.CharField()
     rejection_reason = serializers.CharField()
     cancel_reason = serializers.CharField()

@@ -73,6 +73,9 @@ def escalation_payload(escalation: Escalation) -> dict[str, Any]:
         "source": escalation.source,
         "is_panic": escalation.is_panic,
         "panic_active": escalation.panic_active,
+        # "Guard is safe": when a supervisor cleared the panic, and who (the row says so in words).
+        "panic_cleared_at": _iso(escalation.panic_cleared_at),
+        "panic_cleared_by": str(escalation.panic_cleared_by) if escalation.panic_cleared_by_id else None,
         "reason": escalation.reason,
         "rejection_reason": escalation.rejection_reason,
         "cancel_reason": escalation.cancel_reason,

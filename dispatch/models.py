@@ -78,10 +78,11 @@ class Escalation(models.Model):
 
     @property
     def panic_active(self) -> bool:
-        """A panic stays red until a liaison has accepted it and a supervisor has cleared it."""
+        """A panic stays red until a supervisor has cleared it ("guard is safe"), as on the desk; the
+        escalation itself stays on the board while the police response is open."""
         if not self.is_panic or self.status in (self.Status.CANCELLED, self.Status.REJECTED):
             return False
-        return self.accepted_at is None or self.panic_cleared_at is None
+        return self.panic_cleared_at is None
 
 
 class BoardCursor(models.Model):

@@ -22,10 +22,12 @@ from incidents.models import Incident, TimelineEntry
 
 REPLAY_LIMIT = 2_000
 
+# A panic is active until a supervisor clears it ("guard is safe"), as on the desk
+# (list_active_panics); the cleared panic's escalation stays on the board while it is open.
 PANIC_ACTIVE = (
     Q(source=Escalation.Source.PANIC)
     & ~Q(status__in=[Escalation.Status.CANCELLED, Escalation.Status.REJECTED])
-    & (Q(accepted_at__isnull=True) | Q(panic_cleared_at__isnull=True))
+    & Q(panic_cleared_at__isnull=True)
 )
 
 
@@ -54,7 +56,9 @@ class BoardFilter:
 
 
 def _with_incident(escalations: QuerySet[Escalation]) -> QuerySet[Escalation]:
-    return escalations.select_related("incident", "incident__site", "incident__category", "agency")
+    return escalations.select_related(
+        "incident", "incident__site", "incident__category", "agency", "panic_cleared_by"
+    )
 
 
 def _for_board(escalations: QuerySet[Escalation]) -> QuerySet[Escalation]:

@@ -193,11 +193,7 @@ def _done(escalation: Escalation, *, action: str) -> str:
     if escalation.accepted_by is not None:
         told.append(f"{escalation.accepted_by} of {escalation.agency}")
     told.append("your organization's other supervisors")
-    state = (
-        f"The PANIC stays red until a liaison of {escalation.agency} accepts it."
-        if escalation.panic_active
-        else "The PANIC is no longer active."
-    )
+    state = "The PANIC is no longer active: the board shows it as cleared, guard safe."
     return (
         f"Panic cleared on {reference}: you confirmed the guard is safe. {state} "
         f"Told: {', '.join(told)}, each by the channels they chose (the notification log below lists "

@@ -246,10 +246,10 @@ class PoliceResponse:
 
     @property
     def panic_active(self) -> bool:
-        """As dispatch says: a panic stays active until a liaison accepted it and a supervisor cleared it."""
+        """As dispatch says: a panic stays active until a supervisor cleared it ("guard is safe")."""
         if not self.panic or self.state in ("cancelled", "rejected"):
             return False
-        return not (self.accepted and self.panic_cleared)
+        return not self.panic_cleared
 
     @property
     def state_words(self) -> str:

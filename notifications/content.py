@@ -264,3 +264,60 @@ def written(*, event: str, title: str, text: str, path: str) -> dict[str, Any]:
         "path": path,
         "data": {},
     }
+
+
+# The webhook delivery log, in words: what each event is, and what a failed delivery means.
+EVENT_LABELS = {
+    "test": "Test event",
+    "escalation.page": "Page",
+    "message.posted": "Message",
+    "panic.pressed": "PANIC",
+    "panic.cancelled": "PANIC cancelled",
+    "incident.submitted": "Report submitted",
+    "incident.info_requested": "More information requested",
+    "escalation.stale": "Escalation waiting too long",
+}
+
+
+def event_label(event: str) -> str:
+    """An event's name as the log shows it (a police status change as its verb), else its code."""
+    if event in EVENT_LABELS:
+        return EVENT_LABELS[event]
+    if event in UPDATE_VERBS:
+        return "Police response: " + UPDATE_VERBS[event].split(" (")[0].format(
+            agency="the agency", provider="us"
+        )
+    return event
+
+
+DELIVERY_PROBLEMS = (
+    (
+        ("gaierror", "Name or service not known", "nodename nor servname"),
+        "The address's host name could not be found.",
+    ),
+    (
+        ("ConnectionRefusedError", "Connection refused"),
+        "The server refused the connection: nothing listens at that address.",
+    ),
+    (("timed out", "TimeoutError", "timeout"), "The server did not answer in time."),
+    (
+        ("CERTIFICATE_VERIFY_FAILED", "SSLCertVerificationError"),
+        "The server's certificate could not be verified.",
+    ),
+    (("SSLError", "SSL:"), "The secure connection to the server failed."),
+    (("ConnectionResetError", "RemoteDisconnected", "BrokenPipeError"), "The server closed the connection."),
+    (("Network is unreachable", "No route to host"), "The server's network could not be reached."),
+)
+
+
+def delivery_words(detail: str, *, ok: bool, status_code: int | None) -> str:
+    """What a delivery attempt's result means, for the person reading the log (the raw detail is
+    kept beside it)."""
+    if ok:
+        return f"Delivered: the server answered HTTP {status_code}." if status_code else "Delivered."
+    if status_code:
+        return f"The server answered HTTP {status_code}, an error."
+    for markers, words in DELIVERY_PROBLEMS:
+        if any(marker in detail for marker in markers):
+            return words
+    return detail or "The delivery failed."

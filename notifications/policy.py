@@ -18,7 +18,7 @@ from notifications.models import EscalationPolicy, Kind, Notification, OutboxMes
 _COMMON = (Kind.PAGE, Kind.UPDATE, Kind.MESSAGE)
 KINDS_BY_ROLE: dict[str, tuple[str, ...]] = {
     Role.GUARD: (Kind.INFO_REQUEST, Kind.UPDATE, Kind.MESSAGE, Kind.ACTION),
-    Role.SUPERVISOR: (Kind.PANIC, Kind.REPORT, *_COMMON, Kind.DEBRIEF, Kind.ACTION),
+    Role.SUPERVISOR: (Kind.PANIC, Kind.REPORT, *_COMMON, Kind.DEBRIEF, Kind.ACTION, Kind.REMINDER),
     Role.LIAISON: (*_COMMON, Kind.DEBRIEF, Kind.REMINDER),
     Role.ORG_ADMIN: (Kind.PANIC, Kind.REPORT, *_COMMON, Kind.DEBRIEF, Kind.ACTION, Kind.REMINDER),
 }

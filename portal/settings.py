@@ -112,6 +112,7 @@ TEMPLATES = [
                 "audit.context_processors.audit",
                 "dispatch.context_processors.panic",
                 "notifications.context_processors.notifications",
+                "debriefs.context_processors.debriefs",
             ],
             # The time-zone rule's filters (site_time, site_date) and {% timezone %} need no {% load %}.
             "builtins": ["django.templatetags.tz", "portal.templatetags.time_zones"],

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from importlib import import_module
 from typing import Any
 
+from autobahn.exception import Disconnected
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -20,6 +21,10 @@ FORBIDDEN = 4403  # the user may not open this socket, or no longer may: do not 
 SESSION_ENDED = 4401  # logout, deactivation, role change, an idle session: do not reconnect
 REJOIN_EVERY = 3600.0  # seconds; well inside the channel layer's group expiry
 SESSION_ENDED_EVENT = "session.ended"
+# What the server raises when a frame is sent on a socket the browser already closed (a quick page
+# change while the first counts were read): daphne's "Attempt to send on a closed protocol", and
+# the OSError an ASGI 2.4 server raises. The socket is gone; the frame has no one to go to.
+SEND_AFTER_CLOSE: tuple[type[BaseException], ...] = (Disconnected, OSError)
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
@@ -33,6 +38,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     joined: tuple[str, ...] = ()
     joined_at = 0.0
     ending = False
+    gone = False  # the browser closed the socket: nothing more is sent
 
     @property
     def user(self) -> Any:
@@ -72,7 +78,31 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
         self.joined_at = time.monotonic()
 
+    async def send(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, close: Any = False
+    ) -> None:
+        """Every frame goes through here: once the browser has gone, frames are dropped, not raised."""
+        if self.gone:
+            return
+        try:
+            await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+        except SEND_AFTER_CLOSE:
+            self.gone = True
+
+    async def send_json(self, content: Any, close: bool = False) -> None:
+        # The JSON consumer's own send_json goes past ``send`` above (super() from its class).
+        await self.send(text_data=await self.encode_json(content), close=close)
+
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        if self.gone:
+            return
+        try:
+            await super().close(code=code, reason=reason)
+        except SEND_AFTER_CLOSE:
+            self.gone = True
+
     async def disconnect(self, code: int) -> None:
+        self.gone = True
         for group in self.joined:
             await self.channel_layer.group_discard(group, self.channel_name)
 

@@ -227,6 +227,10 @@ ACCESS: dict[str, Rule | tuple[Rule, ...]] = {
     "notifications:read_all": rule(SIGNED_IN, method=POST),
     "notifications:settings": rule(SIGNED_IN),
     "accounts:time_zone": rule(SIGNED_IN, note="one's own zone"),
+    "accounts:debrief_rule": (
+        rule({PROVIDER_ADMIN}, note="the provider's own rule; platform admins use the Django admin"),
+        rule({PROVIDER_ADMIN}, method=POST),
+    ),
     "notifications:duty": rule({LIAISON, SUPERVISOR}, method=POST),
     "notifications:desk": rule(
         {SUPERVISOR}, note="the supervisor's desk panels (their home fetches them live)"

@@ -5,9 +5,11 @@ due and, with the supervisors, once they are overdue. Each is sent once (idempot
 recorded reminders)."""
 
 from collections.abc import Iterable
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.conf import settings
+from django.db.models import CharField, Exists, OuterRef, Q, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -16,7 +18,7 @@ from debriefs.models import CorrectiveAction, Debrief
 from notifications import content as notification_content
 from notifications import selectors as notification_selectors
 from notifications import services as notifications
-from notifications.models import Kind, OutboxMessage
+from notifications.models import Kind, OutboxMessage, SentReminder
 
 REMINDER_BATCH = 500
 
@@ -105,15 +107,39 @@ def _action_state(action: CorrectiveAction, now: datetime) -> str | None:
     return None
 
 
+def action_key(action: CorrectiveAction, state: str) -> str:
+    """The reminder's key: once per action, state and due date. Built from its pk and ISO date so
+    the sweep's query can build the same key (``_sent``) and skip what was already sent."""
+    return f"action:c{action.pk}:{state}:{action.due_date.isoformat()}"
+
+
+def _sent(state: str) -> Exists:
+    key = Concat(
+        Value("action:c"),
+        Cast(OuterRef("pk"), CharField()),
+        Value(f":{state}:"),
+        Cast(OuterRef("due_date"), CharField()),
+        output_field=CharField(),
+    )
+    return Exists(SentReminder.objects.filter(key=key))
+
+
 def list_actions_to_remind(*, now: datetime) -> Iterable[CorrectiveAction]:
     """Open actions that could be due soon or overdue (a generous date window; the exact test is
-    _action_state in the site's zone)."""
+    _action_state in the site's zone), a batch at a time. Excluded in the query: those already
+    reminded of as overdue, and those reminded of as due that cannot be overdue yet in any zone;
+    those reminded of as due come after the rest, so a batch's worth of them never hides others."""
     horizon = (now + timedelta(hours=settings.ACTION_DUE_REMINDER_HOURS, days=2)).date()
+    # Due the day after today (UTC) or later: its due day has not ended yet even in UTC+14.
+    not_overdue_anywhere = (now.astimezone(UTC) + timedelta(days=1)).date()
     return (
         CorrectiveAction.objects.exclude(status=CorrectiveAction.Status.DONE)
         .filter(due_date__lte=horizon)
+        .annotate(overdue_sent=_sent("overdue"), due_sent=_sent("due"))
+        .exclude(overdue_sent=True)
+        .exclude(Q(due_sent=True) & Q(due_date__gte=not_overdue_anywhere))
         .select_related("incident__site__provider", "owner")
-        .order_by("due_date", "pk")[:REMINDER_BATCH]
+        .order_by("due_sent", "due_date", "pk")[:REMINDER_BATCH]
     )
 
 
@@ -137,7 +163,7 @@ def remind_corrective_actions(*, now: datetime | None = None) -> int:
             else f"Due {due}: corrective action for {incident.reference}"
         )
         messages = notifications.send_reminder(
-            key=f"action:{action.public_id}:{state}:{action.due_date:%Y%m%d}",
+            key=action_key(action, state),
             users=people,
             kind=Kind.ACTION,
             incident=incident,

@@ -153,7 +153,8 @@ def withdraw_escalation(escalation: Escalation, *, by: User, reason: str) -> Esc
 
 @transaction.atomic
 def clear_panic(*, escalation: Escalation, by: User) -> Escalation:
-    """A supervisor confirms the guard is safe. The panic stays red until a liaison accepted it too."""
+    """A supervisor confirms the guard is safe. The panic is no longer active (its
+    escalation stays on the board while the police response is open)."""
     current = _locked_for(escalation, action="clear_panic", by=by)
     if not current.is_panic:
         raise ValidationError("This escalation is not a panic.")

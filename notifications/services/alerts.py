@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import CharField, Exists, OuterRef, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from accounts.models import User
@@ -342,10 +344,24 @@ def send_reminder(
     )
 
 
+STALE_KEY = "stale:e"
+
+
+def stale_key(escalation: Escalation) -> str:
+    """The reminder's key: once per escalation (an escalation is accepted once). Built from its pk
+    so the sweep's query can build the same key and skip what was already reminded."""
+    return f"{STALE_KEY}{escalation.pk}"
+
+
 def list_stale_escalations(*, now: datetime | None = None) -> list[Escalation]:
-    """Accepted escalations with no dispatch or on-scene update for ESCALATION_STALE_MINUTES."""
+    """Accepted escalations with no dispatch or on-scene update for ESCALATION_STALE_MINUTES and
+    not yet reminded of, oldest first, a batch at a time. Already-reminded rows are excluded in the
+    query (NOT EXISTS on SentReminder), so a batch's worth of them never hides newer ones."""
     now = now or timezone.now()
     cutoff = now - timedelta(minutes=settings.ESCALATION_STALE_MINUTES)
+    reminded = SentReminder.objects.filter(
+        key=Concat(Value(STALE_KEY), Cast(OuterRef("pk"), CharField()), output_field=CharField())
+    )
     return list(
         Escalation.objects.filter(
             status=Escalation.Status.ACCEPTED,
@@ -353,21 +369,26 @@ def list_stale_escalations(*, now: datetime | None = None) -> list[Escalation]:
             dispatched_at__isnull=True,
             on_scene_at__isnull=True,
         )
+        .filter(~Exists(reminded))
         .select_related("incident__site__provider", "incident__category", "agency", "accepted_by")
-        .order_by("accepted_at")[:STALE_BATCH]
+        .order_by("accepted_at", "pk")[:STALE_BATCH]
     )
 
 
 def remind_stale_escalations(*, now: datetime | None = None) -> int:
-    """Remind the accepting liaison and the agency's on-duty liaisons of each stale acceptance,
-    once per acceptance. Returns how many escalations were reminded of."""
+    """Remind the accepting liaison and the agency's on-duty liaisons of each stale acceptance, and
+    the provider's side too (its supervisors on duty, else every supervisor, else its org admins:
+    the rule a panic uses), once per acceptance. Returns how many escalations were reminded of."""
     reminded = 0
     for escalation in list_stale_escalations(now=now):
-        assert escalation.accepted_at is not None
-        key = f"stale:{escalation.public_id}:{escalation.accepted_at.timestamp():.0f}"
-        people = [escalation.accepted_by, *selectors.list_on_duty_liaisons(agency_id=escalation.agency_id)]
+        responders = selectors.list_provider_responders(provider_id=escalation.incident.site.provider_id)
+        people = [
+            escalation.accepted_by,
+            *selectors.list_on_duty_liaisons(agency_id=escalation.agency_id),
+            *responders.people,
+        ]
         sent = send_reminder(
-            key=key,
+            key=stale_key(escalation),
             users=people,
             kind=Kind.REMINDER,
             payload=content.stale_escalation(escalation, minutes=settings.ESCALATION_STALE_MINUTES),

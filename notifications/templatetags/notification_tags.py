@@ -5,7 +5,7 @@ from typing import Any
 from django import template
 
 from incidents.models import Incident
-from notifications import selectors
+from notifications import content, selectors
 
 register = template.Library()
 
@@ -24,3 +24,15 @@ def incident_notifications(context: template.Context, incident: Incident) -> dic
 def supervisor_desk(context: template.Context) -> dict[str, Any]:
     """The supervisor's live desk: active panics, open police responses, the triage queue."""
     return {"desk": selectors.get_desk(for_user=context["request"].user)}
+
+
+@register.filter
+def event_label(event: str) -> str:
+    """A webhook event's name in words ("Test event", "Page")."""
+    return content.event_label(str(event or ""))
+
+
+@register.simple_tag
+def delivery_words(attempt: Any) -> str:
+    """A delivery attempt's result in words ("The address's host name could not be found.")."""
+    return content.delivery_words(attempt.detail or "", ok=attempt.ok, status_code=attempt.status_code)

@@ -15,8 +15,12 @@ DEMO_PASSWORD = "watchpost-demo"  # noqa: S105  (demo data only; the command ref
 DEMO_TOTP_SECRET = "WATCHPOSTDEMOTOTPSECRETWATCHPOST"  # noqa: S105  (base32, demo data only)
 
 PROVIDERS = {"sentinel": "Sentinel Security", "harbor": "Harbor Guard Services"}
-# One supervisor per provider: Sentinel's org admin is the second pair of eyes on its debriefs.
-DEBRIEF_REVIEWERS = {"sentinel": Organization.DebriefReviewers.SUPERVISOR_OR_ADMIN}
+# One supervisor per provider: each provider's org admin is the second pair of eyes on its debriefs
+# (under "another supervisor" alone, a lone supervisor's debrief could never be approved).
+DEBRIEF_REVIEWERS = {
+    "sentinel": Organization.DebriefReviewers.SUPERVISOR_OR_ADMIN,
+    "harbor": Organization.DebriefReviewers.SUPERVISOR_OR_ADMIN,
+}
 AGENCIES = {"metro": "Metro Police Department", "county": "Lake County Sheriff's Office"}
 PARTNERSHIPS = [("sentinel", "metro"), ("sentinel", "county"), ("harbor", "metro")]
 SITES = [

@@ -75,6 +75,35 @@ function tiles(group, view, template) {
   }
 }
 
+const LABEL_CHAR = 12.5; // the width of a character of the 20-px monospace label, a little over
+const STEP = 46; // how far a crowded marker moves each time: a marker's height and a gap
+
+// The box a marker and its label cover around (x, y): the ring of a panic, the dot, the label.
+function box(x, y, text, panic) {
+  const r = panic ? 31 : 17;
+  return [x - r, y - Math.max(r, 16), x + 24 + text.length * LABEL_CHAR + 4, y + Math.max(r, 16)];
+}
+
+const overlaps = (a, b) => a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+
+// The nearest free place to (x, y), trying up and down in steps (then right of the crowd), and
+// taking it.
+export function place(x, y, text, panic, taken) {
+  for (let ring = 0; ring < 40; ring += 1) {
+    const shifts = ring === 0 ? [0] : [ring * STEP, -ring * STEP];
+    for (const dy of shifts) {
+      const candidate = box(x, y + dy, text, panic);
+      if (candidate[1] < 0 || candidate[3] > HEIGHT) continue;
+      if (!taken.some((other) => overlaps(candidate, other))) {
+        taken.push(candidate);
+        return [x, y + dy];
+      }
+    }
+  }
+  taken.push(box(x, y, text, panic));
+  return [x, y];
+}
+
 export function createMap(svg, { sites, tileUrl, onSelect }) {
   function label(parent, x, y, text, className) {
     parent.append(node("text", { x, y, class: className }, text));
@@ -96,20 +125,17 @@ export function createMap(svg, { sites, tileUrl, onSelect }) {
     group.append(item);
   }
 
-  function drawMarker(group, view, escalation, selected, taken) {
+  function drawMarker(group, view, escalation, selected, taken, leaders) {
     const position = positionOf(escalation);
     if (!position) return false;
-    let [x, y] = view.toScreen(...position);
-    // Several at one place (an incident without its own position is drawn at its site's): spread
-    // them around it, so that each stays visible and clickable.
-    const spot = `${Math.round(x / 12)}:${Math.round(y / 12)}`;
-    const crowd = taken.get(spot) ?? 0;
-    taken.set(spot, crowd + 1);
-    if (crowd) {
-      const angle = (crowd - 1) * (Math.PI / 3) - Math.PI / 2;
-      x += 34 * Math.cos(angle);
-      y += 34 * Math.sin(angle);
-    }
+    const [x0, y0] = view.toScreen(...position);
+    const text = escalation.panic_active ? `PANIC ${escalation.incident.reference}` : escalation.incident.reference;
+    // Several at one place (an incident without its own position is drawn at its site's, and a
+    // site's incidents lie close together): each marker with its label takes a box, and one whose
+    // box would cover another's is moved up or down, in steps, to the nearest free place, with a
+    // line back to where it is; so every label stays readable and every marker clickable.
+    const [x, y] = place(x0, y0, text, escalation.panic_active, taken);
+    if (x !== x0 || y !== y0) leaders.append(node("line", { x1: x0, y1: y0, x2: x, y2: y, class: "marker-leader" }));
     const severity = escalation.incident.severity ?? 4;
     const classes = ["marker", `marker-sev-${severity}`];
     if (escalation.panic_active) classes.push("marker-panic");
@@ -121,7 +147,7 @@ export function createMap(svg, { sites, tileUrl, onSelect }) {
     if (escalation.panic_active) marker.append(node("circle", { r: 30, class: "marker-ring" }));
     marker.append(node("circle", { r: escalation.panic_active ? 20 : 15, class: "marker-dot" }));
     marker.append(node("text", { class: "marker-sev", y: 6 }, escalation.panic_active ? "!" : String(escalation.incident.severity ?? "–")));
-    marker.append(node("text", { class: "marker-label", x: 24, y: 6 }, escalation.panic_active ? `PANIC ${escalation.incident.reference}` : escalation.incident.reference));
+    marker.append(node("text", { class: "marker-label", x: 24, y: 6 }, text));
     marker.addEventListener("click", () => onSelect(escalation.id));
     group.append(marker);
     return true;
@@ -139,16 +165,16 @@ export function createMap(svg, { sites, tileUrl, onSelect }) {
         if (position) points.push(position);
       }
       const view = fit(points);
-      const layers = [node("g", { class: "tiles" }), node("g", { class: "sites" }), node("g", { class: "markers" })];
+      const layers = [node("g", { class: "tiles" }), node("g", { class: "sites" }), node("g", { class: "leaders" }), node("g", { class: "markers" })];
       if (tileUrl) tiles(layers[0], view, tileUrl);
       for (const site of sites) drawSite(layers[1], view, site);
-      // The most urgent last, so that it is drawn on top.
+      // The most urgent first (it keeps its true place), then drawn last, so that it is on top.
       let unplaced = 0;
-      const taken = new Map();
+      const taken = [];
       for (const escalation of escalations) {
-        if (!drawMarker(layers[2], view, escalation, selected, taken)) unplaced += 1;
+        if (!drawMarker(layers[3], view, escalation, selected, taken, layers[2])) unplaced += 1;
       }
-      layers[2].replaceChildren(...[...layers[2].children].reverse());
+      layers[3].replaceChildren(...[...layers[3].children].reverse());
       svg.replaceChildren(...layers);
       svg.dataset.markers = String(escalations.length - unplaced);
       return { unplaced };

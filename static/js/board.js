@@ -112,6 +112,10 @@ function row(e) {
   police.append(el("span", `badge state-${e.status}`, e.status_label), ageNode(e.status_since, "state-age mono", `Time since ${e.status_label.toLowerCase()}`));
   facts.append(police);
   if (!closed) facts.append(el("span", `verification verification-${e.incident.status}`, e.incident.verification));
+  if (e.is_panic && e.panic_cleared_at) {
+    const by = e.panic_cleared_by ? ` by ${e.panic_cleared_by}` : "";
+    facts.append(el("strong", "badge safe-badge", `Guard safe: panic cleared${by} at ${clock(e.panic_cleared_at, e.incident.time_zone)}`));
+  }
   if (closed) {
     const at = e.incident.closed_at ? ` at ${clock(e.incident.closed_at, e.incident.time_zone)}` : "";
     facts.append(el("strong", "badge closed-badge", `Incident closed by the provider${at}`));
@@ -141,7 +145,7 @@ function recentRow(e) {
   at.dateTime = ended(e);
   button.append(at);
   if (e.disposition) button.append(el("span", "muted disposition", e.disposition));
-  button.addEventListener("click", () => { selected = e.id; loadPanel(e.id).then(() => panel.focus()); });
+  button.addEventListener("click", () => { selected = e.id; loadPanel(e.id).then(() => panel.focus({ preventScroll: true })); });
   item.append(button);
   return item;
 }
@@ -181,7 +185,7 @@ function render() {
   mapNote.textContent = unplaced ? `${mapNoteText} ${unplaced} without a position on the map.` : mapNoteText;
   renderRecent();
   // Redrawing the rows must not throw a keyboard user's focus back to the top of the page.
-  if (focused) (list.querySelector(`[data-id="${selected}"] button`) ?? list).focus();
+  if (focused) (list.querySelector(`[data-id="${selected}"] button`) ?? list).focus({ preventScroll: true });
 }
 
 setInterval(() => {
@@ -226,16 +230,18 @@ function select(id, open = false) {
     if (node.dataset.id === id) node.setAttribute("aria-current", "true");
     else node.removeAttribute("aria-current");
   });
-  list.querySelector(`[data-id="${id}"] button`)?.focus();
+  list.querySelector(`[data-id="${id}"] button`)?.focus({ preventScroll: true });
   document.querySelectorAll("[data-marker]").forEach((node) => node.classList.toggle("marker-selected", node.dataset.marker === id));
-  if (open) loadPanel(id).then(() => panel.focus());
+  if (open) loadPanel(id).then(() => panel.focus({ preventScroll: true }));
 }
 
 function move(step) {
   const ids = [...list.querySelectorAll(".board-row")].map((node) => node.dataset.id);
   if (!ids.length) return;
   const index = ids.indexOf(selected);
-  select(ids[Math.min(ids.length - 1, Math.max(0, index + step))] ?? ids[0]);
+  const id = ids[Math.min(ids.length - 1, Math.max(0, index + step))] ?? ids[0];
+  select(id);
+  list.querySelector(`[data-id="${id}"]`)?.scrollIntoView({ block: "nearest" }); // the least scroll that shows it
 }
 
 async function act(form) {
@@ -363,7 +369,7 @@ drawerBody.addEventListener("click", (event) => {
     event.preventDefault();
     drawer.close();
     selected = open.dataset.openEscalation;
-    loadPanel(selected).then(() => panel.focus());
+    loadPanel(selected).then(() => panel.focus({ preventScroll: true }));
   }
 });
 

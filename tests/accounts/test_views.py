@@ -175,6 +175,22 @@ def test_inviting_an_address_that_already_has_an_account_is_refused_on_the_form(
     assert not Invitation.objects.exists()
 
 
+def test_a_guard_invited_with_no_site_is_refused_on_the_form(client, world):
+    """A guard with no site would have nowhere to report from: the invitation does not go out."""
+    client.force_login(world.admin_a)
+    response = client.post(reverse("accounts:invite"), {"email": "nosite@example.test", "role": Role.GUARD})
+    assert response.status_code == 200
+    assert "A guard needs at least one site" in response.context["form"].errors["sites"][0]
+    assert "A guard needs at least one site" in response.content.decode()
+    assert not Invitation.objects.exists()
+    response = client.post(
+        reverse("accounts:invite"),
+        {"email": "nosite@example.test", "role": Role.GUARD, "sites": [world.a1.pk]},
+    )
+    assert response.status_code == 302
+    assert list(Invitation.objects.get().sites.all()) == [world.a1]
+
+
 def test_accepting_never_changes_an_existing_accounts_password_nor_signs_it_in(client, world):
     """An account made for the address after the invitation was sent keeps its password."""
     _, token = services.invite_member(

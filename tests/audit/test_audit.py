@@ -181,3 +181,20 @@ def test_role_changes_and_admin_actions_are_audited(client, world):
     posts = AuditEvent.objects.filter(action="admin.post").order_by("id")
     assert [(e.outcome, e.data["status"]) for e in posts] == [("failure", 403), ("success", 302)]
     assert posts[1].data["path"] == "/admin/incidents/category/add/"
+
+
+def test_the_trail_names_actions_and_objects_in_words(client, world):
+    """The trail showed "audit.read", "auth.login" and "(accounts.user)"."""
+    services.record(action="auth.login", actor=world.guard_a, obj=world.guard_a)
+    services.record(
+        action="incident.status_changed", actor=world.supervisor_a, obj=report(world.guard_a, world.a1)
+    )
+    client.force_login(world.admin_a)
+    page = client.get(reverse("audit:trail")).content.decode()
+    assert "Signed in <code" in page
+    assert "Read the audit trail <code" in page
+    assert "Incident: status changed <code" in page  # a code without a label still reads as words
+    assert "(user)" in page
+    assert "(incident)" in page
+    assert "(accounts.user)" not in page
+    assert "(incidents.incident)" not in page

@@ -35,8 +35,8 @@ def test_missing_steps_leave_named_gaps():
     assert measured["triage"].seconds == 90.0
     assert measured["triage"].met is False
     assert measured["escalation"].seconds is None
-    assert measured["escalation"].missing == "no escalated"
-    assert measured["clearance"].missing == "no on scene"
+    assert measured["escalation"].missing == "not escalated"
+    assert measured["clearance"].missing == "no one on scene"
 
 
 def test_a_panic_is_triaged_by_its_escalation_and_the_first_time_counts():

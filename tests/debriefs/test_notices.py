@@ -105,3 +105,27 @@ def test_a_done_action_is_never_reminded(world, closed):
     action.save()
     assert services.remind_corrective_actions(now=_at(closed.site, date(2030, 6, 20), 12)) == 0
     assert not OutboxMessage.objects.filter(kind=Kind.ACTION).exists()
+
+
+def test_each_action_sweep_makes_progress_past_a_batch_already_reminded(world, closed, settings, monkeypatch):
+    from debriefs.services import notices
+
+    settings.ACTION_DUE_REMINDER_HOURS = 24
+    monkeypatch.setattr(notices, "REMINDER_BATCH", 2)
+    due = date(2030, 6, 10)
+    actions = [_action(world, closed, due=due) for _ in range(5)]
+    site = closed.site
+    overdue = _at(site, due + timedelta(days=1), 9)
+    assert [services.remind_corrective_actions(now=overdue) for _ in range(4)] == [2, 2, 1, 0]
+    reminded = {m.payload["title"] for m in OutboxMessage.objects.filter(kind=Kind.ACTION)}
+    assert reminded == {f"Overdue since 10 Jun 2030: corrective action for {closed.reference}"}
+    assert SentReminder.objects.count() == len(actions)
+    # Coming due, then overdue: each sweep reminds the next batch, the ones done are skipped.
+    later = date(2030, 7, 10)
+    for _ in range(3):
+        _action(world, closed, due=later)
+    day_before = _at(site, later - timedelta(days=1), 9)
+    assert [services.remind_corrective_actions(now=day_before) for _ in range(3)] == [2, 1, 0]
+    after = _at(site, later + timedelta(days=1), 9)
+    assert [services.remind_corrective_actions(now=after) for _ in range(3)] == [2, 1, 0]
+    assert SentReminder.objects.count() == len(actions) + 3 * 2

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -7,7 +8,7 @@ from django.utils import timezone
 from accounts.models import Organization, Role
 from debriefs import services
 from debriefs.models import Debrief
-from tests.factories import member
+from tests.factories import member, report
 
 
 def test_the_supervisor_edits_submits_and_a_second_approves_then_downloads(client, world, drafted):
@@ -140,3 +141,37 @@ def test_the_org_admin_approves_where_the_provider_chose_it(client, world, draft
     client.force_login(world.supervisor_a)
     page = client.get(reverse("debriefs:detail", args=[drafted.public_id]))
     assert b"You submitted this debrief" not in page.content
+
+
+def test_the_debrief_speaks_in_words_and_names_the_zone(client, world, closed):
+    """The timeline said "submitted → closed", the intervals "(no on scene)", and the notifications'
+    times carried no zone."""
+    from incidents.models import Incident
+    from notifications.models import Channel, Kind, OutboxMessage
+
+    world.a1.time_zone = "America/Chicago"
+    world.a1.save(update_fields=["time_zone"])
+    OutboxMessage.objects.create(
+        kind=Kind.PAGE,
+        channel=Channel.EMAIL,
+        recipient=world.supervisor_a,
+        recipient_label=str(world.supervisor_a),
+        incident=closed,
+        idempotency_key="words-test",
+        next_attempt_at=timezone.now(),
+    )
+    bare = report(world.guard_a, world.a1, narrative="Nobody came")
+    bare.status = Incident.Status.CLOSED
+    bare.save(update_fields=["status"])
+    debrief = services.draft_debrief(debrief=closed.debriefs.get())
+    client.force_login(world.supervisor_a)
+    page = client.get(reverse("debriefs:detail", args=[debrief.public_id])).content.decode()
+    assert "Submitted → Closed: Jackets recovered" in page
+    assert "submitted → closed" not in page
+    assert "Requested → Accepted" in page
+    assert re.search(r"\d\d [A-Z][a-z]{2} \d\d:\d\d:\d\d C[SD]T", page)
+    empty = Debrief.objects.create(incident=bare)
+    empty = services.draft_debrief(debrief=empty)
+    page = client.get(reverse("debriefs:detail", args=[empty.public_id])).content.decode()
+    assert "Not measured: not escalated" in page
+    assert "(no " not in page

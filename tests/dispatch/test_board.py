@@ -1,6 +1,8 @@
 """The liaison's control-room board: its filters, map data, recently cleared, history, unread marks,
 density preference, and the provider's side of an incident reaching it (HTTP and services)."""
 
+import re
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -281,3 +283,54 @@ def test_a_site_outline_may_be_empty_or_a_ring_of_points(world):
     for outline in ([], [[41.0, -87.0], [41.1, -87.0], [41.1, -87.1]]):
         world.a1.outline = outline
         world.a1.full_clean()
+
+
+def test_a_cleared_panic_stays_on_the_board_as_guard_safe_not_as_an_alarm(client, world):
+    """Issue 14 fix, finding 3: "Guard is safe: clear panic" turns the red PANIC row into an ordinary
+    row that says who cleared it and when, while the police response is open; after a reload too."""
+    panic = services.press_panic(guard=world.guard_a, site=world.a1, idempotency_key=uuid.uuid4())
+    other = escalated(world, severity=1)
+    [first, second] = board(client, world.liaison_x).context["escalations"]
+    assert (first, second) == (panic.escalation, other)  # the active panic leads the board
+    assert board(client, world.liaison_x, state="panic").context["escalations"][0] == panic.escalation
+
+    client.force_login(world.supervisor_a)
+    client.post(reverse("dispatch:act", args=[panic.escalation.public_id, "clear_panic"]))
+
+    response = board(client, world.liaison_x)
+    rows = {row["id"]: row for row in response.context["snapshot"]["escalations"]}
+    row = rows[str(panic.escalation.public_id)]
+    assert row["status"] == "requested"  # still on the board: the police response is open
+    assert row["panic_active"] is False
+    assert row["panic_cleared_by"] == str(world.supervisor_a)
+    assert row["panic_cleared_at"]
+    html = response.content.decode()
+    assert f"Guard safe: panic cleared by {world.supervisor_a} at " in html
+    assert list(board(client, world.liaison_x, state="panic").context["escalations"]) == []
+    # No longer pinned above a more urgent call as an alarm: ordered as any severity-1 row, oldest first.
+    assert list(response.context["escalations"]) == [panic.escalation, other]
+    assert response.context["escalations"][0].panic_rank != 0
+
+    panel = client.get(reverse("dispatch:panel", args=[panic.escalation.public_id])).content.decode()
+    assert f"Guard safe: panic cleared by {world.supervisor_a} at " in panel
+    assert ">PANIC<" not in panel
+    said = re.sub(r"<[^>]+>|\s+", " ", panel)  # the words, without the markup
+    assert re.search(rf"Guard safe: panic cleared +by {world.supervisor_a}", said)  # the timeline entry
+    assert not re.search(rf"Police response +by {world.supervisor_a}", said)
+    assert "Escalated by the guard's panic button" in panel  # the source in words, not "Panic button"
+
+
+def test_the_board_panel_groups_the_clear_fields_with_clear_and_puts_actions_first(client, world):
+    escalation = escalated(world)
+    services.accept_escalation(escalation=escalation, by=world.liaison_x)
+    client.force_login(world.liaison_x)
+    html = client.get(reverse("dispatch:panel", args=[escalation.public_id])).content.decode()
+    clear = html[html.index('data-act="clear"') : html.index("</form>", html.index('data-act="clear"'))]
+    assert "<legend>Clear the call</legend>" in clear
+    for part in ('name="disposition"', 'name="case_number"', "Clear <kbd>c</kbd>"):
+        assert part in clear
+    assert "On scene <kbd>o</kbd>" not in clear
+    # Actions and the message box come before the facts and the timeline (visible without scrolling).
+    assert html.index('data-act="on_scene"') < html.index('class="facts"')
+    assert html.index("data-message-form") < html.index("Timeline and messages")
+    assert "Escalated by a supervisor" in html

@@ -163,7 +163,9 @@ def test_a_panic_is_requested_by_the_guard_and_cleared_by_a_supervisor(world, pu
         by=world.supervisor_a,
         entry=last_entry(panic.escalation, TimelineEntry.Kind.ESCALATION_UPDATED),
     )
-    assert event.payload["escalation"]["panic_active"] is True  # until a liaison accepts it too
+    assert event.payload["escalation"]["panic_active"] is False  # the guard is safe
+    assert event.payload["escalation"]["panic_cleared_by"] == str(world.supervisor_a)
+    assert event.payload["escalation"]["panic_cleared_at"]
     assert_written_in_the_transaction(published, event, "handle_escalation_event")
 
 

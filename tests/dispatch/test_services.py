@@ -159,14 +159,13 @@ def test_panic_makes_a_severity_one_incident_and_its_escalation_at_once(world):
         services.press_panic(guard=world.supervisor_a, site=world.a1, idempotency_key=uuid.uuid4())
 
 
-def test_panic_stays_active_until_accepted_and_cleared(world):
+def test_panic_stays_active_until_a_supervisor_clears_it(world):
     esc = services.press_panic(guard=world.guard_a, site=world.a1, idempotency_key=uuid.uuid4()).escalation
+    assert esc.panic_active
     services.clear_panic(escalation=esc, by=world.supervisor_a)
     esc.refresh_from_db()
-    assert esc.panic_active  # cleared by the supervisor, not yet accepted by the police
-    services.accept_escalation(escalation=esc, by=world.liaison_x)
-    esc.refresh_from_db()
-    assert not esc.panic_active
+    assert not esc.panic_active  # the guard is safe, even before the police accept
+    assert esc.is_open  # the police response itself goes on
     with pytest.raises(ValidationError):
         services.clear_panic(escalation=esc, by=world.supervisor_a)
 

@@ -160,3 +160,19 @@ def test_a_panic_at_a_site_the_guard_is_not_assigned_to_is_refused_on_the_page(c
     # Without a site, the guard's own first site, as before.
     assert client.post(reverse("dispatch:panic"), {}, HTTP_ACCEPT="application/json").status_code == 201
     assert Incident.objects.get().site == world.a1
+
+
+def test_the_incident_s_police_line_names_the_site_s_zone_on_every_time(client, world):
+    """The police line read "escalated 06:40:28 CST · accepted 06:40:28": the later times had no zone."""
+    import re
+
+    world.a1.time_zone = "America/Chicago"
+    world.a1.save(update_fields=["time_zone"])
+    incident = report(world.guard_a, world.a1)
+    escalation = services.escalate_incident(incident=incident, by=world.supervisor_a)
+    services.accept_escalation(escalation=escalation, by=world.liaison_x)
+    services.mark_on_scene(escalation=escalation, by=world.liaison_x)
+    client.force_login(world.supervisor_a)
+    page = client.get(reverse("incidents:detail", args=[incident.public_id])).content.decode()
+    for step in ("escalated", "accepted", "on scene"):
+        assert re.search(rf"{step} \d\d:\d\d:\d\d C[SD]T", page), step

@@ -195,3 +195,149 @@ def test_the_density_is_remembered_for_the_user_across_a_reload(portal, browser,
     look(page, "the board, compact", "board-compact")
     page.get_by_role("button", name="Comfortable", exact=True).click()
     expect(page.locator("body")).to_have_class(re.compile(r"\bdensity-comfortable\b"))
+
+
+def _crowd() -> dict[str, str]:
+    """Issue 14 fix: five open escalations at one site (two of them panics) and one elsewhere, as in
+    the walk where the map's labels stacked on each other."""
+    seed_accounts()
+    seed_site_outlines()
+    guard = User.objects.get(email=GUARD)
+    riverside = Site.objects.get(code="riverside", provider=guard.membership.organization)
+    refs = {
+        "vehicle": _escalate("riverside", "suspicious-vehicle", 2, at_site=True),
+        "theft": _escalate("riverside", "theft", 3),
+        "assault": _escalate("northgate", "assault", 1, at_site=True),
+    }
+    first = dispatch.press_panic(guard=guard, site=riverside, idempotency_key=uuid.uuid4()).escalation
+    second = dispatch.press_panic(guard=guard, site=riverside, idempotency_key=uuid.uuid4()).escalation
+    assert first is not None
+    assert second is not None
+    _, token = issue_api_token(
+        user=User.objects.get(email=SUPERVISOR),
+        by=User.objects.get(email="admin@sentinel.example"),
+        name="Board test",
+        scope=ApiToken.Scope.WRITE,
+    )
+    return {
+        "token": token,
+        **{name: e.incident.reference for name, e in refs.items()},
+        "panic": first.incident.reference,
+        "panic_id": str(first.public_id),
+        "other_panic": second.incident.reference,
+    }
+
+
+def _boxes_overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
+    )
+
+
+def test_markers_at_one_site_spread_so_every_label_reads(portal, browser, look, screenshot):
+    """Finding 10: markers sharing a place are spread; no two marker labels overlap (element boxes)."""
+    staged = off_the_browser_thread(_crowd)
+    page = _open_board(browser, portal)
+    board_map = page.get_by_role("group", name="Map of the open escalations and the agency's sites")
+    labels = board_map.locator("text.marker-label")
+    expect(labels).to_have_count(5)
+    for name in ("vehicle", "theft", "assault", "panic", "other_panic"):
+        expect(labels.filter(has_text=staged[name])).to_have_count(1)
+    boxes = [labels.nth(i).bounding_box() for i in range(5)]
+    texts = [labels.nth(i).text_content() for i in range(5)]
+    for i, a in enumerate(boxes):
+        for j in range(i + 1, 5):
+            assert not _boxes_overlap(a, boxes[j]), f"{texts[i]} and {texts[j]} overlap: {a} {boxes[j]}"
+    # A moved marker is still clickable and opens its escalation.
+    board_map.locator("[data-marker]").filter(has_text=staged["theft"]).click()
+    panel = page.get_by_role("region", name="Escalation details")
+    expect(panel.get_by_role("heading", level=2)).to_contain_text(staged["theft"])
+    look(page, "the board with a crowded site")
+
+
+def test_a_cleared_panic_turns_into_guard_safe_live_and_after_reload(portal, browser, look, screenshot):
+    """Finding 3: after "Guard is safe: clear panic" the row is no longer a red PANIC but says who
+    cleared it and when, live over the board socket and after a reload; it stays while the police
+    response is open."""
+    staged = off_the_browser_thread(_crowd)
+    page = _open_board(browser, portal)
+    rows = page.get_by_role("list", name=re.compile("Open escalations"))
+    row = rows.get_by_role("listitem").filter(has_text=staged["panic"])
+    expect(row).to_have_class(re.compile(r"\bpanic\b"))
+    expect(row).to_contain_text("PANIC")
+
+    # The supervisor's "Guard is safe: clear panic", through the portal (as the desk's button does).
+    api_post(portal, staged["token"], f"escalations/{staged['panic_id']}/steps/clear-panic/", {})
+    supervisor = str(User.objects.get(email=SUPERVISOR))
+    safe = re.compile(rf"Guard safe: panic cleared by {re.escape(supervisor)} at \d\d:\d\d")
+    expect(row).to_contain_text(safe, timeout=LIVE)
+    expect(row).not_to_have_class(re.compile(r"\bpanic\b"))
+    expect(row.locator(".panic-badge")).to_have_count(0)
+    expect(row).to_contain_text("Requested")  # still there: the police have not finished
+    board_map = page.get_by_role("group", name="Map of the open escalations and the agency's sites")
+    expect(board_map.locator(".marker-panic")).to_have_count(1)  # only the other panic still rings
+    page.reload()
+    expect(page.get_by_role("status").filter(has_text="Live")).to_be_visible()
+    expect(row).to_contain_text(safe)
+    expect(row).not_to_have_class(re.compile(r"\bpanic\b"))
+    # The other, still active panic leads the board.
+    expect(rows.get_by_role("listitem").first).to_contain_text(staged["other_panic"])
+    row.click()
+    panel = page.get_by_role("region", name="Escalation details")
+    expect(panel).to_contain_text(re.compile(rf"Guard safe: panic cleared +by {re.escape(supervisor)}"))
+    expect(panel).not_to_contain_text("Police response by")
+    look(page, "the board after a panic was cleared", "board-panic-cleared")
+
+
+def test_selecting_a_row_keeps_the_filters_and_the_panels_actions_in_view(portal, browser, look, screenshot):
+    """Finding 11 at 1920x1080: selecting a row does not scroll the page away from the list's header and
+    filters; the panel's actions (the clear fields with Clear) and the message box are on screen."""
+    staged = off_the_browser_thread(_crowd)
+    page = _open_board(browser, portal)
+    rows = page.get_by_role("list", name=re.compile("Open escalations"))
+    panel = page.get_by_role("region", name="Escalation details")
+    # The lowest row (the least urgent) so that a page scroll would show.
+    last = rows.get_by_role("listitem").last
+    expect(last).to_contain_text(staged["theft"])
+    last.click()
+    expect(panel.get_by_role("heading", level=2)).to_contain_text(staged["theft"])
+
+    def on_screen(*controls) -> None:
+        height = page.viewport_size["height"]
+        shown = panel.bounding_box()
+        assert shown is not None
+        for control in controls:
+            box = control.bounding_box()
+            assert box is not None
+            assert box["y"] >= 0, f"{control} is above the screen: {box}"
+            assert box["y"] + box["height"] <= height, f"{control} is below the screen: {box}"
+            assert box["y"] + box["height"] <= shown["y"] + shown["height"], f"{control} is cut by the panel"
+
+    on_screen(  # requested: accept or reject, and the message box
+        panel.get_by_role("button", name="Accept"),
+        panel.get_by_role("button", name="Reject"),
+        panel.get_by_label("Message to the guards and supervisors"),
+        panel.get_by_role("button", name="Send"),
+    )
+    panel.get_by_role("button", name="Accept").click()
+    clear = panel.get_by_role("group", name="Clear the call")
+    expect(clear).to_be_visible()
+    assert page.evaluate("window.scrollY") == 0, "selecting does not scroll the page"
+    for control in (page.get_by_label("Severity", exact=True), page.get_by_label("State", exact=True)):
+        expect(control).to_be_in_viewport()
+    on_screen(
+        clear.get_by_label("Disposition"),
+        clear.get_by_label("Police case number (optional)"),
+        clear.get_by_role("button", name="Clear"),
+        panel.get_by_role("button", name="On scene"),
+        panel.get_by_label("Message to the guards and supervisors"),
+        panel.get_by_role("button", name="Send"),
+    )
+    expect(clear.get_by_role("button", name="On scene")).to_have_count(0)
+    expect(panel).to_contain_text(
+        "Escalated by a supervisor"
+    )  # the source in words, not a stray "Supervisor"
+    look(page, "the board's panel at 1920x1080", "board-panel-fits")

@@ -277,9 +277,42 @@ def test_a_stale_acceptance_reminds_the_liaisons_once(client, world, escalate, s
     later = timezone.now() + timedelta(minutes=16)
     assert committed(services.remind_stale_escalations, now=later) == 1
     assert services.remind_stale_escalations(now=later + timedelta(minutes=5)) == 0  # once
-    assert {user for user, _ in told(Kind.REMINDER)} == {world.liaison_x, second}
+    # the liaisons, and the provider's side: its supervisors on duty (the panic's rule)
+    assert {user for user, _ in told(Kind.REMINDER)} == {world.liaison_x, second, world.supervisor_a}
     page = inbox(client, world.liaison_x)
     assert "no dispatch or on scene yet" in page
+    assert "no dispatch or on scene yet" in inbox(client, world.supervisor_a)
+
+
+def test_a_stale_acceptance_falls_back_to_every_supervisor_then_the_org_admins(world, escalate, settings):
+    settings.ESCALATION_STALE_MINUTES = 15
+    off_duty(world.supervisor_a)
+    first = escalate()
+    dispatch_services.accept_escalation(escalation=first, by=world.liaison_x)
+    later = timezone.now() + timedelta(minutes=16)
+    assert services.remind_stale_escalations(now=later) == 1
+    assert world.supervisor_a in {user for user, _ in told(Kind.REMINDER, escalation=first)}
+    world.supervisor_a.membership.delete()
+    second = escalate()
+    dispatch_services.accept_escalation(escalation=second, by=world.liaison_x)
+    assert services.remind_stale_escalations(now=later + timedelta(minutes=1)) == 1
+    assert {user for user, _ in told(Kind.REMINDER, escalation=second)} == {world.liaison_x, world.admin_a}
+
+
+def test_each_stale_sweep_makes_progress_past_a_reminded_batch(world, escalate, settings, monkeypatch):
+    from notifications.services import alerts
+
+    settings.ESCALATION_STALE_MINUTES = 15
+    monkeypatch.setattr(alerts, "STALE_BATCH", 2)
+    escalations = []
+    for _ in range(5):
+        escalation = escalate()
+        dispatch_services.accept_escalation(escalation=escalation, by=world.liaison_x)
+        escalations.append(escalation)
+    later = timezone.now() + timedelta(minutes=16)
+    assert [services.remind_stale_escalations(now=later) for _ in range(4)] == [2, 2, 1, 0]
+    reminded = {message.escalation_id for message in OutboxMessage.objects.filter(kind=Kind.REMINDER)}
+    assert reminded == {escalation.pk for escalation in escalations}
 
 
 def test_a_dispatched_acceptance_is_not_stale(world, escalate):

@@ -235,3 +235,36 @@ def test_an_endpoint_on_a_private_address_wrapped_in_ipv6_is_refused_on_the_form
     assert response.status_code == 200
     assert "private network" in response.content.decode()
     assert not WebhookEndpoint.objects.exists()
+
+
+def test_the_delivery_log_says_in_words_what_happened_and_keeps_the_raw_error(
+    client, world, sink, private_webhooks, django_capture_on_commit_callbacks, eager, monkeypatch
+):
+    """The log showed "test test:d98bf…" and "gaierror: [Errno -2] Name or service not known"."""
+    import socket
+
+    client.force_login(world.admin_x)
+    client.post(
+        reverse("notifications:endpoint_new"),
+        {"name": "CAD", "url": sink.url(), "events": ["page"], "is_active": "on"},
+    )
+    endpoint = WebhookEndpoint.objects.get(organization=world.agency_x)
+    sink.secret = endpoint.secret
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("notifications:endpoint_test", args=[endpoint.public_id]))
+
+    def unknown_host(*args, **kwargs):
+        raise socket.gaierror(-2, "Name or service not known")
+
+    monkeypatch.setattr("notifications.senders.webhook.post", unknown_host)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("notifications:endpoint_test", args=[endpoint.public_id]))
+    page = client.get(reverse("notifications:endpoint", args=[endpoint.public_id])).content.decode()
+    assert "Test event</td>" in page
+    assert "Delivered: the server answered HTTP 200." in page
+    assert "The address&#x27;s host name could not be found." in page
+    # The raw error and the key stay at hand, folded away.
+    details = page.split("<summary>Technical detail</summary>")[1]
+    assert "gaierror: [Errno -2] Name or service not known" in details
+    assert "Idempotency-Key test:" in details
+    assert '">test test:' not in page

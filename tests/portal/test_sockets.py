@@ -148,3 +148,33 @@ async def test_a_frame_it_does_not_know_gets_an_error_and_changes_nothing():
             "message": "Unknown message type.",
         }
     await communicator.disconnect()
+
+
+async def test_frames_after_the_browser_left_are_dropped_not_raised():
+    """A quick page change closes the socket while the first counts are read: the server raised
+    "Attempt to send on a closed protocol" into the consumer, and the log showed a traceback."""
+    from autobahn.exception import Disconnected
+
+    consumer = Probe.as_asgi()
+    attempts = []
+
+    async def app(scope, receive, send):
+        async def closed_after_accept(message):
+            if message["type"] != "websocket.accept":
+                attempts.append(message["type"])
+                raise Disconnected("Attempt to send on a closed protocol")
+            await send(message)
+
+        await consumer(scope, receive, closed_after_accept)
+
+    communicator = WebsocketCommunicator(app, "/ws/probe/")
+    communicator.scope["user"] = SimpleNamespace(pk=7)
+    communicator.scope["rules"] = SimpleNamespace(open=True, session=True, access=True)
+    connected, _ = await communicator.connect(timeout=5)
+    assert connected
+    await send("probe", n=1)
+    await communicator.send_json_to({"type": "ping"})
+    assert await communicator.receive_nothing(timeout=0.3)
+    assert not communicator.future.done()  # the consumer lives on, quietly, until the disconnect
+    assert attempts == ["websocket.send"]  # the hello was tried once; nothing after it
+    await communicator.disconnect()

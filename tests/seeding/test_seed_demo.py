@@ -36,7 +36,7 @@ def test_seed_demo_is_idempotent_and_complete(settings, capsys):
     assert User.objects.get(email="guard@sentinel.example").check_password(DEMO_PASSWORD)
     sentinel, harbor = (Organization.objects.get(name=n) for n in PROVIDERS.values())
     assert sentinel.debrief_reviewers == Organization.DebriefReviewers.SUPERVISOR_OR_ADMIN
-    assert harbor.debrief_reviewers == Organization.DebriefReviewers.SUPERVISOR
+    assert harbor.debrief_reviewers == Organization.DebriefReviewers.SUPERVISOR_OR_ADMIN
     assert can_see_review_queue(User.objects.get(email="admin@sentinel.example"))
     output = capsys.readouterr().out
     assert "liaison@metro.example" in output
