@@ -16,6 +16,10 @@ class Severity(models.IntegerChoices):
     INFORMATIONAL = 4, "4 · Informational"
 
 
+# The panic button's category (migration 0002 creates it): only the panic button files in it.
+PANIC_CATEGORY = "panic"
+
+
 class Category(models.Model):
     """An incident type, mapped to an APCO ANS 2.103 common incident-type code where one fits."""
 

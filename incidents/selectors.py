@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import Site
 from accounts.policy import AnyUser
 from incidents import policy
-from incidents.models import Category, CustodyEvent, Evidence, Incident, TimelineEntry
+from incidents.models import PANIC_CATEGORY, Category, CustodyEvent, Evidence, Incident, TimelineEntry
 from incidents.search import SEARCH_CONFIG
 from portal import zones
 
@@ -174,9 +174,6 @@ def get_last_report_site_id(*, reporter: AnyUser) -> int | None:
 
 # How far back the report form looks to put the most-used categories first.
 CATEGORY_USE_WINDOW = timedelta(days=90)
-# The panic button's category: raised only by the panic bar, never chosen on the report form (a
-# guard who picked it there would think the alarm was raised, and no one would be alerted).
-PANIC_CATEGORY = "panic"
 
 
 def list_categories_by_use(*, for_user: AnyUser) -> QuerySet[Category]:

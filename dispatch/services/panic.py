@@ -72,6 +72,7 @@ def press_panic(
         "submit": True,
         "device_time": device_time,
         "category": Category.objects.get(code="panic"),
+        "panic": True,
         "severity": 1,
         "narrative": f"PANIC pressed by {guard} at {site}.",
     }

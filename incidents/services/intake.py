@@ -74,9 +74,11 @@ def report_incident(
     device_time: datetime | None = None,
     parties: Iterable[PartyInput] = (),
     vehicles: Iterable[VehicleInput] = (),
+    panic: bool = False,
     **fields: Any,
 ) -> ReportResult:
-    """File a report (or keep it as a draft). A retry with the same key returns the first incident."""
+    """File a report (or keep it as a draft). A retry with the same key returns the first incident.
+    Only the panic button (``panic=True``) files in the panic category."""
     existing = Incident.objects.filter(reporter=reporter, idempotency_key=idempotency_key).first()
     if existing is not None:
         return ReportResult(existing, False)
@@ -86,7 +88,7 @@ def report_incident(
     )
     now = timezone.now()
     fields.setdefault("occurred_at", now)
-    cleaned = clean_fields(fields, now=now)
+    cleaned = clean_fields(fields, now=now, panic=panic)
     if cleaned.get("severity") is None and cleaned.get("category") is not None:
         cleaned["severity"] = cleaned["category"].default_severity
     clean_parties = [clean_party(p) for p in parties]

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Site, User
 from incidents import events, policy, selectors
-from incidents.models import Category, Incident, TimelineEntry
+from incidents.models import PANIC_CATEGORY, Category, Incident, TimelineEntry
 from incidents.services.intake import refresh_search
 from incidents.services.timeline import add_timeline_entry
 from incidents.services.validation import MAX_TEXT, clean_fields, require, require_complete
@@ -68,7 +68,9 @@ def update_incident(
     """Change fields of a report; each changed field lands on the timeline with its old and new value."""
     current = _lock(incident, expected_version)
     require(policy.can_edit_incident(by, current), "You may not change this report now.")
-    cleaned = clean_fields(changes, now=timezone.now())
+    # A panic's report keeps its category; no other report can be moved into it.
+    is_panic = current.category is not None and current.category.code == PANIC_CATEGORY
+    cleaned = clean_fields(changes, now=timezone.now(), panic=is_panic)
     changed = {name: value for name, value in cleaned.items() if getattr(current, name) != value}
     if not changed:
         return current

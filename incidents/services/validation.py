@@ -9,7 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from incidents.models import Category, Incident, InvolvedParty, Severity
+from incidents.models import PANIC_CATEGORY, Category, Incident, InvolvedParty, Severity
 from portal.text import clean_text
 
 MAX_TEXT = 20_000
@@ -46,8 +46,17 @@ def require(allowed: bool, message: str) -> None:
         raise PermissionDenied(message)
 
 
-def clean_fields(fields: Mapping[str, Any], *, now: datetime) -> dict[str, Any]:
-    """Validate the editable fields given; return them normalised. Raises one ValidationError for all."""
+# Only the panic button files in the panic category (dispatch.services.press_panic): chosen on a form
+# or through the API, it would look like an alarm while alerting no one.
+PANIC_REFUSED = (
+    "Panic / duress is raised only by the panic button (press and hold it): a report in that "
+    "category would alert no one. Choose another category."
+)
+
+
+def clean_fields(fields: Mapping[str, Any], *, now: datetime, panic: bool = False) -> dict[str, Any]:
+    """Validate the editable fields given; return them normalised. Raises one ValidationError for all.
+    The panic category is accepted only from the panic button (``panic``)."""
     errors: dict[str, str] = {}
     cleaned: dict[str, Any] = {}
     for name, value in fields.items():
@@ -55,6 +64,8 @@ def clean_fields(fields: Mapping[str, Any], *, now: datetime) -> dict[str, Any]:
             raise ValueError(f"{name} is not an editable incident field")
         try:
             cleaned[name] = _clean_field(name, value, now=now)
+            if name == "category" and not panic and getattr(cleaned[name], "code", None) == PANIC_CATEGORY:
+                raise ValidationError(PANIC_REFUSED)
         except ValidationError as error:
             errors[name] = " ".join(error.messages)
     if ("latitude" in cleaned) != ("longitude" in cleaned) or (

@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import SiteAssignment
 from dispatch import events, selectors, services
 from dispatch.models import BoardEvent, Escalation
+from incidents import services as incident_services
 from incidents.events import incident_group
 from incidents.models import Incident, TimelineEntry
 from tests.factories import report
@@ -273,3 +274,18 @@ def test_after_guard_is_safe_the_guards_page_shows_the_panic_cleared_and_offers_
     assert "was cleared by" in response.content.decode()
     assert Incident.objects.get(pk=result.incident.pk).site == w.a1
     assert Escalation.objects.get(pk=result.escalation.pk).status == Escalation.Status.REQUESTED
+
+
+def test_a_panic_keeps_its_category_when_a_supervisor_edits_it(world, client):
+    """Only the panic button files in the panic category; editing a panic's report keeps it."""
+    panic = services.press_panic(guard=world.guard_a, site=world.a1, idempotency_key=uuid.uuid4()).incident
+    assert panic.category.code == "panic"
+    edited = incident_services.update_incident(
+        incident=panic,
+        by=world.supervisor_a,
+        expected_version=panic.version,
+        category=panic.category,
+        narrative="The guard pressed it at the loading bay.",
+    )
+    assert edited.category.code == "panic"
+    assert edited.narrative == "The guard pressed it at the loading bay."

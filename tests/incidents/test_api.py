@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 from incidents import services, uploads
 from incidents.api import incidents as incident_api
 from incidents.models import Category, CustodyEvent, Evidence, Incident, TimelineEntry
+from incidents.services.validation import PANIC_REFUSED
 from tests.factories import report
 
 INCIDENTS = "/api/v1/incidents/"
@@ -633,3 +634,24 @@ def test_the_docs_are_served_from_the_sidecar(world, client):
     hosts = set(re.findall(r"(?:src|href)=[\"']?(?:https?:)?//([^/\"' >]+)", html))
     assert hosts <= {"testserver"}, hosts
     assert client.get("/api/schema/").status_code == 200
+
+
+def test_the_panic_category_is_refused_through_the_api_and_nothing_is_filed(world, api):
+    """Only the panic button files a panic: a report in its category would look like an alarm and
+    alert no one (the form does not offer it; the API refused nothing until now)."""
+    signed_in(api, world.guard_a)
+    response = api.post(INCIDENTS, new_report(world.a1, category="panic"), format="json")
+    assert response.status_code == 400, response.json()
+    assert response.json()["errors"]["category"] == [PANIC_REFUSED]
+    assert not Incident.objects.exists()
+
+
+def test_a_report_cannot_be_moved_into_the_panic_category(world, api, three):
+    draft = three[2]
+    signed_in(api, world.guard_a)
+    response = api.patch(url(draft), {"version": 1, "category": "panic"}, format="json")
+    assert response.status_code == 400, response.json()
+    assert response.json()["errors"]["category"] == [PANIC_REFUSED]
+    draft.refresh_from_db()
+    assert draft.category.code == "theft"
+    assert draft.version == 1
