@@ -49,7 +49,7 @@ def _last_actor(escalation: Escalation) -> str:
     )
     if entry is None or entry.actor is None:
         return ""
-    return f" by {entry.actor} at {timezone.localtime(entry.at, escalation.incident.site.zone):%H:%M:%S}"
+    return f" by {entry.actor} at {timezone.localtime(entry.at, escalation.incident.site.zone):%H:%M:%S %Z}"
 
 
 def _locked_for(escalation: Escalation, *, action: str, by: User) -> Escalation:

@@ -80,7 +80,8 @@ function ageNode(iso, className, title) {
 }
 
 const ended = (e) => e.cleared_at ?? e.status_since;
-const clock = (iso, zone) => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", timeZone: zone, timeZoneName: "short" });
+// 24-hour, with the zone named, as the server writes times in the panel (README, "Time zones").
+const clock = (iso, zone) => new Date(iso).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: zone, timeZoneName: "short" });
 
 function row(e) {
   const closed = e.incident.status === "closed";

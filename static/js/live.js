@@ -48,7 +48,7 @@ export function connectLive({ path, indicator, resumeFrom = null, onEvent, onOpe
         return;
       }
       downSince ??= new Date();
-      const since = `Connection lost since ${downSince.toLocaleTimeString()}`;
+      const since = `Connection lost since ${downSince.toLocaleTimeString("en-GB", { hourCycle: "h23", timeZone: document.documentElement.dataset.timeZone || undefined, timeZoneName: "short" })}`;
       if (!navigator.onLine) {
         show("down", `${since}: this device is offline. Reconnecting when it is back…`);
         return; // the "online" event reconnects

@@ -14,7 +14,7 @@ async function refresh(detail) {
   const parsed = new DOMParser().parseFromString(await response.text(), "text/html");
   rows.replaceChildren(...parsed.body.childNodes);
   if (status && detail?.reference) {
-    status.textContent = `${detail.reference} is now ${String(detail.status).replace("_", " ")} · ${new Date().toLocaleTimeString()}`;
+    status.textContent = `${detail.reference} is now ${String(detail.status).replace("_", " ")} · ${new Date().toLocaleTimeString("en-GB", { hourCycle: "h23", timeZone: document.documentElement.dataset.timeZone || undefined, timeZoneName: "short" })}`;
   }
 }
 

@@ -78,7 +78,7 @@ def test_invalid_transitions_say_why_and_change_nothing(world):
         services.mark_on_scene(escalation=esc, by=world.liaison_x)
     services.accept_escalation(escalation=esc, by=world.liaison_x)
     with pytest.raises(
-        ValidationError, match=r"already accepted by .* at \d\d:\d\d:\d\d; it cannot be accepted"
+        ValidationError, match=r"already accepted by .* at \d\d:\d\d:\d\d \w+; it cannot be accepted"
     ):
         services.accept_escalation(escalation=esc, by=world.liaison_x)
     with pytest.raises(ValidationError, match="it cannot be rejected"):
