@@ -291,13 +291,15 @@ def on_escalation_event(*, escalation: Escalation, event: str, by: User | None) 
 
 
 def on_message_posted(*, escalation: Escalation, entry: TimelineEntry, by: User) -> list[OutboxMessage]:
-    """A message on an escalated incident reaches the other side: the provider's supervisors and the
-    requester when the police write, the accepting liaison when the provider does."""
+    """A message on an escalated incident reaches the other side: the provider's supervisors, the
+    requester and the guard who filed the report when the police write (a guard on the scene is told
+    at once, not only when they open the page), the accepting liaison when the provider does."""
     incident = escalation.incident
     if dispatch_policy.board_agency(by) is not None:
         people: list[User | None] = [
             *selectors.list_supervisors(provider_id=incident.site.provider_id),
             escalation.requested_by,
+            incident.reporter,
         ]
     else:
         people = [escalation.accepted_by]

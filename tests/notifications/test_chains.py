@@ -212,13 +212,17 @@ def test_pages_go_only_to_people_who_may_see_the_incident(world, escalate, agenc
     assert [m.recipient for m in pages(escalation)] == [world.supervisor_a]  # not supervisor_b
 
 
-def test_a_message_from_the_police_reaches_the_provider_side(world, escalate):
+def test_a_message_from_the_police_reaches_the_provider_side_and_the_guard_who_reported(world, escalate):
     escalation = escalate()
+    assert escalation.incident.reporter == world.guard_a
     dispatch_services.accept_escalation(escalation=escalation, by=world.liaison_x)
     dispatch_services.post_message(incident=escalation.incident, by=world.liaison_x, text="Units 2 min out")
-    message = OutboxMessage.objects.get(kind=Kind.MESSAGE)
-    assert (message.recipient, message.channel) == (world.supervisor_a, Channel.IN_APP)
-    assert message.payload["text"] == "Units 2 min out"
+    messages = OutboxMessage.objects.filter(kind=Kind.MESSAGE)
+    assert {(m.recipient, m.channel) for m in messages} == {
+        (world.supervisor_a, Channel.IN_APP),
+        (world.guard_a, Channel.IN_APP),
+    }
+    assert {m.payload["text"] for m in messages} == {"Units 2 min out"}
     dispatch_services.post_message(incident=escalation.incident, by=world.supervisor_a, text="Thanks")
     reply = OutboxMessage.objects.filter(kind=Kind.MESSAGE).latest("pk")
     assert reply.recipient == world.liaison_x  # the accepting liaison
