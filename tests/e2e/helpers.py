@@ -59,7 +59,10 @@ def pass_mfa(page) -> None:
 
 
 def accessibility_violations(page) -> list[dict[str, Any]]:
-    """axe-core's WCAG 2.2 A/AA violations on the page as it is now."""
+    """axe-core's WCAG 2.2 A/AA violations on the page as it is now, once it has loaded: a page
+    still loading has its markup but not yet its stylesheets (a text can already be visible), and axe
+    would then measure unstyled links (seen as 17 px tall navigation links, now and then, under load)."""
+    page.wait_for_function("() => document.readyState === 'complete'")
     if not page.evaluate("() => typeof window.axe === 'object'"):
         # Evaluated by the browser's devtools protocol, which the page's strict CSP does not govern
         # (a <script> tag added to the page would be refused, as any inline script must be).
