@@ -179,6 +179,16 @@ def test_the_full_history_opens_over_the_board_without_leaving_it(portal, browse
 def test_the_density_is_remembered_for_the_user_across_a_reload(portal, browser, look, screenshot):
     off_the_browser_thread(_stage)
     page = _open_board(browser, portal)
+    # Readable from two metres (issue 14 item 9): the filters and the density switch are large
+    # targets in large type.
+    sizes = page.locator("[data-filters] select, [data-filters] button, button[aria-pressed]").evaluate_all(
+        "els => els.filter(e => e.getClientRects().length)"  # those shown (the no-script Apply is not)
+        ".map(e => [e.getBoundingClientRect().height, parseFloat(getComputedStyle(e).fontSize)])"
+    )
+    assert len(sizes) >= 4, sizes  # site, severity and state filters, and the density switch
+    for height, font in sizes:
+        assert height >= 40, f"a board control is {height} px tall"
+        assert font >= 16, f"a board control's text is {font} px"
     rows = page.get_by_role("list", name=re.compile("Open escalations"))
     comfortable = rows.get_by_role("listitem").first.bounding_box()["height"]
     compact = page.get_by_role("button", name="Compact", exact=True)
