@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 import pytest
+import requests
 from playwright.sync_api import expect
 
 from accounts.models import ApiToken, Site, User
@@ -15,10 +16,11 @@ from accounts.services import issue_api_token
 from dispatch import services as dispatch
 from dispatch.models import Escalation
 from incidents import services as incidents
-from incidents.models import Category
+from incidents.models import Category, Evidence
 from seeding.demo.accounts import seed_accounts
 from seeding.demo.board import seed_site_outlines
 from tests.e2e.helpers import api_post, mark_document, off_the_browser_thread, same_document, sign_in
+from tests.incidents import evidence_samples as samples
 
 pytestmark = pytest.mark.axe
 
@@ -68,6 +70,7 @@ def _stage() -> dict[str, str]:
         "assault": assault.incident.reference,
         "theft": theft.incident.reference,
         "theft_incident": str(theft.incident.public_id),
+        "assault_incident": str(assault.incident.public_id),
         "vehicle": vehicle.incident.reference,
         "cleared": cleared.incident.reference,
         "token": token,
@@ -177,7 +180,7 @@ def test_the_full_history_opens_over_the_board_without_leaving_it(portal, browse
 
 
 def test_the_density_is_remembered_for_the_user_across_a_reload(portal, browser, look, screenshot):
-    off_the_browser_thread(_stage)
+    staged = off_the_browser_thread(_stage)
     page = _open_board(browser, portal)
     # Readable from two metres (issue 14 item 9): the filters and the density switch are large
     # targets in large type.
@@ -186,6 +189,28 @@ def test_the_density_is_remembered_for_the_user_across_a_reload(portal, browser,
         ".map(e => [e.getBoundingClientRect().height, parseFloat(getComputedStyle(e).fontSize)])"
     )
     assert len(sizes) >= 4, sizes  # site, severity and state filters, and the density switch
+
+    # A photo sent by the provider (through the API, so the server keeps the file and its worker makes
+    # the thumbnail) shows in its row, loaded; the rows without one say so.
+    sent = requests.post(
+        f"{portal}/api/v1/incidents/{staged['assault_incident']}/evidence/",
+        headers={"Authorization": f"Bearer {staged['token']}"},
+        files={"file": ("scene.jpg", samples.jpeg(), "image/jpeg")},
+        timeout=10,
+    )
+    assert sent.status_code == 201, sent.text
+    photo = Evidence.objects.get(public_id=sent.json()["id"])
+    for _ in range(100):
+        photo.refresh_from_db()
+        if photo.thumbnail_status == Evidence.Preview.READY:
+            break
+        page.wait_for_timeout(100)
+    assert photo.thumbnail_status == Evidence.Preview.READY
+    page.reload()
+    thumb = page.get_by_role("img", name=f"Photo of {staged['assault']}")
+    expect(thumb).to_be_visible()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle())
+    expect(page.locator(".thumb-none").first).to_have_text("No photo")
     for height, font in sizes:
         assert height >= 40, f"a board control is {height} px tall"
         assert font >= 16, f"a board control's text is {font} px"
