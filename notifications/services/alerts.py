@@ -93,7 +93,8 @@ def nobody_message(
     )
 
 
-def _unique(users: Iterable[User | None], *, exclude: User | None = None) -> list[User]:
+def unique_people(users: Iterable[User | None], *, exclude: User | None = None) -> list[User]:
+    """Each person once, in order, without the one who acted (``exclude``) and without blanks."""
     seen: dict[int, User] = {}
     for user in users:
         if user is not None and user.pk not in seen and (exclude is None or user.pk != exclude.pk):
@@ -114,7 +115,7 @@ def notify(
 ) -> list[OutboxMessage]:
     """Tell these people, by the channels each chose for this kind (the service higher apps call:
     debriefs). A key already sent is not sent again."""
-    people = _unique(users, exclude=exclude)
+    people = unique_people(users, exclude=exclude)
     return queue_messages(
         person_messages(users=people, kind=kind, incident=incident, payload=payload, key=key, reason=reason)
     )
@@ -128,7 +129,7 @@ def alert_panic(*, incident: Incident, guard: User, escalation: Escalation | Non
     admins) at once, in the panic's own transaction and in parallel with the police's pages; the
     incident's timeline records who was alerted, which is what the guard's screen then says."""
     responders = selectors.list_provider_responders(provider_id=incident.site.provider_id)
-    people = _unique(responders.people, exclude=guard)
+    people = unique_people(responders.people, exclude=guard)
     police = str(escalation.agency) if escalation is not None else ""
     payload = content.panic(incident, guard=guard, police=police, tier=responders.tier)
     key = f"panic:{incident.public_id}"
@@ -255,7 +256,7 @@ def notify_report_submitted(*, incident: Incident) -> list[OutboxMessage]:
     if OutboxMessage.objects.filter(incident=incident, kind=Kind.PANIC).exists():
         return []
     responders = selectors.list_provider_responders(provider_id=incident.site.provider_id)
-    people = _unique(responders.people, exclude=incident.reporter)
+    people = unique_people(responders.people, exclude=incident.reporter)
     key = f"report:{incident.public_id}"
     reason = f"New report: the provider's {responders.tier}"
     messages = person_messages(
@@ -287,7 +288,7 @@ def notify_info_requested(*, incident: Incident, entry: TimelineEntry) -> list[O
     by = entry.actor
     return queue_messages(
         person_messages(
-            users=_unique([incident.reporter], exclude=by),
+            users=unique_people([incident.reporter], exclude=by),
             kind=Kind.INFO_REQUEST,
             incident=incident,
             payload=content.info_requested(incident, question=question, by=by or incident.reporter),
@@ -333,7 +334,7 @@ def send_reminder(
         return []
     return queue_messages(
         person_messages(
-            users=_unique(users),
+            users=unique_people(users),
             kind=kind,
             incident=incident,
             escalation=escalation,

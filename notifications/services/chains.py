@@ -24,7 +24,7 @@ from notifications.models import (
     Target,
     WebhookEndpoint,
 )
-from notifications.services.alerts import person_messages
+from notifications.services.alerts import person_messages, unique_people
 from notifications.services.outbox import cancel_pages, queue_messages
 from portal.realtime import Event
 
@@ -97,14 +97,6 @@ def plans_for(escalation: Escalation) -> list[Plan]:
     if provider_policy is not None:
         plans += _plans_of(provider_policy)
     return plans
-
-
-def _unique(users: Iterable[User | None], *, exclude: User | None = None) -> list[User]:
-    seen: dict[int, User] = {}
-    for user in users:
-        if user is not None and user.pk not in seen and (exclude is None or user.pk != exclude.pk):
-            seen[user.pk] = user
-    return list(seen.values())
 
 
 def _people(plan: Plan, escalation: Escalation) -> tuple[list[User], str]:
@@ -266,7 +258,7 @@ def _update_messages(escalation: Escalation, *, event: str, by: User | None) -> 
         organization_ids=[escalation.agency_id, provider_id], kind=Kind.UPDATE
     )
     return _person_messages(
-        users=_unique(people, exclude=by),
+        users=unique_people(people, exclude=by),
         kind=Kind.UPDATE,
         escalation=escalation,
         payload=payload,
@@ -312,7 +304,7 @@ def on_message_posted(*, escalation: Escalation, entry: TimelineEntry, by: User)
     )
     return queue_messages(
         _person_messages(
-            users=_unique(people, exclude=by),
+            users=unique_people(people, exclude=by),
             kind=Kind.MESSAGE,
             escalation=escalation,
             payload=payload,
