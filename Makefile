@@ -6,8 +6,16 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 UV_VERSION := 0.13.9
 MANAGE := $(BIN)/python manage.py
+# The ASGI server, chosen by the bench (docs/PERFORMANCE.md, "The ASGI server"): uvicorn on uvloop and
+# httptools. Websockets without per-message deflate: browsers ask for it, and each socket would keep a
+# compression context (memory) and spend CPU on every frame of JSON a board receives. No proxy headers:
+# uvicorn would believe X-Forwarded-For from 127.0.0.1; the portal reads forwarded headers itself, from
+# TRUSTED_PROXIES only (portal/requests.py). No lifespan: the portal has no start-up or shut-down hooks.
+# The bench starts the same flags (tests/bench/common.py).
+UVICORN_FLAGS := --loop uvloop --http httptools --ws websockets-sansio --ws-per-message-deflate false --no-proxy-headers --no-server-header --lifespan off
+SERVE = $(BIN)/uvicorn --host $(HOST) --port $(PORT) $(UVICORN_FLAGS) portal.asgi:application
 
-.PHONY: lock setup setup-browser run test test-unit test-browser bench lint format web worker beat migrate healthcheck clean
+.PHONY: lock setup setup-browser run test test-unit test-browser bench chaos lint format web worker beat migrate healthcheck clean
 
 setup: $(VENV)/.installed
 
@@ -35,8 +43,9 @@ lock: setup
 run: setup
 	$(MANAGE) migrate --noinput -v0
 	$(MANAGE) seed_demo
+	$(MANAGE) generate_signing_key --if-missing
 	@echo "Watchpost on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
-	$(BIN)/daphne -b $(HOST) -p $(PORT) portal.asgi:application
+	$(SERVE)
 
 # The whole suite. Browser tests run in their own pytest process (STACK_NOTES.md, trap 3).
 test: test-unit test-browser
@@ -54,11 +63,19 @@ BENCH_SCALE ?= full
 bench: setup
 	ulimit -n 20000 2>/dev/null || ulimit -n "$$(ulimit -Hn)"; BENCH_SCALE=$(BENCH_SCALE) $(BIN)/python -m tests.bench
 
+# The fault run (docs/RELIABILITY.md), not part of `make test`: CHAOS_N escalations through the API
+# while workers, web processes, Redis and PostgreSQL fail at random; exits non-zero on any loss.
+# Its own database (CHAOS_DATABASE on CHAOS_PG, made afresh) and its own redis-server on a free
+# port: it never stops the machine's services. The CI version is tests/chaos/test_fault_run.py.
+CHAOS_N ?= 1000
+chaos: setup
+	ulimit -n 20000 2>/dev/null || ulimit -n "$$(ulimit -Hn)"; CHAOS_N=$(CHAOS_N) $(BIN)/python -m tests.chaos
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
-	$(BIN)/bandit -q -r accounts audit debriefs dispatch incidents notifications portal seeding -lll
+	$(BIN)/bandit -q -r accounts analytics audit bulletins debriefs dispatch exports incidents notifications patrols portal preparedness seeding -lll
 
 format: setup
 	$(BIN)/ruff format .
@@ -72,11 +89,11 @@ migrate: setup
 	@if [ -n "$$MIGRATE_DATABASE_URL" ]; then \
 		APP_DATABASE_URL="$$DATABASE_URL" DATABASE_URL="$$MIGRATE_DATABASE_URL" $(MANAGE) create_app_role; fi
 
-# No --proxy-headers: daphne would take the left-most X-Forwarded-For, which any client writes. The
-# portal reads forwarded headers itself, from TRUSTED_PROXIES only (README.md, "Behind a proxy").
+# uvicorn with UVICORN_FLAGS above (no --proxy-headers: the portal reads forwarded headers itself, from
+# TRUSTED_PROXIES only; README.md, "Behind a proxy").
 web: migrate
 	$(MANAGE) collectstatic --noinput -v0
-	$(BIN)/daphne -b $(HOST) -p $(PORT) portal.asgi:application
+	$(SERVE)
 
 worker: setup
 	$(BIN)/celery -A portal worker --loglevel=INFO --concurrency=$${WORKER_CONCURRENCY:-4}

@@ -111,6 +111,34 @@ class Organization(models.Model):
         return self.kind == self.Kind.AGENCY
 
 
+# What an agency sees of an involved party's personal data, per role (incidents.disclosure reads it):
+# a field not named is shown; "hidden" withholds it, "initials" shows a name as its initials.
+REDACTION_FIELDS = ("name", "contact")
+REDACTION_MODES = ("hidden", "initials")
+REDACTION_ROLES = ("subject", "victim", "witness", "reporting", "minor", "other")
+
+
+def default_redaction() -> dict[str, dict[str, str]]:
+    """Victims' and minors' contact details hidden; minors' names as initials."""
+    return {"victim": {"contact": "hidden"}, "minor": {"name": "initials", "contact": "hidden"}}
+
+
+def validate_redaction(value: object) -> None:
+    """A redaction profile: {role: {field: "hidden" | "initials"}} over the known roles and fields."""
+    if not isinstance(value, dict):
+        raise ValidationError('A redaction profile is {role: {field: "hidden" or "initials"}}.')
+    for role, fields in value.items():
+        if role not in REDACTION_ROLES:
+            raise ValidationError(f"Unknown role in the redaction profile: {role!r}.")
+        if not isinstance(fields, dict):
+            raise ValidationError(f"The redaction of {role} is {{field: mode}}.")
+        for field, mode in fields.items():
+            if field not in REDACTION_FIELDS:
+                raise ValidationError(f"Unknown field in the redaction of {role}: {field!r}.")
+            if mode not in REDACTION_MODES or (mode == "initials" and field != "name"):
+                raise ValidationError(f"{role}'s {field} is hidden, or (a name only) shown as initials.")
+
+
 class Partnership(models.Model):
     """A security provider works with a law-enforcement agency for the sites in its jurisdiction."""
 
@@ -127,6 +155,13 @@ class Partnership(models.Model):
         limit_choices_to={"kind": Organization.Kind.AGENCY},
     )
     is_active = models.BooleanField(default=True)
+    redaction = models.JSONField(
+        default=default_redaction,
+        validators=[validate_redaction],
+        help_text="What the agency does not see of involved people until a supervisor releases it: "
+        '{role: {field: "hidden" | "initials"}} (roles: subject, victim, witness, reporting, minor, other; '
+        "fields: name, contact).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -68,6 +68,15 @@ def organization_of(user: AnyUser) -> Organization | None:
     return membership.organization if membership else None
 
 
+def provider_id_of(user: AnyUser) -> int | None:
+    """The provider whose rows the user's organization owns (every tenant row carries its
+    ``provider_id``, so the access rules filter on it directly), or None for agencies and outsiders."""
+    membership = membership_of(user)
+    if membership is None or not membership.organization.is_provider:
+        return None
+    return membership.organization_id
+
+
 def in_administered_organization(user: AnyUser, rows: QuerySet[_Row]) -> QuerySet[_Row]:
     """Those of ``rows`` (with an ``organization``) the user administers: an org admin's own
     organization's, every one for platform admins, none for anyone else."""

@@ -62,7 +62,7 @@ def list_api_tokens(*, for_user: AnyUser) -> QuerySet[ApiToken]:
 def get_unrevoked_api_token(*, secret: str) -> ApiToken | None:
     """The unrevoked token whose secret this is (perhaps expired), with its user, or None."""
     return (
-        ApiToken.objects.select_related("user", "user__membership")
+        ApiToken.objects.select_related("user", "user__membership__organization")
         .filter(token_hash=hash_token(secret), revoked_at=None)
         .first()
     )

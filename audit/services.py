@@ -1,7 +1,7 @@
 """Writing, sealing and verifying the tamper-evident audit log (docs/audit.md)."""
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -36,18 +36,21 @@ def _organization_of(actor: Any) -> Organization | None:
     return membership.organization if membership is not None else None
 
 
-def _next_id() -> int:
-    """The new record's id before it is written, so that its MAC covers it (a copied row cannot pass
-    under another id). PostgreSQL hands it out without a lock; SQLite holds the write lock anyway."""
+def _next_ids(count: int) -> list[int]:
+    """The new records' ids before they are written, so that each MAC covers its id (a copied row
+    cannot pass under another id), in one query. PostgreSQL hands them out without a lock; SQLite holds
+    the write lock anyway."""
     table = AuditEvent._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [table])
-        else:
             cursor.execute(
-                "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0) + 1", [table]
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, count],
             )
-        return int(cursor.fetchone()[0])
+            return sorted(int(row[0]) for row in cursor.fetchall())
+        cursor.execute("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0)", [table])
+        last = int(cursor.fetchone()[0])
+        return list(range(last + 1, last + 1 + count))
 
 
 def _as_stored(value: Any) -> Any:
@@ -65,7 +68,7 @@ def _as_stored(value: Any) -> Any:
     return str(value)
 
 
-def record(
+def _event(
     *,
     action: str,
     actor: User | AnonymousUser | None = None,
@@ -76,10 +79,9 @@ def record(
     actor_label: str = "",
     **data: Any,
 ) -> AuditEvent:
-    """Append one record with its MAC, in the caller's transaction (it rolls back with it); no lock."""
     user = actor if isinstance(actor, User) else None
     origin = origin or current_origin()
-    event = AuditEvent(
+    return AuditEvent(
         at=timezone.now(),
         actor=user,
         actor_label=(user.email if user else actor_label)[:254],
@@ -96,12 +98,53 @@ def record(
         user_agent=origin.user_agent if origin else "",
         data=_as_stored(data),
     )
+
+
+def _append(events: list[AuditEvent]) -> None:
+    """Give each record its id and MAC and insert them with their pending rows: three queries for any
+    number of records, in the caller's transaction (they roll back with it); no lock."""
+    if not events:
+        return
     with transaction.atomic(savepoint=False):
-        event.id = _next_id()
-        event.mac = chain.record_mac(settings.AUDIT_KEY, event)
-        event.save(force_insert=True)
-        AuditPending.objects.create(record_id=event.id)
+        for event, record_id in zip(events, _next_ids(len(events)), strict=True):
+            event.id = record_id
+            event.mac = chain.record_mac(settings.AUDIT_KEY, event)
+        AuditEvent.objects.bulk_create(events)
+        AuditPending.objects.bulk_create([AuditPending(record_id=event.id) for event in events])
+
+
+def record(
+    *,
+    action: str,
+    actor: User | AnonymousUser | None = None,
+    obj: models.Model | None = None,
+    outcome: str = Outcome.SUCCESS,
+    organization: Organization | None = None,
+    origin: RequestOrigin | None = None,
+    actor_label: str = "",
+    **data: Any,
+) -> AuditEvent:
+    """Append one record with its MAC, in the caller's transaction (it rolls back with it); no lock."""
+    event = _event(
+        action=action,
+        actor=actor,
+        obj=obj,
+        outcome=outcome,
+        organization=organization,
+        origin=origin,
+        actor_label=actor_label,
+        **data,
+    )
+    _append([event])
     return event
+
+
+def record_many(records: Iterable[dict[str, Any]]) -> list[AuditEvent]:
+    """Append several records at once (each a dict of ``record``'s arguments), in the order given:
+    the same records as one ``record`` call each, in three queries instead of three each."""
+    events = [_event(**arguments) for arguments in records]
+    _append(events)
+    return events
 
 
 def _take_sealer_lock() -> bool:

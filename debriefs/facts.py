@@ -11,6 +11,7 @@ from accounts.models import Membership
 from debriefs.intervals import DEFAULT_TARGETS, Moment, measure, moments
 from debriefs.models import ResponseTarget
 from dispatch.models import Escalation
+from incidents import disclosure
 from incidents.models import Incident, TimelineEntry
 from notifications.models import Kind, OutboxMessage
 
@@ -56,11 +57,44 @@ def _line(entry: TimelineEntry) -> str:
     return str(data.get("text") or data.get("comment") or data.get("description") or "")
 
 
+def drill(described: dict[str, Any]) -> dict[str, Any]:
+    """A drill's part of its debrief (HSEEP): the objectives, and each exercise incident's measured
+    intervals against its targets, with the misses as the improvement actions to consider."""
+    rows = []
+    misses = []
+    for incident in (
+        Incident.objects.filter(pk__in=described.get("incidents", ()))
+        .select_related("site", "category")
+        .order_by("received_at", "pk")
+    ):
+        entries = list(incident.timeline.order_by("at", "pk"))
+        measured = intervals(incident, incident.submitted_at or incident.received_at, entries)
+        rows.append(
+            {"reference": incident.reference, "category": str(incident.category or ""), "intervals": measured}
+        )
+        misses += [
+            f"{incident.reference}: {m['label']} took {m['seconds']:.0f} s "
+            f"against a target of {m['target']} s"
+            for m in measured
+            if m["met"] is False
+        ]
+    return {
+        **{
+            key: described.get(key)
+            for key in ("id", "title", "scenario", "site", "objectives", "starts_at", "ends_at")
+        },
+        "real_during": described.get("real_during", []),
+        "incidents": rows,
+        "misses": misses,
+    }
+
+
 def collect(incident: Incident) -> dict[str, Any]:
     """Everything a debrief states as fact about the incident, as it is now."""
     incident = Incident.objects.select_related("site__agency", "category", "reporter").get(pk=incident.pk)
     zone = incident.site.zone
-    entries = list(incident.timeline.select_related("actor").order_by("at", "pk"))
+    # A debrief is the provider's and the agencies' joint account: no internal item enters it.
+    entries = list(disclosure.timeline(incident, disclosure.JOINT))
     received = incident.submitted_at or incident.received_at
     escalations = escalation_rows(incident)
     return {
@@ -149,7 +183,9 @@ def evidence(incident: Incident) -> list[dict[str, Any]]:
             "sha256": e.sha256,
             "version": e.version,
         }
-        for e in incident.evidence.order_by("uploaded_at", "pk")
+        for e in disclosure.shown_evidence(incident.evidence.all(), disclosure.JOINT).order_by(
+            "uploaded_at", "pk"
+        )
     ]
 
 

@@ -114,3 +114,11 @@ def measure(found: Mapping[str, datetime | None], targets: Mapping[str, int]) ->
         met = None if target is None else seconds <= target
         results.append(Measured(key, Interval(key).label, start, end, round(seconds, 1), target, met, ""))
     return results
+
+
+def nearest_rank(sorted_seconds: list[float], percentile: int) -> float | None:
+    """The nearest-rank percentile: the smallest value with at least ``percentile`` % at or below it."""
+    if not sorted_seconds:
+        return None
+    rank = max(1, -(-percentile * len(sorted_seconds) // 100))  # ceiling without floats
+    return sorted_seconds[rank - 1]

@@ -1,10 +1,12 @@
 import uuid
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from incidents.models import EvidenceStorage
+from portal import zones
 
 
 class Interval(models.TextChoices):
@@ -71,6 +73,11 @@ class Debrief(models.Model):
     facts = models.JSONField(
         default=dict, blank=True, help_text="Drafted from the timeline; frozen with the version."
     )
+    drill = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="A drill's debrief: the drill as preparedness described it when its window closed.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -103,6 +110,15 @@ class Debrief(models.Model):
     def is_frozen(self) -> bool:
         return self.status == self.Status.APPROVED
 
+    @property
+    def is_drill(self) -> bool:
+        return bool(self.drill)
+
+    @property
+    def version_label(self) -> str:
+        """The version and its state as people read them: "Version 1 · Draft"."""
+        return f"Version {self.version} \u00b7 {self.get_status_display()}"
+
 
 class ReviewComment(models.Model):
     debrief = models.ForeignKey(Debrief, on_delete=models.CASCADE, related_name="comments")
@@ -119,16 +135,43 @@ class ReviewComment(models.Model):
 
 class CorrectiveAction(models.Model):
     """What will change, who owns it, by when, and how closing it was verified. Actions outlive
-    the debrief's versions: they are tracked to done after approval."""
+    the debrief's versions: they are tracked to done after approval.
+
+    An action comes from an incident's debrief, or from a joint briefing's decision (preparedness, a
+    peer, tells debriefs through its ``briefing.action_decided`` event: the briefing is named by
+    ``origin_*`` and its two organizations, never by a foreign key to a peer's table)."""
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         IN_PROGRESS = "in_progress", "In progress"
         DONE = "done", "Done"
 
+    class Origin(models.TextChoices):
+        INCIDENT = "incident", "Incident"
+        BRIEFING = "briefing", "Joint briefing"
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     incident = models.ForeignKey(
-        "incidents.Incident", on_delete=models.PROTECT, related_name="corrective_actions"
+        "incidents.Incident",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrective_actions",
+    )
+    origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.INCIDENT)
+    origin_ref = models.UUIDField(
+        null=True, blank=True, unique=True, help_text="A briefing decision's public id (one action each)."
+    )
+    origin_label = models.CharField(max_length=300, blank=True)
+    origin_path = models.CharField(max_length=200, blank=True)
+    provider = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    agency = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    time_zone = models.CharField(
+        max_length=64, blank=True, help_text="Where its due day ends when it has no incident."
     )
     what = models.TextField()
     owner = models.ForeignKey(
@@ -144,6 +187,24 @@ class CorrectiveAction(models.Model):
     class Meta:
         ordering = ["due_date", "pk"]
         indexes = [models.Index(fields=["status", "due_date"], name="action_status_due")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(origin="incident") & Q(incident__isnull=False))
+                | (Q(origin="briefing") & Q(origin_ref__isnull=False) & Q(provider__isnull=False)),
+                name="action_has_an_origin",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.what[:60]
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """Where its due day ends: the incident's site, else the zone it was given."""
+        incident = self.incident
+        return incident.site.zone if incident is not None else zones.zone(self.time_zone)
+
+    @property
+    def source(self) -> str:
+        incident = self.incident
+        return incident.reference if incident is not None else self.origin_label

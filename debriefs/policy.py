@@ -3,13 +3,14 @@
 Over the tenancy core (accounts/policy.py) and the rules of incidents and dispatch.
 """
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from accounts import policy as account_policy
-from accounts.models import Organization, Role
+from accounts.models import Organization, Role, User
 from accounts.policy import AnyUser
 from debriefs.models import CorrectiveAction, Debrief
 from dispatch import policy as dispatch_policy
+from dispatch.models import Escalation
 from incidents import policy as incident_policy
 from incidents.models import Incident
 
@@ -36,6 +37,31 @@ def can_see_review_queue(user: AnyUser) -> bool:
 def visible_debriefs(user: AnyUser) -> QuerySet[Debrief]:
     """Debriefs of the incidents the user may see (the agency's only for what was escalated to it)."""
     return Debrief.objects.filter(incident__in=incident_policy.visible_incidents(user))
+
+
+IN_PROGRESS = (
+    Debrief.Status.GENERATING,
+    Debrief.Status.DRAFT,
+    Debrief.Status.CHANGES_REQUESTED,
+    Debrief.Status.SUBMITTED,
+)
+
+
+def can_see_debriefs_in_progress(user: AnyUser) -> bool:
+    """A provider's supervisors, who write its debriefs, follow the ones not approved yet."""
+    membership = account_policy.membership_of(user)
+    return (
+        membership is not None and membership.role == Role.SUPERVISOR and membership.organization.is_provider
+    )
+
+
+def debriefs_in_progress(user: AnyUser) -> QuerySet[Debrief]:
+    """The debriefs not approved yet of the supervisor's own provider, which its supervisors write
+    (drafts included; nobody else's list grows)."""
+    if not can_see_debriefs_in_progress(user):
+        return Debrief.objects.none()
+    provider_id = account_policy.provider_id_of(user)
+    return visible_debriefs(user).filter(status__in=IN_PROGRESS, incident__provider_id=provider_id)
 
 
 def can_write_debrief(user: AnyUser, incident: Incident) -> bool:
@@ -90,17 +116,67 @@ def debriefs_awaiting_agency(user: AnyUser) -> QuerySet[Debrief]:
     )
 
 
+# The staff of each side who plan and track the actions of a joint briefing (as preparedness's).
+PROVIDER_STAFF = (Role.SUPERVISOR, Role.ORG_ADMIN)
+AGENCY_STAFF = (Role.LIAISON, Role.ORG_ADMIN)
+
+
+def _briefing_staff(user: AnyUser, provider_id: int | None, agency_id: int | None) -> bool:
+    return account_policy.is_member_with_role(
+        user, provider_id, *PROVIDER_STAFF
+    ) or account_policy.is_member_with_role(user, agency_id, *AGENCY_STAFF)
+
+
+def can_plan_briefing_action(user: AnyUser, *, provider_id: int, agency_id: int) -> bool:
+    """A briefing's decision becomes an action by either organization's staff."""
+    return _briefing_staff(user, provider_id, agency_id)
+
+
+def may_own_briefing_action(user: User, *, provider_id: int, agency_id: int) -> bool:
+    """Anyone active of either organization owns a briefing's action (the police's side too)."""
+    membership = account_policy.membership_of(user)
+    return membership is not None and membership.organization_id in (provider_id, agency_id)
+
+
 def can_update_corrective_action(user: AnyUser, action: CorrectiveAction) -> bool:
-    """Its owner and the provider's supervisors track an action to done."""
-    return action.owner_id == user.pk or incident_policy.can_triage_incident(user, action.incident)
+    """Its owner tracks an action to done; so do the provider's supervisors (an incident's action)
+    and either organization's staff (a briefing's)."""
+    if action.owner_id == user.pk:
+        return True
+    if action.incident is not None:
+        return incident_policy.can_triage_incident(user, action.incident)
+    return _briefing_staff(user, action.provider_id, action.agency_id)
 
 
 def visible_corrective_actions(user: AnyUser) -> QuerySet[CorrectiveAction]:
+    """An owner's own actions; the provider's people those of the incidents they see; a briefing's
+    actions to both organizations' staff."""
     membership = account_policy.membership_of(user)
-    if membership is None or membership.organization.is_agency:
-        return (
-            CorrectiveAction.objects.filter(owner_id=user.pk)
-            if membership
-            else CorrectiveAction.objects.none()
-        )
-    return CorrectiveAction.objects.filter(incident__in=incident_policy.visible_incidents(user))
+    if membership is None:
+        return CorrectiveAction.objects.none()
+    mine = Q(owner_id=user.pk)
+    org = membership.organization
+    if org.is_agency:
+        if membership.role in AGENCY_STAFF:
+            mine |= Q(incident__isnull=True, agency_id=org.pk)
+    else:
+        mine |= Q(incident__in=incident_policy.visible_incidents(user))
+        if membership.role in PROVIDER_STAFF:
+            mine |= Q(incident__isnull=True, provider_id=org.pk)
+    return CorrectiveAction.objects.filter(mine)
+
+
+def can_see_response_times(user: AnyUser) -> bool:
+    """The response-time figures: supervisors and provider admins (their provider's escalations),
+    liaisons and agency admins (their agency's), platform admins (every one)."""
+    return account_policy.is_platform_admin(user) or account_policy.has_role(
+        user, Role.SUPERVISOR, Role.ORG_ADMIN, Role.LIAISON
+    )
+
+
+def response_escalations(user: AnyUser) -> "QuerySet[Escalation]":
+    """The escalations the user's response-time figures are made of."""
+    if not can_see_response_times(user):
+        return Escalation.objects.none()
+    # Drills (preparedness) are measured in their own debrief, never in these figures.
+    return dispatch_policy.visible_escalations(user).exclude(incident__exercise=Incident.Exercise.EXERCISE)

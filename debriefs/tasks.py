@@ -24,6 +24,22 @@ def request_debrief_task(incident_id: int, actor_id: int | None) -> None:
 
 
 @shared_task(
+    name="debriefs.draft_drill_debrief",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def draft_drill_debrief_task(incident_id: int | None, drill: dict[str, object]) -> None:
+    """``drill.closed``: the drill's debrief, on its first exercise incident (nothing when no
+    incident was filed in the drill: nothing was measured)."""
+    incident = Incident.objects.filter(pk=incident_id).first() if incident_id is not None else None
+    if incident is not None:
+        services.request_drill_debrief(incident=incident, drill=drill)
+
+
+@shared_task(
     name="debriefs.draft_debrief",
     acks_late=True,
     reject_on_worker_lost=True,

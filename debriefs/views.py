@@ -290,7 +290,7 @@ def update_action(request: HttpRequest, action_id: Any) -> HttpResponse:
 
 
 def index(request: HttpRequest) -> HttpResponse:
-    """Supervisors' review queue and the library of approved debriefs (lessons learned)."""
+    """The review queue, the debriefs being written (supervisors) and the library of approved ones."""
     user = current_user(request)
     if not policy.can_open_debriefs(user):
         raise PermissionDenied("Debriefs belong to an organization.")
@@ -300,6 +300,9 @@ def index(request: HttpRequest) -> HttpResponse:
         "debriefs/debrief_index.html",
         {
             "queue": selectors.list_review_queue(for_user=user) if policy.can_see_review_queue(user) else [],
+            "in_progress": list(selectors.list_in_progress(for_user=user)[:100])
+            if policy.can_see_debriefs_in_progress(user)
+            else None,
             "library": selectors.list_library(for_user=user, text=query)[:100],
             "query": query,
         },

@@ -5,16 +5,18 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from dispatch import events, policy, selectors, services
-from dispatch.models import Escalation
+from dispatch.models import CadReport, Escalation, RejectionCause, VerificationLevel
 from incidents import selectors as incident_selectors
-from portal.api import ID_RANGE, ApiViewSet, errors, public_id
+from incidents.api import reference as reference_api
+from incidents.models import Category
+from portal.api import CONFLICT, ID_RANGE, ApiViewSet, errors, public_id
 from portal.edges import parse_int
 
 
@@ -33,6 +35,16 @@ class EscalationSerializer(serializers.Serializer):
     panic_cleared_by = serializers.CharField(allow_null=True, help_text="Who cleared the panic.")
     reason = serializers.CharField()
     rejection_reason = serializers.CharField()
+    rejection_cause = serializers.ChoiceField(
+        choices=[("", "Not rejected"), *RejectionCause.choices], help_text="ASAP-shaped cause of a rejection."
+    )
+    rejection_cause_label = serializers.CharField()
+    verification_level = serializers.ChoiceField(
+        choices=VerificationLevel.choices,
+        help_text="AVS-01-shaped: 0 no call for service … 4 threat to life.",
+    )
+    verification_label = serializers.CharField()
+    verification_confirmed = serializers.BooleanField(help_text="Confirmed by the provider's supervisor.")
     cancel_reason = serializers.CharField()
     disposition = serializers.CharField()
     case_number = serializers.CharField()
@@ -55,10 +67,41 @@ class StepSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
     disposition = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
     case_number = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
+    cause = serializers.ChoiceField(
+        choices=RejectionCause.choices, required=False, default=RejectionCause.OTHER, help_text="reject only"
+    )
+    level = serializers.IntegerField(required=False, min_value=0, max_value=4, help_text="verify only")
 
 
 class MessageSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=5000)
+
+
+class CadStatusSerializer(serializers.Serializer):
+    """A status from the agency's CAD (docs/cad-status.md)."""
+
+    event_id = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="The CAD's own event id; the key unless an Idempotency-Key header is sent.",
+    )
+    status = serializers.ChoiceField(choices=[str(s) for s in services.cad.REPORTABLE])
+    cause = serializers.CharField(required=False, allow_blank=True, help_text="Rejected: why (free text).")
+    cause_code = serializers.CharField(
+        required=False, allow_blank=True, max_length=40, help_text="Rejected: the CAD's cause code, if any."
+    )
+    disposition = serializers.CharField(
+        required=False, allow_blank=True, help_text="Cleared: what the police did."
+    )
+    case_number = serializers.CharField(required=False, allow_blank=True, max_length=40)
+
+
+class CadStatusResultSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=CadReport.Outcome.choices)
+    replayed = serializers.BooleanField(help_text="The same key was sent before: its first answer, again.")
+    steps = serializers.ListField(child=serializers.CharField(), help_text="The lifecycle steps it took.")
+    escalation = EscalationSerializer()
 
 
 class PanicSerializer(serializers.Serializer):
@@ -145,6 +188,38 @@ class EscalationViewSet(ApiViewSet):
         return self.render(STEPS[step].take(escalation=self.escalation(), by=self.user, values=data))
 
     @extend_schema(
+        summary="Report the police side from the agency's CAD (idempotent by key or event id)",
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, description="Else event_id."
+            )
+        ],
+        request=CadStatusSerializer,
+        responses={200: CadStatusResultSerializer, **errors(400, 401, 403, 404), **CONFLICT},
+    )
+    @action(detail=True, methods=["post"], url_path="cad-status")
+    def cad_status(self, request: Request, id: str) -> Response:
+        data = self.parse(CadStatusSerializer, request.data)
+        result = services.report_cad_status(
+            escalation=self.escalation(),
+            by=self.user,
+            key=request.headers.get("Idempotency-Key") or data.get("event_id", ""),
+            status=data["status"],
+            cause=data.get("cause", ""),
+            cause_code=data.get("cause_code", ""),
+            disposition=data.get("disposition", ""),
+            case_number=data.get("case_number", ""),
+        )
+        return Response(
+            {
+                "outcome": result.report.outcome,
+                "replayed": result.replayed,
+                "steps": result.report.steps,
+                "escalation": events.escalation_payload(result.escalation),
+            }
+        )
+
+    @extend_schema(
         summary="Post a message on the escalated incident",
         request=MessageSerializer,
         responses={201: OpenApiTypes.OBJECT, **errors(400, 401, 403, 404)},
@@ -200,3 +275,39 @@ class BoardEventViewSet(ApiViewSet):
             raise serializers.ValidationError({"after": ["A whole number: the last sequence you have."]})
         records = selectors.list_board_events_after(agency_id=agency.pk, after=after, limit=500)
         return Response([events.as_message(record) for record in records])
+
+
+class AgencyCategorySerializer(reference_api.s.CategorySerializer):
+    """A category with its APCO common code and, for an agency's people, the agency's own CAD code."""
+
+    cad_code = serializers.SerializerMethodField(
+        help_text="Your agency's own CAD code for the category (null when you are not an agency's "
+        "liaison or admin, or it has none)."
+    )
+
+    class Meta(reference_api.s.CategorySerializer.Meta):
+        fields = [*reference_api.s.CategorySerializer.Meta.fields, "cad_code"]
+        read_only_fields = fields
+
+    def get_cad_code(self, category: Category) -> str | None:
+        codes: dict[int, str] | None = self.context.get("cad_codes")
+        return None if codes is None else codes.get(category.pk)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Incident categories, with their APCO codes and your agency's CAD codes",
+        responses={200: AgencyCategorySerializer(many=True)},
+    ),
+    retrieve=extend_schema(summary="One category", responses={200: AgencyCategorySerializer, **errors(404)}),
+)
+class CategoryViewSet(reference_api.CategoryViewSet):
+    """incidents' categories, with the agency's own CAD code that dispatch keeps."""
+
+    serializer_class = AgencyCategorySerializer
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = dict(super().get_serializer_context())
+        agency = policy.cad_code_agency(self.request.user)
+        context["cad_codes"] = None if agency is None else selectors.cad_codes_of(agency_id=agency.pk)
+        return context

@@ -5,7 +5,10 @@ connect, joins only the groups the policy grants, forwards server events, and ha
 client sends to a service.
 """
 
+import asyncio
+import bisect
 import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -18,6 +21,84 @@ from incidents import policy as incident_policy
 from incidents.events import incident_group
 from incidents.models import Incident
 from portal.sockets import LiveConsumer
+
+
+@dataclass
+class _Batch:
+    """Catch-ups of one agency's boards waiting for the next read: each wants the events after its
+    own number."""
+
+    waiting: list[tuple[int, "asyncio.Future[tuple[list[dict[str, Any]], bool]]"]] = field(
+        default_factory=list
+    )
+
+
+class ReplayReads:
+    """One database read per agency for all the boards of this process catching up at once.
+
+    After a server restart a thousand boards reconnect within a second or two, each asking for the
+    events after its own number. A socket that asks while its agency's read is running waits for the
+    next one; that next read starts at the lowest number asked for and serves every waiting socket
+    its own part, so a storm costs a few queries per agency, not one per socket. ``queries`` counts
+    the reads made and ``served`` the catch-ups answered (for tests and the fault run)."""
+
+    def __init__(self) -> None:
+        self.batches: dict[int, _Batch] = {}
+        self.running: dict[int, asyncio.Task[None]] = {}
+        self.queries = 0
+        self.served = 0
+
+    async def after(self, agency_id: int, after: int) -> tuple[list[dict[str, Any]], bool]:
+        """The agency's board messages numbered after ``after``, in order, and whether that reached
+        the newest (False: a replay limit's worth was read; ask again after the last one)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[tuple[list[dict[str, Any]], bool]] = loop.create_future()
+        running = self.running.get(agency_id)
+        if running is not None and (running.done() or running.get_loop() is not loop):
+            # Left by an event loop that has ended (tests run one per test): start afresh.
+            self.running.pop(agency_id, None)
+            self.batches.pop(agency_id, None)
+        self.batches.setdefault(agency_id, _Batch()).waiting.append((after, future))
+        if agency_id not in self.running:
+            # A task of its own: a socket that closes mid-read must not leave the others waiting.
+            self.running[agency_id] = loop.create_task(self._drain(agency_id))
+        return await future
+
+    async def _drain(self, agency_id: int) -> None:
+        try:
+            while agency_id in self.batches:
+                await self._read(agency_id, self.batches.pop(agency_id))
+        finally:
+            self.running.pop(agency_id, None)
+
+    async def _read(self, agency_id: int, batch: _Batch) -> None:
+        lowest = min(after for after, _ in batch.waiting)
+        try:
+            messages = await database_sync_to_async(_read_messages)(agency_id, lowest)
+        except Exception as error:  # the database is down: each socket fails and its client reconnects
+            for _, future in batch.waiting:
+                if not future.done():
+                    future.set_exception(error)
+            return
+        self.queries += 1
+        complete = len(messages) < selectors.REPLAY_LIMIT
+        numbers = [message["seq"] for message in messages]
+        for after, future in batch.waiting:
+            if not future.done():
+                future.set_result((messages[bisect.bisect_right(numbers, after) :], complete))
+                self.served += 1
+
+
+def _read_messages(agency_id: int, after: int) -> list[dict[str, Any]]:
+    return [
+        events.as_message(record)
+        for record in selectors.list_board_events_after(
+            agency_id=agency_id, after=after, limit=selectors.REPLAY_LIMIT
+        )
+    ]
+
+
+REPLAYS = ReplayReads()
 
 
 class _Socket(LiveConsumer):
@@ -42,6 +123,23 @@ class BoardConsumer(_Socket):
         self.pending: list[dict[str, Any]] = []
         return (events.board_group(agency.pk),)
 
+    async def opened(self) -> None:
+        await database_sync_to_async(services.open_board_watch)(
+            channel_name=self.channel_name, user=self.user, agency_id=self.agency_id
+        )
+
+    async def pinged(self) -> None:
+        await database_sync_to_async(services.ping_board_watch)(channel_name=self.channel_name)
+        if self.resumed:
+            # What the layer did not push since the last ping (it may have forgotten this socket's
+            # group until the ping joined it again): read with the agency's other boards.
+            await self.catch_up()
+
+    async def disconnect(self, code: int) -> None:
+        await super().disconnect(code)
+        if hasattr(self, "agency_id"):
+            await database_sync_to_async(services.close_board_watch)(channel_name=self.channel_name)
+
     async def receive_frame(self, kind: str | None, content: Any) -> None:
         if kind != "resume":
             await super().receive_frame(kind, content)
@@ -62,14 +160,13 @@ class BoardConsumer(_Socket):
             await self.deliver(frame)
 
     async def catch_up(self) -> None:
+        # Read with every other board of the agency catching up in this process (ReplayReads).
         while True:
-            records = await database_sync_to_async(selectors.list_board_events_after)(
-                agency_id=self.agency_id, after=self.last_sent
-            )
-            for record in records:
-                await self.send_json({"type": "event", **events.as_message(record)})
-                self.last_sent = record.sequence
-            if len(records) < selectors.REPLAY_LIMIT:
+            messages, complete = await REPLAYS.after(self.agency_id, self.last_sent)
+            for message in messages:
+                await self.send_json({"type": "event", **message})
+                self.last_sent = message["seq"]
+            if complete:
                 return
 
     async def deliver(self, frame: dict[str, Any]) -> None:

@@ -57,7 +57,8 @@ STATUS_STAMPS = {
 def _photo(incident: Incident) -> str | None:
     """The thumbnail of the incident's first photo (the list's evidence is prefetched)."""
     for item in incident.evidence.all():
-        if item.kind == Evidence.Kind.PHOTO and item.thumbnail:
+        # The board is the agency's: an internal photo is never its thumbnail (incidents.disclosure).
+        if item.kind == Evidence.Kind.PHOTO and item.thumbnail and not item.internal:
             return reverse("incidents:evidence_thumbnail", args=[item.public_id])
     return None
 
@@ -78,6 +79,13 @@ def escalation_payload(escalation: Escalation) -> dict[str, Any]:
         "panic_cleared_by": str(escalation.panic_cleared_by) if escalation.panic_cleared_by_id else None,
         "reason": escalation.reason,
         "rejection_reason": escalation.rejection_reason,
+        "rejection_cause": escalation.rejection_cause,
+        "rejection_cause_label": escalation.get_rejection_cause_display()
+        if escalation.rejection_cause
+        else "",
+        "verification_level": escalation.verification_level,
+        "verification_label": escalation.get_verification_level_display(),
+        "verification_confirmed": escalation.verification_confirmed_at is not None,
         "cancel_reason": escalation.cancel_reason,
         "disposition": escalation.disposition,
         "case_number": escalation.case_number,
@@ -92,6 +100,9 @@ def escalation_payload(escalation: Escalation) -> dict[str, Any]:
         "incident": {
             "id": str(incident.public_id),
             "reference": incident.reference,
+            # A drill's incident: "exercise" (CAP status Exercise); "real": filed during a drill, not in it.
+            "exercise": incident.exercise,
+            "cap_status": incident.cap_status,
             "severity": incident.severity,
             "category": incident.category.name if incident.category else None,
             "site": site.name,

@@ -6,7 +6,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from accounts.models import Site
-from dispatch.models import Escalation
+from dispatch.models import Escalation, SiteProfile
 from dispatch.selectors import PANIC_STATE, BoardFilter
 from incidents.models import Severity
 
@@ -41,3 +41,26 @@ class BoardFilterForm(forms.Form):
             return BoardFilter()
         data = self.cleaned_data
         return BoardFilter(site_id=data["site"], severity=data["severity"], state=data["state"] or None)
+
+
+class SiteProfileForm(forms.ModelForm):
+    """A site's safety profile as its supervisors keep it; "verified" stamps today."""
+
+    verified = forms.BooleanField(
+        required=False, label="I have checked every part of this profile today (marks it verified)"
+    )
+
+    class Meta:
+        model = SiteProfile
+        fields = [
+            "access_points",
+            "key_holders",
+            "after_hours",
+            "posts",
+            "hazards",
+            "cameras",
+            "emergency_contacts",
+            "reverify_days",
+        ]
+        labels = {"reverify_days": "Verify again every (days)", "posts": "Posts by floor and area"}
+        widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in fields[:-1]}

@@ -42,7 +42,15 @@ def visible_escalations(user: AnyUser) -> QuerySet[Escalation]:
     agency = board_agency(user)
     if agency is not None:
         return Escalation.objects.filter(agency=agency)
-    return Escalation.objects.filter(incident__in=incident_policy.visible_incidents(user))
+    visible = Escalation.objects.filter(incident__in=incident_policy.visible_incidents(user))
+    if account_policy.is_platform_admin(user):
+        return visible
+    # Tenant first: the escalation's own provider_id. The provider's staff see every escalation
+    # of its incidents (only sent reports are escalated); a guard, those of the incidents they see.
+    tenant = Escalation.objects.filter(provider_id=account_policy.provider_id_of(user))
+    if account_policy.role_of(user) in incident_policy.PROVIDER_STAFF:
+        return tenant
+    return tenant.filter(incident__in=incident_policy.visible_incidents(user))
 
 
 def can_escalate_incident(user: AnyUser, incident: Incident) -> bool:
@@ -71,6 +79,11 @@ def can_respond_to_escalation(user: AnyUser, escalation: Escalation) -> bool:
 
 def can_cancel_escalation(user: AnyUser, escalation: Escalation) -> bool:
     """The provider's supervisors cancel an escalation, and clear a panic once it is safe."""
+    return incident_policy.can_triage_incident(user, escalation.incident)
+
+
+def can_confirm_verification(user: AnyUser, escalation: Escalation) -> bool:
+    """The provider's supervisors confirm or correct the suggested AVS-01-shaped level."""
     return incident_policy.can_triage_incident(user, escalation.incident)
 
 
@@ -107,3 +120,44 @@ def can_message_on_incident(user: AnyUser, incident: Incident) -> bool:
     if role == Role.GUARD:
         return account_policy.visible_sites(user).filter(pk=incident.site_id).exists()
     return incident_policy.can_view_incident(user, incident)
+
+
+# --- Site safety profiles ---------------------------------------------------------------------
+
+
+def profile_sites(user: AnyUser) -> QuerySet[Site]:
+    """Sites whose safety profile the user may read: the provider's supervisors and org admins
+    (their own sites), the partnering agency's liaisons and admins (the sites in its jurisdiction),
+    platform admins. Guards are not shown the key-holders' numbers."""
+    if account_policy.is_platform_admin(user):
+        return Site.objects.all()
+    membership = account_policy.membership_of(user)
+    if membership is None or membership.role == Role.GUARD:
+        return Site.objects.none()
+    if membership.organization.is_agency:
+        return Site.objects.filter(agency_id=membership.organization_id)
+    return Site.objects.filter(provider_id=membership.organization_id)
+
+
+def can_list_site_profiles(user: AnyUser) -> bool:
+    """Whoever may read some site's profile opens the list (even while it is empty)."""
+    return account_policy.is_platform_admin(user) or account_policy.role_of(user) in (
+        Role.SUPERVISOR,
+        Role.ORG_ADMIN,
+        Role.LIAISON,
+    )
+
+
+def can_edit_site_profile(user: AnyUser, site: Site) -> bool:
+    """The provider's supervisors keep their sites' profiles."""
+    return account_policy.is_member_with_role(user, site.provider_id, Role.SUPERVISOR)
+
+
+def cad_code_agency(user: AnyUser) -> Organization | None:
+    """The agency whose own CAD codes the user reads (its liaisons and admins, as on the board)."""
+    return board_agency(user)
+
+
+def can_edit_cad_codes(user: AnyUser, agency: Organization) -> bool:
+    """An agency's own org admins map the categories to their CAD's codes."""
+    return agency.is_agency and account_policy.is_member_with_role(user, agency.pk, Role.ORG_ADMIN)

@@ -13,12 +13,24 @@ from django.db.models import Case, Exists, IntegerField, Max, OuterRef, Q, Query
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import Site, User
+from accounts.models import Organization, Partnership, Site, User
 from accounts.policy import AnyUser
-from dispatch import policy
-from dispatch.models import BoardEvent, BoardPreference, BoardRead, Escalation
+from dispatch import geometry, policy
+from dispatch.models import (
+    AgencyCadCode,
+    BoardEvent,
+    BoardPreference,
+    BoardRead,
+    BoardWatch,
+    Escalation,
+    Jurisdiction,
+    SiteFallback,
+    SiteProfile,
+    VerificationLevel,
+)
 from incidents import policy as incident_policy
-from incidents.models import Incident, TimelineEntry
+from incidents.models import Evidence, Incident, InvolvedParty, TimelineEntry
+from portal import duty
 
 REPLAY_LIMIT = 2_000
 
@@ -67,7 +79,8 @@ def _for_board(escalations: QuerySet[Escalation]) -> QuerySet[Escalation]:
 
 
 def list_board_escalations(*, for_user: AnyUser, only: BoardFilter | None = None) -> QuerySet[Escalation]:
-    """The agency's open escalations and active panics: panics first, then most severe, then oldest."""
+    """The agency's open escalations and active panics: panics first, then the most verified (AVS-01
+    level), then most severe, then oldest."""
     agency = policy.board_agency(for_user)
     if agency is None:
         return Escalation.objects.none()
@@ -78,7 +91,7 @@ def list_board_escalations(*, for_user: AnyUser, only: BoardFilter | None = None
         .annotate(
             panic_rank=Case(When(PANIC_ACTIVE, then=Value(0)), default=Value(1), output_field=IntegerField())
         )
-        .order_by("panic_rank", "incident__severity", "requested_at", "pk")
+        .order_by("panic_rank", "-verification_level", "incident__severity", "requested_at", "pk")
     )
 
 
@@ -266,10 +279,13 @@ def suggest_panic_site(
     latitude: Decimal | float | str | None = None,
     longitude: Decimal | float | str | None = None,
 ) -> Site | None:
-    """Where the guard most likely is: the site the device is at (its location against the sites'
-    coordinates), else the site of the guard's last report, else the first of their sites. (The site
-    of the current shift will come first once shifts exist; today there are none.)"""
+    """Where the guard most likely is: the site of their open shift (portal.duty, which patrols
+    answers), else the site the device is at (its location against the sites' coordinates), else
+    the site of the guard's last report, else the first of their sites."""
     sites = policy.panic_sites(guard)
+    on_shift = duty.current_site_id(guard)
+    if on_shift is not None and (found := sites.filter(pk=on_shift).first()) is not None:
+        return found
     nearest = nearest_panic_site(guard=guard, latitude=latitude, longitude=longitude)
     if nearest is not None:
         return nearest
@@ -324,3 +340,128 @@ def list_recent_messages(*, incident: Incident, limit: int = 5) -> tuple[list[Ti
     )
     latest = list(messages.order_by("-at", "-pk")[:limit])
     return latest[::-1], messages.count()
+
+
+WATCH_MEMORY = timedelta(hours=1)  # a board closed longer ago than this is no longer worth naming
+
+
+def list_board_watches(
+    *, agency_ids: Iterable[int] | None = None, now: datetime | None = None
+) -> QuerySet[BoardWatch]:
+    """Board sockets open now, or closed within the last hour, newest ping first (the platform's
+    heartbeats; the supervisors' "board not watching"). A socket whose server died keeps its row
+    open with an old ping: it is shown as expired, which it is."""
+    now = now or timezone.now()
+    rows = BoardWatch.objects.filter(Q(closed_at__isnull=True) | Q(closed_at__gte=now - WATCH_MEMORY))
+    rows = rows.filter(last_ping_at__gte=now - timedelta(days=1))
+    if agency_ids is not None:
+        rows = rows.filter(agency_id__in=list(agency_ids))
+    return rows.select_related("user", "agency").order_by("-last_ping_at", "pk")
+
+
+def get_profile_site(*, site_id: int, for_user: AnyUser) -> Site:
+    """One site whose safety profile the user may read (raises Site.DoesNotExist otherwise)."""
+    return policy.profile_sites(for_user).select_related("provider", "agency").get(pk=site_id)
+
+
+def get_site_profile(*, site: Site) -> SiteProfile:
+    """The site's safety profile, or an unsaved empty one (never verified: stale)."""
+    return SiteProfile.objects.filter(site=site).select_related("updated_by").first() or SiteProfile(
+        site=site
+    )
+
+
+def list_profile_sites(*, for_user: AnyUser) -> list[tuple[Site, SiteProfile]]:
+    """The sites whose profiles the user may read, each with its profile (stale ones first)."""
+    sites = list(policy.profile_sites(for_user).filter(is_active=True).select_related("safety_profile"))
+    rows = [(site, getattr(site, "safety_profile", None) or SiteProfile(site=site)) for site in sites]
+    return sorted(rows, key=lambda row: (not row[1].is_stale(), row[0].name))
+
+
+WEAPON_WORDS = ("weapon", "knife", "gun", "firearm", "pistol", "machete", "blade")
+INJURY_WORDS = ("injur", "bleeding", "wounded", "unconscious", "stabbed", "shot ")
+
+
+def suggest_verification(incident: Incident) -> tuple[int, list[str]]:
+    """The AVS-01-shaped level a report's contents suggest, and why (the supervisor confirms it):
+    a weapon seen or an injury (or a panic) 4, a suspect present 3, a guard's eyes on it or a photo
+    or video attached 2, an alarm nobody saw 1."""
+    text = incident.narrative.lower()
+    reasons: list[str] = []
+    level = VerificationLevel.UNVERIFIED
+    category = incident.category.code if incident.category else ""
+    if category != "alarm":
+        level, reasons = VerificationLevel.EYES_ON, ["a guard's report (eyes on)"]
+    if incident.evidence.filter(kind__in=(Evidence.Kind.PHOTO, Evidence.Kind.VIDEO)).exists():
+        level = max(level, VerificationLevel.EYES_ON)
+        reasons.append("photo or video attached")
+    if incident.parties.filter(role=InvolvedParty.Role.SUBJECT).exists():
+        level = max(level, VerificationLevel.SUSPECT)
+        reasons.append("a suspect described")
+    weapon = next((word for word in WEAPON_WORDS if word in text), None)
+    injury = next((word for word in INJURY_WORDS if word in text), None)
+    if category == "panic":
+        level = VerificationLevel.THREAT_TO_LIFE
+        reasons.append("the panic button")
+    if weapon:
+        level = VerificationLevel.THREAT_TO_LIFE
+        reasons.append(f"a weapon mentioned ({weapon})")
+    if injury:
+        level = VerificationLevel.THREAT_TO_LIFE
+        reasons.append("an injury mentioned")
+    return int(level), reasons
+
+
+# --- Routing: jurisdictions and fallbacks -------------------------------------------------------
+
+
+def suggest_agency(*, site: Site) -> Organization | None:
+    """The agency whose jurisdiction holds the site's coordinates (the first by name where areas
+    overlap), or None: no coordinates, or no area holds them."""
+    if site.latitude is None or site.longitude is None:
+        return None
+    point = (float(site.latitude), float(site.longitude))
+    for jurisdiction in Jurisdiction.objects.select_related("agency"):
+        if geometry.contains(jurisdiction.area, point):
+            return jurisdiction.agency
+    return None
+
+
+def list_sites_inside(*, jurisdiction: Jurisdiction) -> list[Site]:
+    """The active sites whose coordinates the area holds (the admin shows them beside the area)."""
+    sites = Site.objects.filter(is_active=True, latitude__isnull=False, longitude__isnull=False)
+    return [
+        site
+        for site in sites.order_by("name")
+        if geometry.contains(jurisdiction.area, (float(site.latitude or 0), float(site.longitude or 0)))
+    ]
+
+
+def next_fallback(*, escalation: Escalation) -> Organization | None:
+    """The first of the site's fallback agencies (mutual aid) that this incident was not yet
+    escalated to and that the provider still has an active partnership with."""
+    incident = escalation.incident
+    tried = set(incident.escalations.values_list("agency_id", flat=True))
+    active = Partnership.objects.filter(provider_id=incident.site.provider_id, is_active=True).values(
+        "agency_id"
+    )
+    fallback = (
+        SiteFallback.objects.filter(site_id=incident.site_id, agency_id__in=active)
+        .exclude(agency_id__in=tried)
+        .select_related("agency")
+        .first()
+    )
+    return fallback.agency if fallback else None
+
+
+def get_cad_code(*, agency_id: int, category_id: int | None) -> str:
+    """The agency's own CAD code for a category ("" when it has none, or there is no category)."""
+    if category_id is None:
+        return ""
+    found = AgencyCadCode.objects.filter(agency_id=agency_id, category_id=category_id).first()
+    return found.cad_code if found else ""
+
+
+def cad_codes_of(*, agency_id: int) -> dict[int, str]:
+    """The agency's own CAD code of each category it mapped, by category id."""
+    return dict(AgencyCadCode.objects.filter(agency_id=agency_id).values_list("category_id", "cad_code"))

@@ -15,4 +15,9 @@ urlpatterns = [
     path("panic/", views.panic, name="panic"),
     path("panic/<uuid:incident_id>/cancel/", views.panic_cancel, name="panic_cancel"),
     path("panic/<uuid:incident_id>/site/", views.panic_move, name="panic_move"),
+    path("cad-codes/", views.cad_codes, name="cad_codes"),
+    path("sites/profiles/", views.site_profiles, name="site_profiles"),
+    path("sites/<int:site_id>/profile/", views.site_profile, name="site_profile"),
+    path("sites/<int:site_id>/floor-plans/", views.floor_plan_add, name="floor_plan_add"),
+    path("sites/<int:site_id>/floor-plans/<uuid:floor_plan_id>/", views.floor_plan, name="floor_plan"),
 ]

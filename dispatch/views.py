@@ -9,8 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,16 +18,19 @@ from django.views.decorators.http import require_POST
 from accounts.models import Organization, Site
 from audit import services as audit
 from dispatch import events, policy, selectors, services
-from dispatch.forms import BoardFilterForm
-from dispatch.models import BoardPreference, Escalation
+from dispatch.forms import BoardFilterForm, SiteProfileForm
+from dispatch.models import BoardPreference, Escalation, RejectionCause, SiteProfile
 from dispatch.selectors import BoardFilter
 from incidents import policy as incident_policy
 from incidents import selectors as incident_selectors
 from incidents.models import Incident
+from portal import keyset
 from portal.edges import back, current_user, flash_errors, found_or_404, parse_int, wants_json
 
 RECENT_LIMIT = 30
 HISTORY_PAGE = 25
+# Newest first, along the index (agency, requested_at DESC, id DESC): a keyset, never a full count.
+HISTORY_KEYS = (keyset.Key("requested_at", descending=True), keyset.Key("pk", descending=True))
 
 
 def _board_agency(request: HttpRequest) -> Organization:
@@ -102,9 +104,15 @@ def board_history(request: HttpRequest) -> HttpResponse:
     sites = selectors.list_board_sites(for_user=request.user)
     form = BoardFilterForm(request.GET or None, sites=sites, states=tuple(Escalation.Status.values))
     history = selectors.list_agency_history(for_user=request.user, only=form.board_filter())
-    page = Paginator(history, HISTORY_PAGE).get_page(request.GET.get("page"))
+    try:
+        page = keyset.paginate(
+            history, keys=HISTORY_KEYS, cursor=request.GET.get("cursor"), size=HISTORY_PAGE
+        )
+    except ValidationError:  # a stale or mangled link: the first page
+        page = keyset.paginate(history, keys=HISTORY_KEYS, cursor=None, size=HISTORY_PAGE)
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("cursor", None)
     query.pop("fragment", None)
     fragment = request.GET.get("fragment") == "1"
     return render(
@@ -142,10 +150,17 @@ def _escalation(request: HttpRequest, escalation_id: Any) -> Escalation:
 def board_panel(request: HttpRequest, escalation_id: Any) -> HttpResponse:
     """The board's detail panel: the incident, its evidence, its timeline and messages."""
     escalation = _escalation(request, escalation_id)
-    incident = incident_selectors.get_incident(
-        incident_id=escalation.incident.public_id, for_user=request.user
-    )
+    try:
+        incident = incident_selectors.get_incident(
+            incident_id=escalation.incident.public_id, for_user=request.user
+        )
+    except Incident.DoesNotExist:
+        # The share ended (rejected, cancelled, or ended by the provider): the board keeps the
+        # escalation's own record, and nothing of the incident (README, "Who sees what").
+        return render(request, "dispatch/board_panel_ended.html", {"escalation": escalation})
     audit.record(action="incident.viewed", actor=request.user, obj=incident, via="board")
+    # The site's profile stands beside every escalation: the escalation is what lets the agency see it.
+    services.record_profile_view(site=incident.site, by=request.user, via="board")
     services.mark_escalation_read(escalation=escalation, by=request.user)
     return render(
         request,
@@ -153,10 +168,13 @@ def board_panel(request: HttpRequest, escalation_id: Any) -> HttpResponse:
         {
             "escalation": escalation,
             "incident": incident,
-            "timeline": incident_selectors.list_timeline(incident=incident),
-            "evidence": incident_selectors.list_evidence(incident=incident),
+            "timeline": incident_selectors.list_timeline(incident=incident, for_user=request.user),
+            "evidence": incident_selectors.list_evidence(incident=incident, for_user=request.user),
+            "parties": incident_selectors.list_parties(incident=incident, for_user=request.user),
             "show_personal_data": incident_policy.can_view_personal_data(request.user, incident),
             "can_act": policy.can_respond_to_escalation(request.user, escalation),
+            "profile": selectors.get_site_profile(site=incident.site),
+            "rejection_causes": RejectionCause.choices,
         },
     )
 
@@ -259,6 +277,7 @@ def panic(request: HttpRequest) -> HttpResponse:
         latitude=data.get("latitude") or None,
         longitude=data.get("longitude") or None,
         accuracy_m=parse_int(data.get("accuracy")),
+        as_drill=data.get("as_drill") == "1",
     )
     if wants_json(request):
         return JsonResponse(
@@ -314,3 +333,129 @@ def panic_move(request: HttpRequest, incident_id: Any) -> HttpResponse:
         police = f" and sent to {escalation.agency}" if escalation is not None else ""
         messages.success(request, f"PANIC {incident.reference} moved to {site}{police}.")
     return redirect("incidents:detail", incident_id=incident.public_id)
+
+
+def site_profiles(request: HttpRequest) -> HttpResponse:
+    """The safety profiles of the sites the user may read, the overdue ones first."""
+    if not policy.can_list_site_profiles(request.user):
+        raise PermissionDenied("Site safety profiles are for supervisors and the partnering agency.")
+    rows = selectors.list_profile_sites(for_user=request.user)
+    return render(request, "dispatch/site_profiles.html", {"rows": rows})
+
+
+def site_profile(request: HttpRequest, site_id: int) -> HttpResponse:
+    """One site's safety profile: its supervisors edit it, the partnering agency reads it."""
+    site = found_or_404(
+        lambda: selectors.get_profile_site(site_id=site_id, for_user=request.user),
+        "No such site, or not one whose profile you may see.",
+    )
+    profile = selectors.get_site_profile(site=site)
+    can_edit = policy.can_edit_site_profile(request.user, site)
+    form = SiteProfileForm(instance=profile)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied("Only the provider's supervisors keep this profile.")
+        form = SiteProfileForm(request.POST, instance=SiteProfile(site=site))
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.save_site_profile(
+                    site=site,
+                    by=current_user(request),
+                    texts={name: data[name] for name in services.PROFILE_TEXT_FIELDS},
+                    reverify_days=data["reverify_days"],
+                    verified=data["verified"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, f"Safety profile of {site} saved.")
+                return redirect("dispatch:site_profile", site_id=site.pk)
+    else:
+        services.record_profile_view(site=site, by=request.user, via="page")
+    return render(
+        request,
+        "dispatch/site_profile.html",
+        {
+            "site": site,
+            "profile": profile,
+            "form": form,
+            "can_edit": can_edit,
+            "suggested_agency": selectors.suggest_agency(site=site),
+        },
+    )
+
+
+@require_POST
+def floor_plan_add(request: HttpRequest, site_id: int) -> HttpResponse:
+    """A supervisor adds a floor plan (image or PDF) to the site's profile."""
+    site = found_or_404(
+        lambda: selectors.get_profile_site(site_id=site_id, for_user=request.user),
+        "No such site, or not one whose profile you may see.",
+    )
+    upload = request.FILES.get("plan")
+    if upload is None:
+        messages.error(request, "Choose a floor plan file (an image or a PDF).")
+        return redirect("dispatch:site_profile", site_id=site.pk)
+    try:
+        plan = services.add_floor_plan(
+            site=site,
+            by=current_user(request),
+            upload=upload,
+            name=request.POST.get("name", ""),
+            client_sha256=request.POST.get("sha256", ""),
+        )
+    except ValidationError as error:
+        flash_errors(request, error)
+    else:
+        messages.success(request, f"Floor plan “{plan.name}” kept (SHA-256 {plan.sha256[:16]}…).")
+    return redirect("dispatch:site_profile", site_id=site.pk)
+
+
+def floor_plan(request: HttpRequest, site_id: int, floor_plan_id: uuid.UUID) -> FileResponse:
+    """One floor plan file, for those who may read the site's profile (audited)."""
+    site = found_or_404(
+        lambda: selectors.get_profile_site(site_id=site_id, for_user=request.user),
+        "No such site, or not one whose profile you may see.",
+    )
+    plan = found_or_404(lambda: site.floor_plans.get(public_id=floor_plan_id), "No such floor plan.")
+    response = FileResponse(
+        services.open_floor_plan(plan=plan, by=request.user),
+        filename=f"{plan.name}",
+        content_type=plan.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["X-Content-SHA256"] = plan.sha256
+    return response
+
+
+def cad_codes(request: HttpRequest) -> HttpResponse:
+    """The agency's own CAD code of each category, beside its APCO code: its liaisons read them,
+    its org admins edit them (a blank field removes the mapping)."""
+    agency = policy.cad_code_agency(request.user)
+    if agency is None:
+        raise PermissionDenied("CAD codes are kept by an agency for its own dispatch system.")
+    can_edit = policy.can_edit_cad_codes(request.user, agency)
+    categories = list(incident_selectors.list_categories())
+    mapped = selectors.cad_codes_of(agency_id=agency.pk)
+    codes = {category.code: mapped[category.pk] for category in categories if category.pk in mapped}
+    errors: list[str] = []
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied("Only the agency's org admins edit its CAD codes.")
+        posted = {category.code: request.POST.get(f"cad-{category.code}", "") for category in categories}
+        try:
+            changed = services.save_cad_codes(agency=agency, by=current_user(request), codes=posted)
+        except ValidationError as error:
+            errors, codes = list(error.messages), posted
+        else:
+            messages.success(request, f"CAD codes saved ({len(changed)} changed).")
+            return redirect("dispatch:cad_codes")
+    rows = [(category, codes.get(category.code, "")) for category in categories]
+    return render(
+        request,
+        "dispatch/cad_codes.html",
+        {"agency": agency, "rows": rows, "can_edit": can_edit, "errors": errors},
+        status=400 if errors else 200,
+    )

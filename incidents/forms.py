@@ -12,7 +12,14 @@ from accounts import policy as account_policy
 from accounts.models import Site, User
 from incidents import policy
 from incidents.models import Category, Incident, InvolvedParty, Severity
-from incidents.selectors import SORTS, get_last_report_site_id, list_categories, list_categories_by_use
+from incidents.selectors import (
+    DRILL_CHOICES,
+    SORTS,
+    get_last_report_site_id,
+    list_categories,
+    list_categories_by_use,
+)
+from portal import duty
 
 
 class SeverityRadio(forms.RadioSelect):
@@ -80,6 +87,11 @@ class ReportForm(forms.Form):
     vehicle_plate = forms.CharField(label="Vehicle plate", required=False, max_length=20)
     vehicle_description = forms.CharField(label="Vehicle description", required=False, max_length=200)
     device_time = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+    as_drill = forms.BooleanField(
+        label="This is a drill (EXERCISE)",
+        required=False,
+        help_text="Only while a drill runs at the site. Leave it unticked for anything real.",
+    )
 
     # Category tiles on the first screen; the rest are behind "More categories".
     FIRST_CATEGORIES = 6
@@ -101,9 +113,13 @@ class ReportForm(forms.Form):
             self.fields["site"].widget = forms.HiddenInput()
 
     def _set_defaults(self, user: User, sites: Any) -> None:
-        """A new report: the site of the guard's last report (else the first), now, a fresh key."""
-        last = get_last_report_site_id(reporter=user)
-        first = sites.filter(pk=last).first() if last is not None else sites.first()
+        """A new report: the site of the guard's open shift (portal.duty, answered by patrols), else
+        of their last report, else the first; now; a fresh key."""
+        on_shift = duty.current_site_id(user)
+        first = sites.filter(pk=on_shift).first() if on_shift is not None else None
+        if first is None:
+            last = get_last_report_site_id(reporter=user)
+            first = sites.filter(pk=last).first() if last is not None else sites.first()
         if first is not None:
             self.initial.setdefault("site", first.pk)
             self.initial.setdefault("occurred_at", local_input(timezone.now(), first.zone))
@@ -175,8 +191,18 @@ class EditForm(forms.Form):
         return changes
 
 
+INTERNAL_HELP = "Internal: only your organization sees it, never the police, even once escalated."
+
+
 class NoteForm(forms.Form):
-    text = forms.CharField(label="Add a note", widget=forms.Textarea(attrs={"rows": 3}), max_length=20_000)
+    text = forms.CharField(
+        label="Add a note",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=20_000,
+        help_text="By default a note is seen by your organization and by the police agencies this "
+        "incident is shared with (while it is). Tick Internal to keep it to your organization.",
+    )
+    internal = forms.BooleanField(required=False, label="Internal", help_text=INTERNAL_HELP)
 
 
 class PartyForm(forms.Form):
@@ -184,6 +210,18 @@ class PartyForm(forms.Form):
     description = forms.CharField(max_length=2000)
     name = forms.CharField(required=False, max_length=200, label="Name (personal data)")
     contact = forms.CharField(required=False, max_length=200, label="Contact (personal data)")
+    internal = forms.BooleanField(required=False, label="Internal", help_text=INTERNAL_HELP)
+
+
+class ReleaseForm(forms.Form):
+    party = forms.IntegerField(widget=forms.HiddenInput)
+    agency = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(max_length=300, label="Why the agency needs these details")
+
+
+class EndShareForm(forms.Form):
+    share = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(max_length=300, label="Why the agency no longer needs the incident")
 
 
 class VehicleForm(forms.Form):
@@ -217,6 +255,9 @@ class FilterForm(forms.Form):
     )
     received_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     sort = forms.ChoiceField(choices=[(key, key.title()) for key in SORTS], required=False, initial="newest")
+    drills = forms.ChoiceField(
+        label="Drills", choices=list(DRILL_CHOICES.items()), required=False, initial="hide"
+    )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

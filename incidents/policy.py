@@ -29,14 +29,19 @@ def visible_incidents(user: AnyUser) -> QuerySet[Incident]:
     if membership is None:
         return incidents.none()
     if membership.organization.is_agency:
-        shared = IncidentShare.objects.filter(agency_id=membership.organization_id)
+        # Only while the share is in force: a rejected or cancelled escalation, or the provider,
+        # ended it (README, "Who sees what").
+        shared = IncidentShare.objects.filter(IncidentShare.in_force(), agency_id=membership.organization_id)
         return incidents.filter(pk__in=shared.values("incident_id"))
+    # Tenant first: the incident's own provider_id (indexed with the lists' order), no join
+    # through sites.
+    tenant = incidents.filter(provider_id=account_policy.provider_id_of(user))
     not_draft = ~Q(status=Incident.Status.DRAFT)
     own = Q(reporter_id=membership.user_id)
     if membership.role == Role.GUARD:
         sites = SiteAssignment.objects.filter(user_id=membership.user_id, site__is_active=True)
-        return incidents.filter(own | (not_draft & Q(site_id__in=sites.values("site_id"))))
-    return incidents.filter(site__provider_id=membership.organization_id).filter(own | not_draft)
+        return tenant.filter(own | (not_draft & Q(site_id__in=sites.values("site_id"))))
+    return tenant.filter(own | not_draft)
 
 
 def can_view_incident(user: AnyUser, incident: Incident) -> bool:
@@ -51,7 +56,7 @@ def reportable_sites(user: AnyUser) -> QuerySet[Site]:
 
 
 def is_provider_staff_of(user: AnyUser, incident: Incident) -> bool:
-    return account_policy.is_member_with_role(user, incident.site.provider_id, *PROVIDER_STAFF)
+    return account_policy.is_member_with_role(user, incident.provider_id, *PROVIDER_STAFF)
 
 
 def can_edit_incident(user: AnyUser, incident: Incident) -> bool:
@@ -89,7 +94,7 @@ def can_see_triage_queue(user: AnyUser) -> bool:
 
 def can_triage_incident(user: AnyUser, incident: Incident) -> bool:
     """Supervisors triage their provider's submitted reports."""
-    return account_policy.is_member_with_role(user, incident.site.provider_id, Role.SUPERVISOR)
+    return account_policy.is_member_with_role(user, incident.provider_id, Role.SUPERVISOR)
 
 
 def can_contribute_to_incident(user: AnyUser, incident: Incident) -> bool:
@@ -103,7 +108,17 @@ def can_contribute_to_incident(user: AnyUser, incident: Incident) -> bool:
 
 
 def visible_evidence(user: AnyUser) -> QuerySet[Evidence]:
-    return Evidence.objects.filter(incident__in=visible_incidents(user))
+    """Evidence of visible incidents; an agency never sees an internal item (not even by its id)."""
+    items = Evidence.objects.filter(incident__in=visible_incidents(user))
+    membership = account_policy.membership_of(user)
+    if membership is not None and membership.organization.is_agency:
+        return items.filter(internal=False)
+    return items
+
+
+def can_release_personal_data(user: AnyUser, incident: Incident) -> bool:
+    """Release a party's redacted fields to an agency, or end a share: the provider's supervisors."""
+    return can_triage_incident(user, incident)
 
 
 def can_view_personal_data(user: AnyUser, incident: Incident) -> bool:

@@ -1,18 +1,30 @@
 """Full-text search over incidents: the document searched, its text configuration and its index.
 
-Migration 0002 keeps a literal copy of the index (migrations are frozen history);
-tests/incidents/test_search_index.py checks the two agree.
+Migration 0009 keeps a literal copy of the index and the trigger (migrations are frozen history);
+tests/incidents/test_search.py checks they agree.
 """
 
 from collections.abc import Iterable
 from typing import Protocol
 
 SEARCH_CONFIG = "english"
-SEARCH_INDEX_NAME = "incident_search_gin"
+# Tenant first: one GIN index over (provider_id, search_vector) (btree_gin) serves "this provider's
+# incidents that match", the stored tsvector spares re-parsing each narrative, and a trigger keeps
+# the vector equal to search_document (migration 0009).
+SEARCH_INDEX_NAME = "incident_provider_search"
 SEARCH_INDEX_SQL = (
     f"CREATE INDEX IF NOT EXISTS {SEARCH_INDEX_NAME} ON incidents_incident "
-    f"USING gin (to_tsvector('{SEARCH_CONFIG}'::regconfig, COALESCE(search_document, '')))"
+    "USING gin (provider_id, search_vector)"
 )
+SEARCH_TRIGGER_SQL = (
+    "CREATE TRIGGER incident_search_vector BEFORE INSERT OR UPDATE OF search_document "
+    "ON incidents_incident FOR EACH ROW EXECUTE FUNCTION "
+    f"tsvector_update_trigger(search_vector, 'pg_catalog.{SEARCH_CONFIG}', search_document)"
+)
+# A search looks at most this many of the newest matches and ranks them: a common word matching a
+# third of a tenant's million rows costs what a rare one does (docs/PERFORMANCE.md). 300 = twelve
+# pages of the list; a common word's cost is about this many / its share of the tenant's rows read.
+SEARCH_CANDIDATES = 300
 
 
 class PartyText(Protocol):

@@ -1,21 +1,45 @@
 """Reads of incidents, already scoped by the access policy, with the joins each page needs."""
 
+import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from accounts.models import Site
 from accounts.policy import AnyUser
-from incidents import policy
-from incidents.models import PANIC_CATEGORY, Category, CustodyEvent, Evidence, Incident, TimelineEntry
-from incidents.search import SEARCH_CONFIG
-from portal import zones
+from incidents import disclosure, policy
+from incidents.models import (
+    NAME_KEY,
+    PANIC_CATEGORY,
+    PLATE_KEY,
+    Category,
+    CustodyEvent,
+    Evidence,
+    Incident,
+    IncidentShare,
+    InvolvedParty,
+    TimelineEntry,
+    Vehicle,
+)
+from incidents.search import SEARCH_CANDIDATES, SEARCH_CONFIG
+from portal import keyset, zones
 
+# The keyset of each order (the last key unique); "newest" walks incident_provider_received.
+SORT_KEYS = {
+    "newest": (keyset.Key("received_at", descending=True), keyset.Key("pk", descending=True)),
+    "oldest": (keyset.Key("received_at"), keyset.Key("pk")),
+    "severity": (
+        keyset.Key("severity", nullable=True),
+        keyset.Key("received_at", descending=True),
+        keyset.Key("pk", descending=True),
+    ),
+    "reference": (keyset.Key("reference"),),
+}
 SORTS = {
     "newest": ("-received_at", "-pk"),
     "oldest": ("received_at", "pk"),
@@ -35,6 +59,11 @@ class IncidentFilters:
     received_to: date | None = None
     text: str = ""
     sort: str = "newest"
+    drills: str = "hide"
+
+
+# Drill (EXERCISE) incidents in lists: hidden unless asked for, so a drill is never read as real.
+DRILL_CHOICES = {"hide": "Hide drills", "include": "Include drills", "only": "Only drills"}
 
 
 def list_incidents(*, for_user: AnyUser, filters: IncidentFilters | None = None) -> QuerySet[Incident]:
@@ -49,12 +78,16 @@ def list_incidents(*, for_user: AnyUser, filters: IncidentFilters | None = None)
         "reporter_id": filters.reporter,
     }
     incidents = incidents.filter(**{key: value for key, value in exact.items() if value is not None})
+    if filters.drills == "only":
+        incidents = incidents.filter(exercise=Incident.Exercise.EXERCISE)
+    elif filters.drills != "include":
+        incidents = incidents.exclude(exercise=Incident.Exercise.EXERCISE)
     if filters.received_from or filters.received_to:
         incidents = incidents.filter(
             received_on_site_days("received_at", since=filters.received_from, until=filters.received_to)
         )
     if filters.text.strip():
-        incidents = search(incidents, filters.text)
+        incidents = search(incidents, filters.text, reader=disclosure.reader_of(for_user))
     return incidents.order_by(*SORTS.get(filters.sort, SORTS["newest"]))
 
 
@@ -85,22 +118,92 @@ def list_own_open_incidents(*, for_user: AnyUser, limit: int = 10) -> list[Incid
     )
 
 
-def search(incidents: QuerySet[Incident], text: str) -> QuerySet[Incident]:
-    """Full-text search over reference, narrative, place, parties and vehicles.
+def search(
+    incidents: QuerySet[Incident], text: str, *, reader: disclosure.Reader = disclosure.PROVIDER
+) -> QuerySet[Incident]:
+    """Full-text matches among ``incidents``: reference, narrative, place, parties and vehicles.
 
-    PostgreSQL matches the GIN-indexed ``to_tsvector('english', search_document)`` (the document
-    holds the reference, so WP-2026-000123 finds its incident); SQLite falls back to a
-    case-insensitive LIKE per word.
+    PostgreSQL matches the stored ``search_vector`` (GIN-indexed with the provider, so the tenant
+    filter and the text are one index); SQLite falls back to a case-insensitive LIKE per word. An
+    agency's search looks only in the reference, the place and the narrative: the document holds
+    parties' names and internal parties, which it must not find an incident by.
     """
     text = text.strip()[:200]
+    if reader.is_agency:
+        return incidents.filter(_agency_words(text))
     if connection.vendor == "postgresql":
-        vector = SearchVector("search_document", config=SEARCH_CONFIG)
-        query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
-        return incidents.annotate(search=vector).filter(search=query)
+        return incidents.filter(search_vector=_query(text))
     words = Q()
     for word in text.split():
         words &= Q(search_document__icontains=word)
     return incidents.filter(words)
+
+
+def _agency_words(text: str) -> Q:
+    words = Q()
+    for word in text.split():
+        words &= Q(reference__icontains=word) | Q(narrative__icontains=word) | Q(location__icontains=word)
+    return words
+
+
+def _query(text: str) -> SearchQuery:
+    return SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+
+
+REFERENCE = re.compile(r"^WP-\d{4}-\d{6}$", re.IGNORECASE)
+PLATE = re.compile(r"^(?=.*\d)(?=.*[A-Z])[A-Z0-9 -]{2,10}$", re.IGNORECASE)
+
+
+def exact_matches(incidents: QuerySet[Incident], text: str) -> QuerySet[Incident] | None:
+    """Those of ``incidents`` a reference, a plate or a person's name names exactly (each through
+    its own index), or None when the text is none of these."""
+    text = " ".join(text.split())
+    if REFERENCE.match(text):
+        return incidents.filter(reference=text.upper())
+    if PLATE.match(text):
+        plate = text.replace(" ", "").replace("-", "").upper()
+        vehicles = Vehicle.objects.alias(key=PLATE_KEY).filter(key=plate)
+        return incidents.filter(pk__in=vehicles.values("incident_id"))
+    if 2 <= len(text.split()) <= 4 and not any(ch.isdigit() for ch in text):
+        parties = InvolvedParty.objects.alias(key=NAME_KEY).filter(key=text.lower())
+        return incidents.filter(pk__in=parties.values("incident_id"))
+    return None
+
+
+def page_incidents(
+    *, for_user: AnyUser, filters: IncidentFilters | None = None, cursor: str | None = None, size: int = 25
+) -> keyset.Page:
+    """One page of list_incidents, by keyset (a cursor, never an offset or a full count).
+
+    A search answers with the exact matches of a reference, plate or name when there are any; else
+    on PostgreSQL with the best-ranked of the newest SEARCH_CANDIDATES full-text matches (rank, then
+    recency); on SQLite with its matches in the list's order.
+    """
+    filters = filters or IncidentFilters()
+    text = filters.text.strip()[:200]
+    listed = list_incidents(for_user=for_user, filters=replace(filters, text=""))
+    keys = SORT_KEYS.get(filters.sort, SORT_KEYS["newest"])
+    if not text:
+        return keyset.paginate(listed, keys=keys, cursor=cursor, size=size)
+    reader = disclosure.reader_of(for_user)
+    if reader.is_agency:
+        # An agency's lists are its shares (small): its own rule, no name, no search document.
+        return keyset.paginate(search(listed, text, reader=reader), keys=keys, cursor=cursor, size=size)
+    exact = exact_matches(listed, text)
+    ranked_cursor = keyset.is_offset_cursor(cursor)
+    if exact is not None and not ranked_cursor and exact.exists():
+        return keyset.paginate(exact, keys=keys, cursor=cursor, size=size)
+    if connection.vendor != "postgresql":
+        return keyset.paginate(search(listed, text), keys=keys, cursor=cursor, size=size)
+    query = _query(text)
+    newest = search(listed, text).order_by("-received_at", "-pk").values("pk")[:SEARCH_CANDIDATES]
+    ranked = (
+        Incident.objects.filter(pk__in=newest)
+        .select_related("site", "category", "reporter")
+        .annotate(rank=SearchRank(F("search_vector"), query))
+        .order_by("-rank", "-received_at", "-pk")
+    )
+    return keyset.paginate_offset(ranked, cursor=cursor, size=size, cap=SEARCH_CANDIDATES)
 
 
 def get_incident(*, incident_id: uuid.UUID | str, for_user: AnyUser) -> Incident:
@@ -113,9 +216,20 @@ def get_incident(*, incident_id: uuid.UUID | str, for_user: AnyUser) -> Incident
     )
 
 
-def list_timeline(*, incident: Incident) -> QuerySet[TimelineEntry]:
-    """The incident's timeline, oldest first (the caller already holds a visible incident)."""
-    return incident.timeline.select_related("actor").order_by("at", "pk")
+def list_timeline(*, incident: Incident, for_user: AnyUser) -> QuerySet[TimelineEntry]:
+    """The incident's timeline as the user may see it, oldest first (the caller already holds a
+    visible incident): an agency's people never get an internal entry (incidents.disclosure)."""
+    return disclosure.timeline(incident, disclosure.reader_of(for_user))
+
+
+def list_parties(*, incident: Incident, for_user: AnyUser) -> list[disclosure.PartyView]:
+    """The incident's parties as the user may see them: redacted for an agency by its profile."""
+    return disclosure.parties(incident, disclosure.reader_of(for_user))
+
+
+def list_shares(*, incident: Incident) -> QuerySet[IncidentShare]:
+    """The agencies the incident was shared with: what, when, why, until when, and its end."""
+    return incident.shares.select_related("agency", "ended_by").order_by("created_at", "pk")
 
 
 def get_open_question(*, incident: Incident) -> TimelineEntry | None:
@@ -143,7 +257,7 @@ def list_triage_queue(*, for_user: AnyUser) -> QuerySet[Incident]:
 def count_triage_queue(*, provider_id: int) -> int:
     """How many reports wait in a provider's triage queue (list_triage_queue's rows, for everyone
     of the provider at once: its supervisors all see the same queue)."""
-    return Incident.objects.filter(site__provider_id=provider_id, status=Incident.Status.SUBMITTED).count()
+    return Incident.objects.filter(provider_id=provider_id, status=Incident.Status.SUBMITTED).count()
 
 
 def list_drafts(*, for_user: AnyUser) -> QuerySet[Incident]:
@@ -186,17 +300,23 @@ def list_categories_by_use(*, for_user: AnyUser) -> QuerySet[Category]:
         list_categories()
         .exclude(code=PANIC_CATEGORY)
         .annotate(
-            uses=Count("incidents", filter=Q(incidents__site__in=sites, incidents__received_at__gte=since))
+            uses=Count(
+                "incidents",
+                filter=Q(incidents__site__in=sites, incidents__received_at__gte=since)
+                & ~Q(incidents__exercise=Incident.Exercise.EXERCISE),
+            )
         )
         .order_by("-uses", "position", "name")
     )
 
 
-def list_evidence(*, incident: Incident) -> QuerySet[Evidence]:
-    """Evidence of a visible incident, newest version last, with uploader and custody log."""
+def list_evidence(*, incident: Incident, for_user: AnyUser) -> QuerySet[Evidence]:
+    """Evidence of a visible incident as the user may see it, newest version last, with uploader
+    and custody log."""
     custody = CustodyEvent.objects.select_related("actor").order_by("at", "pk")
     return (
-        incident.evidence.select_related("uploaded_by")
+        disclosure.evidence(incident, disclosure.reader_of(for_user))
+        .select_related("uploaded_by")
         .prefetch_related(Prefetch("custody", queryset=custody))
         .order_by("uploaded_at", "pk")
     )

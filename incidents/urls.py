@@ -15,6 +15,8 @@ urlpatterns = [
     path("incidents/<uuid:incident_id>/notes/", detail.incident_add_note, name="add_note"),
     path("incidents/<uuid:incident_id>/parties/", detail.incident_add_party, name="add_party"),
     path("incidents/<uuid:incident_id>/vehicles/", detail.incident_add_vehicle, name="add_vehicle"),
+    path("incidents/<uuid:incident_id>/release/", detail.incident_release_party, name="release_party"),
+    path("incidents/<uuid:incident_id>/end-share/", detail.incident_end_share, name="end_share"),
     # evidence
     path("incidents/<uuid:incident_id>/evidence/", evidence.evidence_upload, name="evidence_upload"),
     path("evidence/<uuid:evidence_id>/", evidence.evidence_detail, name="evidence_detail"),

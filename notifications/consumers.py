@@ -2,11 +2,14 @@
 for supervisors, also their provider's triage queue count (``triage.changed``). Over the consumer
 base (portal/sockets.py)."""
 
+from typing import Any
+
 from channels.db import database_sync_to_async
 
 from accounts.events import user_group
 from accounts.websocket import SessionRulesMiddleware
 from notifications import events, policy, selectors
+from notifications.services.people import mark_received
 from portal.sockets import LiveConsumer
 
 
@@ -30,3 +33,15 @@ class NotificationConsumer(LiveConsumer):
         triage = await database_sync_to_async(selectors.count_open_triage)(user=self.user)
         if triage is not None:
             await self.send_json({"type": "event", "event": "triage.count", "open": triage})
+
+    async def receive_frame(self, kind: str | None, content: Any) -> None:
+        # {"type": "received", "id": <notification id>}: the page has it (delivery confirmed).
+        if kind != "received":
+            await super().receive_frame(kind, content)
+            return
+        notification_id = content.get("id")
+        if not isinstance(notification_id, int) or isinstance(notification_id, bool):
+            await self.error("received needs a notification's whole-number 'id'.")
+            return
+        if not await database_sync_to_async(mark_received)(user=self.user, notification_id=notification_id):
+            await self.error("No such notification.")

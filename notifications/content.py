@@ -1,5 +1,6 @@
 """What a notification says: title, text, short SMS text, link and webhook data, per event."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from accounts.models import User
 from dispatch.events import escalation_payload
 from dispatch.models import Escalation
 from incidents.models import Incident
+from notifications.models import Alert
 
 UPDATE_VERBS = {
     "escalation.requested": "escalated to {agency}",
@@ -21,6 +23,53 @@ UPDATE_VERBS = {
     "escalation.cancelled": "escalation withdrawn by {provider}",
     "escalation.panic_cleared": "panic cleared: the guard is safe ({provider})",
 }
+
+
+@dataclass(frozen=True)
+class AlertStyle:
+    """How one kind of alert looks and sounds, so that nobody takes a drill or a test for a panic:
+    its title starts with ``prefix``, and the page plays ``sound`` (a WebAudio tone pattern in
+    static/js/alert-sounds.js; no audio file, nothing the strict CSP has to allow)."""
+
+    name: str
+    prefix: str
+    sound: str
+
+
+ALERT_STYLES: dict[str, AlertStyle] = {
+    "panic": AlertStyle("PANIC", "PANIC", "panic"),
+    "escalation": AlertStyle("Escalation", "ESCALATION", "escalation"),
+    "bulletin": AlertStyle("Police bulletin", "BULLETIN", "bulletin"),
+    "patrol": AlertStyle("Missed checkpoint or check-in", "MISSED CHECK-IN", "checkin"),
+    "test": AlertStyle("Test", "TEST, NOT A REAL ALERT", "test"),
+    "exhausted": AlertStyle("Unacknowledged alert", "NOBODY ACKNOWLEDGED", "exhausted"),
+    "canary": AlertStyle("Delivery canary", "TEST, NOT A REAL ALERT", "test"),
+}
+# Notification kinds that are alerts, by the style they take (a page takes the panic's when it is one).
+ALERT_OF_KIND = {
+    "panic": "panic",
+    "page": "escalation",
+    "bulletin": "bulletin",
+    "patrol": "patrol",
+    "test": "test",
+    "exhausted": "exhausted",
+    "canary": "canary",
+}
+
+
+def alert_style(kind: str, payload: dict[str, Any] | None = None) -> AlertStyle | None:
+    """The style of a notification that is an alert (None for the rest: updates, messages...)."""
+    name = (payload or {}).get("alert") or ALERT_OF_KIND.get(kind)
+    return ALERT_STYLES.get(name) if name else None
+
+
+def alert_name(kind: str) -> str:
+    style = alert_style(kind)
+    return style.name if style else "Alert"
+
+
+def _titled(style: str, text: str) -> str:
+    return _one_line(f"{ALERT_STYLES[style].prefix}: {text}")
 
 
 # Where people choose their channels (notifications:settings; a test keeps the two in step).
@@ -67,7 +116,12 @@ def page(escalation: Escalation, *, reason: str) -> dict[str, Any]:
     incident = escalation.incident
     what = _what(escalation)
     category = incident.category.name if incident.category else "uncategorised"
-    title = _one_line(f"{what}: {incident.reference} at {incident.site.name} needs a police liaison")
+    style = "panic" if escalation.is_panic else "escalation"
+    title = _titled(
+        style,
+        f"{incident.reference} at {incident.site.name} needs a police liaison"
+        + ("" if escalation.is_panic else f" ({what})"),
+    )
     text = (
         f"{what} — {incident.reference} ({category}) at {incident.site.name}, {incident.site.address}.\n"
         f"Escalated to {escalation.agency} at {_local(escalation)} and not accepted yet.\n"
@@ -75,6 +129,7 @@ def page(escalation: Escalation, *, reason: str) -> dict[str, Any]:
     )
     return {
         "event": "escalation.page",
+        "alert": style,
         "title": title,
         "text": text,
         "sms": _one_line(
@@ -128,7 +183,8 @@ def message(escalation: Escalation, *, text: str, by: User, entry_id: int, at: s
 def test_event(*, endpoint_name: str, by: User) -> dict[str, Any]:
     return {
         "event": "test",
-        "title": f"Test event for {endpoint_name}",
+        "alert": "test",
+        "title": _titled("test", f"Test event for {endpoint_name}"),
         "text": f"Sent by {by} from the Watchpost portal to check this endpoint.",
         "path": "",
         "data": {"message": "This is a test event from Watchpost.", "sent_by": str(by)},
@@ -157,7 +213,8 @@ def panic(incident: Incident, *, guard: User, police: str, tier: str) -> dict[st
     )
     return {
         "event": "panic.pressed",
-        "title": _one_line(f"PANIC: {guard} at {site.name} ({incident.reference})"),
+        "alert": "panic",
+        "title": _titled("panic", f"{guard} at {site.name} ({incident.reference})"),
         "text": (
             f"PANIC pressed by {guard} at {_at(incident, incident.received_at)} — {where}.\n"
             f"{police_line}\nYou are told as one of the provider's {tier}. Call the guard now."
@@ -254,6 +311,59 @@ def stale_escalation(escalation: Escalation, *, minutes: int) -> dict[str, Any]:
     }
 
 
+def exhausted(alert: Alert) -> dict[str, Any]:
+    """An alert nobody acknowledged, to every admin and supervisor: it must not end in silence."""
+    incident = alert.incident
+    what = alert_name(alert.kind)
+    if alert.escalation is not None and alert.escalation.is_panic:
+        what = "PANIC"
+    since = _at(incident, alert.created_at)
+    return {
+        "event": "alert.exhausted",
+        "alert": "exhausted",
+        "title": _titled("exhausted", f"{what} {incident.reference} at {incident.site.name}"),
+        "text": (
+            f"{what} — {incident.reference} at {incident.site.name}, {incident.site.address}.\n"
+            f"Raised at {since} and every step of its ladder was sent, but nobody has acknowledged it.\n"
+            "You are told as an admin or supervisor: open the incident to acknowledge it and act."
+        ),
+        "sms": _one_line(
+            f"Watchpost NOBODY ACKNOWLEDGED {what} {incident.reference} at {incident.site.name}", 140
+        ),
+        "path": incident_path(incident),
+        "data": {"alert": str(alert.public_id), "incident": _incident_data(incident)},
+    }
+
+
+def canary(*, channel: str, sent_at: datetime) -> dict[str, Any]:
+    """The synthetic canary: a test alert through one channel, checked for arrival in time."""
+    return {
+        "event": "canary",
+        "alert": "canary",
+        "title": _titled("canary", f"delivery check by {channel}, sent {sent_at:%H:%M:%S} UTC"),
+        "text": "Watchpost checks that alerts arrive. Nothing to do: this is not a real alert.",
+        "sms": f"Watchpost TEST, not a real alert: delivery check {sent_at:%H:%M:%S} UTC",
+        "path": "",
+        "data": {},
+    }
+
+
+def canary_missed(*, channel: str, recipient: str, sent_at: datetime, deadline: int) -> dict[str, Any]:
+    """The canary did not arrive in time: a real problem, for the platform admins."""
+    return {
+        "event": "canary.missed",
+        "alert": "exhausted",
+        "title": _one_line(f"Delivery canary by {channel} to {recipient} did not arrive within {deadline} s"),
+        "text": (
+            f"The test alert sent at {sent_at:%H:%M:%S} UTC by {channel} to {recipient} has not arrived "
+            f"after {deadline} s. Alerts by {channel} may be failing: check the platform's health page."
+        ),
+        "sms": _one_line(f"Watchpost: the {channel} delivery canary did not arrive within {deadline} s", 140),
+        "path": "/notifications/health/",
+        "data": {},
+    }
+
+
 def written(*, event: str, title: str, text: str, path: str) -> dict[str, Any]:
     """A notification whose words a higher app wrote (debriefs, corrective actions)."""
     return {
@@ -266,6 +376,22 @@ def written(*, event: str, title: str, text: str, path: str) -> dict[str, Any]:
     }
 
 
+# A drill's incident says EXERCISE before anything else in every text, and its webhook payload
+# carries CAP 1.2's status; a real event filed during a drill says that it is real.
+DRILL_PREFIXES = {Incident.Exercise.EXERCISE: "EXERCISE — ", Incident.Exercise.REAL: "REAL, not the drill — "}
+
+
+def mark_exercise(payload: dict[str, Any], exercise: str) -> dict[str, Any]:
+    """``payload`` with the drill's mark on its texts and ``status`` (Exercise or Actual) on it."""
+    marked = dict(payload)
+    prefix = DRILL_PREFIXES.get(Incident.Exercise(exercise or ""), "")
+    for name in ("title", "text", "sms", "subject"):
+        if prefix and isinstance(marked.get(name), str) and not marked[name].startswith(prefix):
+            marked[name] = prefix + marked[name]
+    marked["status"] = "Exercise" if exercise == Incident.Exercise.EXERCISE else "Actual"
+    return marked
+
+
 # The webhook delivery log, in words: what each event is, and what a failed delivery means.
 EVENT_LABELS = {
     "test": "Test event",
@@ -276,6 +402,7 @@ EVENT_LABELS = {
     "incident.submitted": "Report submitted",
     "incident.info_requested": "More information requested",
     "escalation.stale": "Escalation waiting too long",
+    "bulletin.published": "Police bulletin",
 }
 
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from accounts.selectors import get_time_zone
+from notifications import content
 from notifications.models import Notification
 from portal.realtime import Event
 
@@ -17,9 +18,14 @@ def notification_group(user_id: int) -> str:
 
 
 def notification_payload(notification: Notification) -> dict[str, Any]:
+    style = content.alert_style(notification.kind, notification.message.payload)
     return {
         "id": notification.pk,
         "kind": notification.kind,
+        # An alert's look and sound (panic, escalation, bulletin, missed check-in, test...), else none.
+        "alert": style.name if style else "",
+        "sound": style.sound if style else "",
+        "needs_ack": notification.message.alert_id is not None,
         "title": notification.title,
         "body": notification.body,
         "url": notification.url,

@@ -5,7 +5,16 @@ from django.db import models
 from django.db.models import QuerySet
 
 from accounts.models import Organization, Site, User
-from notifications.models import PERSON_CHANNELS, WEBHOOK_KINDS, Channel, Kind, NotificationProfile, Target
+from dispatch.models import VerificationLevel
+from notifications.models import (
+    PERSON_CHANNELS,
+    WEBHOOK_KINDS,
+    Channel,
+    Kind,
+    NotificationProfile,
+    Target,
+    WebhookEndpoint,
+)
 from notifications.services import StepInput
 from notifications.services.configuration import TARGETS_BY_KIND
 
@@ -26,6 +35,19 @@ class PolicyForm(forms.Form):
     def __init__(self, *args: Any, sites: QuerySet[Site], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = sites  # type: ignore[attr-defined]
+
+
+class LevelsForm(forms.Form):
+    """An agency's verification levels at which its policy pages everyone at once."""
+
+    levels = forms.TypedMultipleChoiceField(
+        choices=VerificationLevel.choices,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Page everyone at once at these verification levels",
+        help_text="At the levels left unticked, the policy's steps follow one another after their delays.",
+    )
 
 
 class Unit(models.TextChoices):
@@ -163,7 +185,18 @@ class EndpointForm(forms.Form):
         initial=[Kind.PAGE, Kind.UPDATE],
         help_text="Pages are sent when a step of your escalation policy calls the webhooks.",
     )
+    format = forms.ChoiceField(
+        choices=WebhookEndpoint.Format.choices,
+        initial=WebhookEndpoint.Format.WATCHPOST,
+        required=False,
+        label="Body format",
+        help_text="EIDO sends the escalated incident as a NENA-STA-021 document, for CADs that read it.",
+    )
     is_active = forms.BooleanField(required=False, initial=True, label="Active")
+
+    def clean_format(self) -> str:
+        """Left out (an older client's form): Watchpost's envelope, as before formats existed."""
+        return str(self.cleaned_data.get("format") or WebhookEndpoint.Format.WATCHPOST)
 
 
 class SettingsForm(forms.Form):

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from dispatch.models import VerificationLevel
+
 
 class Channel(models.TextChoices):
     IN_APP = "in_app", "In-app"
@@ -31,6 +33,12 @@ class Kind(models.TextChoices):
     DEBRIEF = "debrief", "Debriefs waiting for me"
     ACTION = "action", "Corrective actions due or overdue"
     REMINDER = "reminder", "Accepted escalations with no police update"
+    BULLETIN = "bulletin", "Police bulletins (BOLO) for my sites"
+    EXHAUSTED = "exhausted", "Alerts nobody acknowledged (always sent, on every channel)"
+    CANARY = "canary", "The delivery canary (a test through one channel)"
+    PATROL = "patrol", "Missed checkpoints and lone-worker check-ins"
+    INTEGRITY = "integrity", "Evidence whose stored copy changed"
+    PARTNERSHIP_REPORT = "partnership_report", "Monthly partnership report (always sent, in-app and by email)"
 
 
 # What people choose channels for (the settings page shows each person the kinds of their role).
@@ -44,6 +52,9 @@ PREFERENCE_KINDS = (
     Kind.DEBRIEF,
     Kind.ACTION,
     Kind.REMINDER,
+    Kind.BULLETIN,
+    Kind.PATROL,
+    Kind.INTEGRITY,
 )
 # What a webhook endpoint may subscribe to.
 WEBHOOK_KINDS = (Kind.PAGE, Kind.UPDATE, Kind.MESSAGE)
@@ -120,8 +131,37 @@ class PolicyStep(models.Model):
         return f"{self.policy} #{self.position} after {self.delay_seconds}s: {self.get_target_display()}"
 
 
+class LevelPaging(models.Model):
+    """An agency's choice for one AVS-01-shaped verification level: whether an escalation requested
+    at that level pages every step of the agency's policy at once, or climbs its ladder (each step
+    after its delay). A level without a row climbs the ladder."""
+
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="level_paging"
+    )
+    level = models.PositiveSmallIntegerField(choices=VerificationLevel.choices)
+    page_at_once = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["organization", "level"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "level"], name="one_paging_rule_per_level")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization}: level {self.level} {'at once' if self.page_at_once else 'ladder'}"
+
+
 class WebhookEndpoint(models.Model):
     """An organization's system (CAD, paging) that receives signed JSON events."""
+
+    class Format(models.TextChoices):
+        WATCHPOST = "watchpost", "Watchpost events (JSON envelope)"
+        EIDO = "eido", "NENA EIDO (the incident as an Emergency Incident Data Object)"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organization = models.ForeignKey(
@@ -131,6 +171,12 @@ class WebhookEndpoint(models.Model):
     url = models.URLField(max_length=500)
     secret = models.CharField(max_length=80, help_text="Signs every request (HMAC-SHA256).")
     events = models.JSONField(default=list, help_text="Kinds sent: page, escalation_update, message.")
+    format = models.CharField(
+        max_length=10,
+        choices=Format.choices,
+        default=Format.WATCHPOST,
+        help_text="The body's shape: Watchpost's envelope, or the incident as a NENA-STA-021 EIDO.",
+    )
     is_active = models.BooleanField(default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -143,6 +189,70 @@ class WebhookEndpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.organization})"
+
+
+class Via(models.TextChoices):
+    """How a person acknowledged an alert."""
+
+    OPENED = "opened", "opened the incident"
+    MESSAGE = "message", "tapped acknowledge in the message"
+    INBOX = "inbox", "acknowledged in the inbox"
+    BOARD = "board", "accepted on the board"
+
+
+class Alert(models.Model):
+    """Something a person must confirm they have seen: an escalation's pages or a panic's alert.
+
+    Every message sent for it points here; the first person to acknowledge wins (one conditional
+    update), and the ladder climbs until someone does. An alert whose ladder ran out without an
+    acknowledgement is ``exhausted``: it was broadcast to the organizations' admins and supervisors."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    key = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="+")
+    escalation = models.ForeignKey(
+        "dispatch.Escalation", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who raised it (the guard who pressed a panic): never the one to acknowledge it.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    acknowledged_via = models.CharField(max_length=16, choices=Via.choices, blank=True)
+    exhausts_at = models.DateTimeField(
+        help_text="When the ladder has run out: unacknowledged then, it is broadcast (never silently ended)."
+    )
+    exhausted_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(
+        null=True, blank=True, help_text="No longer waits: rejected, withdrawn, cancelled by the guard."
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["incident", "acknowledged_at"], name="alert_incident"),
+            models.Index(
+                fields=["exhausts_at"],
+                name="alert_exhausts",
+                condition=Q(acknowledged_at__isnull=True, exhausted_at__isnull=True, closed_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+    @property
+    def is_acknowledged(self) -> bool:
+        return self.acknowledged_at is not None
 
 
 class OutboxMessage(models.Model):
@@ -181,6 +291,14 @@ class OutboxMessage(models.Model):
     incident = models.ForeignKey(
         "incidents.Incident", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
+    alert = models.ForeignKey(
+        Alert,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+        help_text="The alert this message asks someone to acknowledge.",
+    )
     reason = models.CharField(max_length=200, blank=True, help_text="Why it was sent (policy step, event).")
     payload = models.JSONField(default=dict)
     idempotency_key = models.CharField(max_length=200, unique=True)
@@ -195,6 +313,9 @@ class OutboxMessage(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(
+        null=True, blank=True, help_text="In-app: the person's open page confirmed it arrived (socket)."
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -210,6 +331,36 @@ class OutboxMessage(models.Model):
     @property
     def is_final(self) -> bool:
         return self.state in self.FINAL
+
+    @property
+    def receipt(self) -> str:
+        """Queued, sent, delivered or acknowledged (or the outbox's own final word: failed,
+        cancelled, skipped). In-app is sent once it is in the inbox and delivered when an open page
+        said it arrived; SMTP acceptance, a webhook's 2xx and an SMS provider's acceptance are
+        delivery (those channels tell no more)."""
+        alert = self.alert
+        if (
+            alert is not None
+            and alert.acknowledged_by_id is not None
+            and alert.acknowledged_by_id == self.recipient_id
+        ):
+            return Receipt.ACKNOWLEDGED
+        if self.state in (self.State.PENDING, self.State.SENDING):
+            return Receipt.QUEUED
+        if self.state != self.State.DELIVERED:
+            return str(self.state)
+        if self.channel == Channel.IN_APP and self.received_at is None:
+            return Receipt.SENT
+        return Receipt.DELIVERED
+
+
+class Receipt(models.TextChoices):
+    """Where one message to one person stands, from the outbox to the person."""
+
+    QUEUED = "queued", "Queued"
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
 
 
 class DeliveryAttempt(models.Model):
@@ -318,6 +469,20 @@ class SentReminder(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class Heartbeat(models.Model):
+    """The last time a periodic signal was seen (beat's tick, a worker queue's pong, the canary)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    at = models.DateTimeField()
+    detail = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.at:%H:%M:%S}"
 
 
 CHANNEL_LABELS = dict(Channel.choices)

@@ -12,15 +12,32 @@ from accounts.models import Organization, Role, Site, User
 from accounts.policy import AnyUser
 from incidents import policy as incident_policy
 from incidents.models import Incident
-from notifications.models import EscalationPolicy, Kind, Notification, OutboxMessage, WebhookEndpoint
+from notifications.models import Alert, EscalationPolicy, Kind, Notification, OutboxMessage, WebhookEndpoint
 
 # The kinds of notification each role can receive, so the settings page offers only those.
 _COMMON = (Kind.PAGE, Kind.UPDATE, Kind.MESSAGE)
 KINDS_BY_ROLE: dict[str, tuple[str, ...]] = {
-    Role.GUARD: (Kind.INFO_REQUEST, Kind.UPDATE, Kind.MESSAGE, Kind.ACTION),
-    Role.SUPERVISOR: (Kind.PANIC, Kind.REPORT, *_COMMON, Kind.DEBRIEF, Kind.ACTION, Kind.REMINDER),
+    Role.GUARD: (Kind.INFO_REQUEST, Kind.UPDATE, Kind.MESSAGE, Kind.ACTION, Kind.BULLETIN, Kind.PATROL),
+    Role.SUPERVISOR: (
+        Kind.PANIC,
+        Kind.REPORT,
+        *_COMMON,
+        Kind.DEBRIEF,
+        Kind.ACTION,
+        Kind.REMINDER,
+        Kind.BULLETIN,
+        Kind.PATROL,
+    ),
     Role.LIAISON: (*_COMMON, Kind.DEBRIEF, Kind.REMINDER),
-    Role.ORG_ADMIN: (Kind.PANIC, Kind.REPORT, *_COMMON, Kind.DEBRIEF, Kind.ACTION, Kind.REMINDER),
+    Role.ORG_ADMIN: (
+        Kind.PANIC,
+        Kind.REPORT,
+        *_COMMON,
+        Kind.DEBRIEF,
+        Kind.ACTION,
+        Kind.REMINDER,
+        Kind.INTEGRITY,
+    ),
 }
 
 
@@ -84,6 +101,16 @@ def notifiable_people(users: Iterable[User], incident: Incident) -> list[User]:
         if ok:
             allowed.append(user)
     return allowed
+
+
+def can_acknowledge(user: AnyUser, alert: Alert) -> bool:
+    """Who may confirm they have an alert: a person it was sent to (on any channel, the exhausted
+    ladder's broadcast included) who may still see the incident. Never the person who raised it
+    (the guard who pressed the panic); the service says so in words."""
+    if not user.is_authenticated or not user.is_active or user.pk == alert.raised_by_id:
+        return False
+    sent = OutboxMessage.objects.filter(alert=alert, recipient_id=user.pk).exists()
+    return sent and incident_policy.can_view_incident(user, alert.incident)
 
 
 def has_inbox(user: AnyUser) -> bool:

@@ -1,12 +1,16 @@
 """Celery edges of notifications: each takes ids, calls one service, and returns quietly when the
 row is gone. Their schedule is in portal/celery.py."""
 
+from datetime import datetime
 from typing import Any
 
 from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
 
 from incidents.models import Incident, TimelineEntry
 from notifications import services
+from notifications.services import acknowledgements, heartbeats
 
 
 @shared_task(
@@ -39,6 +43,12 @@ def sweep_outbox() -> int:
 def fire_due_timers() -> int:
     """Fire the escalation-policy steps that are due."""
     return services.fire_due_timers()
+
+
+@shared_task(name="notifications.sweep_report_announcements", ignore_result=True)
+def sweep_report_announcements() -> int:
+    """Announce recent reports whose own task was lost (the fault run found them: docs/RELIABILITY.md)."""
+    return services.sweep_report_announcements()
 
 
 # Follow-ups of incidents' events (portal/celery.py FOLLOW_UPS): after the commit, idempotent.
@@ -84,3 +94,31 @@ def announce_triage(incident_id: int, actor_id: int | None = None) -> None:
 def remind_stale_escalations() -> int:
     """Remind liaisons of accepted escalations left without a dispatch or on-scene update."""
     return services.remind_stale_escalations()
+
+
+@shared_task(name="notifications.exhaust_due_alerts", ignore_result=True)
+def exhaust_due_alerts() -> int:
+    """Broadcast the alerts whose ladder ran out without a human acknowledgement."""
+    return acknowledgements.exhaust_due_alerts()
+
+
+@shared_task(name="notifications.beat_tick", ignore_result=True)
+def beat_tick() -> int:
+    """Beat's own heartbeat, and a pong asked of every worker queue (HEARTBEAT_QUEUES)."""
+    now = timezone.now()
+    heartbeats.record_heartbeat(name="beat", now=now)
+    for queue in settings.HEARTBEAT_QUEUES:
+        queue_pong.apply_async(args=(queue, now.isoformat()), queue=queue, expires=60)
+    return len(settings.HEARTBEAT_QUEUES)
+
+
+@shared_task(name="notifications.queue_pong", ignore_result=True)
+def queue_pong(queue: str, asked_at: str) -> None:
+    """A worker of ``queue`` answers beat: the queue is drained, and how fast."""
+    heartbeats.record_queue_pong(queue=queue, asked_at=datetime.fromisoformat(asked_at))
+
+
+@shared_task(name="notifications.run_canary", ignore_result=True)
+def run_canary() -> int:
+    """The synthetic canary (off unless CANARY_MINUTES is set): judge the last, send the next."""
+    return heartbeats.run_canary()

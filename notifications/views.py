@@ -14,9 +14,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import policy as account_policy
 from accounts.models import Organization, Role, User
+from incidents import policy as incident_policy
 from notifications import policy, selectors, services
-from notifications.forms import EndpointForm, PolicyForm, SettingsForm, StepFormSet, with_another_step
-from notifications.models import CHANNEL_LABELS, EscalationPolicy, Notification, WebhookEndpoint
+from notifications.forms import (
+    EndpointForm,
+    LevelsForm,
+    PolicyForm,
+    SettingsForm,
+    StepFormSet,
+    with_another_step,
+)
+from notifications.models import CHANNEL_LABELS, EscalationPolicy, Notification, Via, WebhookEndpoint
+from notifications.services import acknowledgements
 from notifications.services.chains import default_agency_plans
 from portal.edges import confirm, show_errors
 
@@ -64,6 +73,76 @@ def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
     if "application/json" in request.headers.get("Accept", ""):
         return JsonResponse({"unread": selectors.count_unread(user=request.user)})
     return _back(request, "notifications:inbox")
+
+
+def _answer(request: HttpRequest, text: str, *, ok: bool, status: int = 200) -> HttpResponse | None:
+    """JSON for the pages' scripts; None: the caller redirects with the message."""
+    if "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse({"ok": ok, "message": text}, status=status)
+    (messages.success if ok else messages.error)(request, text)
+    return None
+
+
+@require_POST
+def acknowledge(request: HttpRequest, notification_id: int) -> HttpResponse:
+    """The person acknowledges the alert an inbox entry belongs to (first acknowledgement wins)."""
+    via = request.POST.get("via", Via.INBOX)
+    try:
+        result = acknowledgements.acknowledge_notification(
+            user=_user(request), notification_id=notification_id, via=via if via in Via.values else Via.INBOX
+        )
+    except Notification.DoesNotExist:
+        raise Http404("No such notification.") from None
+    except (ValidationError, PermissionDenied) as error:
+        text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+        answer = _answer(request, text, ok=False, status=409)
+        return answer or _back(request, "notifications:inbox")
+    answer = _answer(request, result.message, ok=True)
+    return answer or _back(request, "notifications:inbox")
+
+
+@require_POST
+def acknowledge_incident(request: HttpRequest, incident_id: Any) -> HttpResponse:
+    """Opening the incident (its page's script posts this once the page is seen), or its
+    "Acknowledge" button: every open alert about it sent to the person is acknowledged."""
+    user = _user(request)
+    incident = incident_policy.visible_incidents(user).filter(public_id=incident_id).first()
+    if incident is None:
+        raise Http404("No such incident.")
+    via = Via.OPENED if request.POST.get("via") == Via.OPENED else Via.MESSAGE
+    results = acknowledgements.acknowledge_incident(user=user, incident_id=incident.pk, via=via)
+    text = " ".join(result.message for result in results) or "Nothing here waits for your acknowledgement."
+    answer = _answer(request, text, ok=True)
+    return answer or redirect("incidents:detail", incident.public_id)
+
+
+def _platform_admin(request: HttpRequest) -> User:
+    user = _user(request)
+    if not account_policy.is_platform_admin(user):
+        raise PermissionDenied("The platform's health is for platform admins.")
+    return user
+
+
+@never_cache
+def health(request: HttpRequest) -> HttpResponse:
+    """The platform admins' one page of heartbeats: outbox, beat, queues, webhooks, boards."""
+    _platform_admin(request)
+    signals = selectors.list_heartbeats()
+    return render(
+        request,
+        "notifications/health_detail.html",
+        {"signals": signals, "worst": selectors.worst_state(signals)},
+    )
+
+
+@never_cache
+def healthz_detail(request: HttpRequest) -> JsonResponse:
+    """/healthz/detail: the same heartbeats as JSON, for the platform's monitoring."""
+    _platform_admin(request)
+    signals = selectors.list_heartbeats()
+    return JsonResponse(
+        {"status": selectors.worst_state(signals), "heartbeats": [signal.as_json() for signal in signals]}
+    )
 
 
 @require_POST
@@ -139,8 +218,35 @@ def policy_list(request: HttpRequest) -> HttpResponse:
             "default_plans": default_agency_plans(organization.pk) if organization.is_agency else [],
             "has_default": any(p.site_id is None and p.is_active for p in policies),
             "channels": CHANNEL_LABELS,
+            "levels_form": LevelsForm(
+                initial={"levels": sorted(selectors.at_once_levels(organization_id=organization.pk))}
+            )
+            if organization.is_agency
+            else None,
         },
     )
+
+
+@require_POST
+def policy_levels(request: HttpRequest) -> HttpResponse:
+    """An agency's admin: at which verification levels its policy pages everyone at once."""
+    user, organization = _organization(request)
+    if not organization.is_agency:
+        raise PermissionDenied("Only an agency pages people by verification level.")
+    form = LevelsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose verification levels from 0 to 4.")
+        return redirect("notifications:policies")
+    try:
+        levels = services.set_at_once_levels(
+            by=user, organization=organization, levels=form.cleaned_data["levels"]
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        chosen = ", ".join(str(level) for level in levels) or "none"
+        messages.success(request, f"Levels paged at once: {chosen}. Escalations requested from now on.")
+    return redirect("notifications:policies")
 
 
 def policy_edit(request: HttpRequest, policy_id: int | None = None) -> HttpResponse:
@@ -287,6 +393,7 @@ def endpoint_detail(request: HttpRequest, endpoint_id: Any) -> HttpResponse:
             "name": endpoint.name,
             "url": endpoint.url,
             "events": endpoint.events,
+            "format": endpoint.format,
             "is_active": endpoint.is_active,
         },
     )

@@ -189,7 +189,7 @@ class ApiViewSet(viewsets.GenericViewSet):
         return dict(serializer.validated_data)
 
     def page(
-        self, items: QuerySet[Any], serializer_class: type[serializers.Serializer], **context: Any
+        self, items: QuerySet[Any] | list[Any], serializer_class: type[serializers.Serializer], **context: Any
     ) -> Response:
         chosen = self.paginate_queryset(items)
         data = serializer_class(chosen, many=True, context={**self.get_serializer_context(), **context}).data

@@ -7,6 +7,8 @@ import time
 from dataclasses import dataclass
 
 from celery import Celery
+from celery.schedules import BaseSchedule, crontab
+from celery.signals import task_prerun
 from django.db import close_old_connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
@@ -14,6 +16,16 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 app = Celery("watchpost")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@task_prerun.connect
+def _reads_may_use_the_replica(**_: object) -> None:
+    """Each task starts with reads on the replica (when one is set), until it writes (portal/db.py)."""
+    from portal import db
+
+    db.forget_writes()
+
+
 logger = logging.getLogger(__name__)
 
 # Periodic tasks are declared here, beside the schedule they run on.
@@ -36,10 +48,11 @@ app.conf.beat_schedule = {
     },
     # Notifications: escalation-policy timers are rows, fired here; the outbox sweep re-queues what
     # was left behind. Each expires before it could pile up in a queue without workers.
+    # Priority 0: ahead of any backlog of deliveries (CELERY_TASK_DEFAULT_PRIORITY in settings).
     "notifications-fire-due-timers": {
         "task": "notifications.fire_due_timers",
         "schedule": 2.0,
-        "options": {"expires": 10},
+        "options": {"expires": 10, "priority": 0},
     },
     # Reminders: accepted escalations without a police update, corrective actions due or overdue.
     # Each reminder is recorded when sent (SentReminder), so a run twice sends nothing twice.
@@ -53,10 +66,65 @@ app.conf.beat_schedule = {
         "schedule": 300.0,
         "options": {"expires": 600},
     },
+    # Delivery confirmed by a person: an alert whose ladder ran out unacknowledged is broadcast.
+    "notifications-exhaust-due-alerts": {
+        "task": "notifications.exhaust_due_alerts",
+        "schedule": 5.0,
+        "options": {"expires": 20, "priority": 0},
+    },
+    # Heartbeats: beat's tick, and a pong from each worker queue (the platform's health page).
+    "notifications-beat-tick": {
+        "task": "notifications.beat_tick",
+        "schedule": 10.0,
+        "options": {"expires": 20},
+    },
+    # The synthetic canary: a no-op unless CANARY_MINUTES is set (README, "Delivery canary").
+    "notifications-run-canary": {
+        "task": "notifications.run_canary",
+        "schedule": 30.0,
+        "options": {"expires": 60},
+    },
+    # Patrols: the timers are rows (tour rounds, check-ins and their ladders), fired here; reports
+    # and sends left queued are queued again.
+    "patrols-sweep": {"task": "patrols.sweep", "schedule": 15.0, "options": {"expires": 30, "priority": 0}},
+    # Exports: evidence bundles asked for whose build was never started (their task was lost).
+    "exports-resume-stalled": {
+        "task": "exports.resume_stalled",
+        "schedule": 60.0,
+        "options": {"expires": 120},
+    },
+    # Exports: stored evidence re-hashed a few files per run (FIXITY_* settings), alerting on a change.
+    "exports-sweep-fixity": {"task": "exports.sweep_fixity", "schedule": 60.0, "options": {"expires": 120}},
+    # A new report's announcement to its supervisors is an after-commit task; one lost with the
+    # broker (down at the commit, or restarted with it queued) is announced here instead.
+    "notifications-sweep-report-announcements": {
+        "task": "notifications.sweep_report_announcements",
+        "schedule": 30.0,
+        "options": {"expires": 60, "priority": 0},
+    },
+    # Preparedness: a drill's window closes (its debrief is asked for); residents' data of community
+    # events past their retention is deleted.
+    "preparedness-close-drills": {
+        "task": "preparedness.close_drills",
+        "schedule": 60.0,
+        "options": {"expires": 120},
+    },
+    "preparedness-delete-resident-data": {
+        "task": "preparedness.delete_resident_data",
+        "schedule": 3600.0,
+        "options": {"expires": 7200},
+    },
+    # Analytics: on the 1st of the month, the month before's scorecard of every partnership as a
+    # PDF for both organizations' admins (idempotent: one report per partnership and month).
+    "analytics-queue-monthly-reports": {
+        "task": "analytics.queue_monthly_reports",
+        "schedule": crontab(minute=0, hour=6, day_of_month=1),
+        "options": {"expires": 3600},
+    },
     "notifications-sweep-outbox": {
         "task": "notifications.sweep_outbox",
         "schedule": 5.0,
-        "options": {"expires": 20},
+        "options": {"expires": 20, "priority": 0},
     },
 }
 
@@ -85,6 +153,15 @@ FOLLOW_UPS: dict[str, FollowUps] = {
     "incident.closed": FollowUps(tasks=("debriefs.request_debrief",)),
     "debrief.requested": FollowUps(tasks=("debriefs.draft_debrief",)),
     "debrief.drafted": FollowUps(tasks=("debriefs.render_debrief_pdf",)),
+    # Preparedness: a drill's window closed; debriefs (its peer) drafts the drill's debrief
+    # (subject: the first drill incident's pk, the drill's facts).
+    "drill.closed": FollowUps(tasks=("debriefs.draft_drill_debrief",)),
+    # Preparedness: a joint briefing's decision became a corrective action; debriefs (its peer, which
+    # keeps every corrective action) writes it in the decision's transaction, so the decision never
+    # says so without one and a refusal (an owner of neither side, a past due date) undoes both.
+    "briefing.action_decided": FollowUps(
+        in_transaction=("debriefs.services.actions.handle_briefing_action",)
+    ),
     # Incidents: a photo's thumbnail is made by a worker, never in the upload's request.
     "evidence.added": FollowUps(tasks=("incidents.make_thumbnail",)),
     "invitation.created": FollowUps(
@@ -98,6 +175,8 @@ FOLLOW_UPS: dict[str, FollowUps] = {
             "dispatch.apply_escalation_rules",
             "notifications.notify_report_submitted",
             "notifications.announce_triage",  # a report filed as sent changes no status
+            # Patrols: a report filed during a joint patrol goes to the patrol's agency at once.
+            "patrols.escalate_joint_patrol_report",
         )
     ),
     # Dispatch: the boards show an escalated incident verified, sent back or closed at once.
@@ -122,6 +201,14 @@ FOLLOW_UPS: dict[str, FollowUps] = {
     "escalation.cancelled": _ESCALATION_OUTBOX,
     "escalation.panic_cleared": _ESCALATION_OUTBOX,
     "message.posted": FollowUps(in_transaction=("notifications.services.chains.handle_message_posted",)),
+    # Patrols: a shift's end (or a supervisor's request) builds its daily activity report; a send
+    # emails its PDF to one client contact (subject: the report's or the send's pk).
+    "daily_report.requested": FollowUps(tasks=("patrols.build_daily_report",)),
+    "daily_report.send_requested": FollowUps(tasks=("patrols.send_daily_report",)),
+    # Exports: a worker builds the bundle asked for, into a file, never in the request (subject: bundle).
+    "bundle.requested": FollowUps(tasks=("exports.build_bundle",)),
+    # Analytics: a worker builds a partnership's scorecard PDF (subject: the report's pk).
+    "partnership_report.requested": FollowUps(tasks=("analytics.build_partnership_report",)),
 }
 
 
@@ -130,10 +217,19 @@ def run_schedule_in_process(stop: threading.Event, *, tick: float = 1.0) -> None
     process at its interval until ``stop`` is set."""
     app.loader.import_default_modules()
     last: dict[str, float] = {}
+    started = app.now()
+    # A calendar entry (crontab) runs at its next time after this process started, not at start.
+    calendar = {
+        name: started for name, e in app.conf.beat_schedule.items() if isinstance(e["schedule"], BaseSchedule)
+    }
     while not stop.wait(tick):
         for name, entry in app.conf.beat_schedule.items():
             now = time.monotonic()
-            if now - last.get(name, float("-inf")) < float(entry["schedule"]):
+            if name in calendar:
+                if not entry["schedule"].is_due(calendar[name]).is_due:
+                    continue
+                calendar[name] = app.now()
+            elif now - last.get(name, float("-inf")) < float(entry["schedule"]):
                 continue
             last[name] = now
             try:

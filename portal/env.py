@@ -89,15 +89,23 @@ class Env:
             return _sqlite(sqlite_default)
         return parse_database_url(value, variable=name)
 
+    def redis_urls(self, name: str) -> list[str]:
+        """Comma-separated Redis URLs, each checked as ``redis_url`` checks one."""
+        return [_redis_url(item, name) for item in self.strings(name)]
+
     def redis_url(self, name: str) -> str | None:
         value = self.raw(name)
         if value is None:
             return None
-        parts = urlsplit(value)
-        if parts.scheme not in {"redis", "rediss"} or not parts.hostname:
-            raise ImproperlyConfigured(f"{name}: expected redis://host:port/db, got {_redact(value)!r}")
-        _port(parts, name)
-        return value
+        return _redis_url(value, name)
+
+
+def _redis_url(value: str, name: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in {"redis", "rediss"} or not parts.hostname:
+        raise ImproperlyConfigured(f"{name}: expected redis://host:port/db, got {_redact(value)!r}")
+    _port(parts, name)
+    return value
 
 
 def derived_key(secret: str, label: str) -> str:

@@ -9,9 +9,10 @@ Two deliberate exceptions, and only these:
 
 - **In-transaction follow-ups** (``FollowUps.in_transaction``): functions called with the event at
   once, inside the publisher's transaction, so that what they write commits with the change that
-  caused it or not at all. Only the notification outbox uses them — the outbox rows for an escalation
-  are part of the escalation (DESIGN: "all in the same transaction"); a lower app still never imports
-  the higher one: the table names the function.
+  caused it or not at all. The notification outbox uses them — the outbox rows for an escalation
+  are part of the escalation (DESIGN: "all in the same transaction") — and so does one writer of
+  debriefs: the corrective action a briefing's decision becomes (``briefing.action_decided``), which
+  is that decision's change. A lower app or a peer still never imports the writer: the table names it.
 - **The outbox's delivery queue** (notifications/services/outbox.py): queueing an outbox row's
   delivery task after commit is the outbox's own business, and its periodic sweep re-queues whatever
   a lost commit hook or a down broker left behind.

@@ -7,11 +7,13 @@ from channels.auth import AuthMiddlewareStack
 from channels.routing import URLRouter
 
 from accounts.websocket import SessionRulesMiddleware
+from bulletins.routing import websocket_urlpatterns as bulletin_routes
 from dispatch.routing import websocket_urlpatterns as dispatch_routes
 from notifications.routing import websocket_urlpatterns as notification_routes
+from patrols.routing import websocket_urlpatterns as patrol_routes
 from portal.requests import SameOrigin
 
-websocket_urlpatterns = [*dispatch_routes, *notification_routes]
+websocket_urlpatterns = [*dispatch_routes, *notification_routes, *bulletin_routes, *patrol_routes]
 
 
 def websocket_application() -> Any:

@@ -70,7 +70,12 @@ INSTALLED_APPS = [
     "incidents",
     "dispatch",
     "debriefs",
+    "bulletins",
+    "patrols",
+    "exports",
+    "analytics",
     "notifications",
+    "preparedness",
     "audit",
     "seeding",
 ]
@@ -91,6 +96,7 @@ MIDDLEWARE = [
     "accounts.middleware.IdleTimeoutMiddleware",
     "accounts.middleware.RequireMfaMiddleware",
     "accounts.middleware.TimeZoneMiddleware",
+    "preparedness.middleware.AcknowledgementMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -113,6 +119,8 @@ TEMPLATES = [
                 "dispatch.context_processors.panic",
                 "notifications.context_processors.notifications",
                 "debriefs.context_processors.debriefs",
+                "bulletins.context_processors.bulletins",
+                "analytics.context_processors.analytics",
             ],
             # The time-zone rule's filters (site_time, site_date) and {% timezone %} need no {% load %}.
             "builtins": ["django.templatetags.tz", "portal.templatetags.time_zones"],
@@ -125,17 +133,32 @@ DATABASES = {"default": env.database("DATABASE_URL", sqlite_default=str(DATA_DIR
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, so that a server process started by a test sees the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+# A read replica (docs/scaling.md): reads outside a transaction go there, writes and every query
+# inside a transaction stay on the primary (portal/db.py). Unset: everything on the primary.
+if env.raw("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = env.database("DATABASE_REPLICA_URL", sqlite_default="")
+    # Tests: the replica alias is the test database itself, not a second one to create.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["portal.db.PrimaryReplicaRouter"]
+    MIDDLEWARE.insert(0, "portal.db.ReplicaScopeMiddleware")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: channel layer, Celery broker and cache when REDIS_URL is set.
 REDIS_URL = env.redis_url("REDIS_URL")
 if REDIS_URL:
     # redis-py 8 times out idle reads after 5 s and caps pools at 100 (STACK_NOTES.md).
+    # The channel layer may be sharded over several Redis servers (docs/scaling.md): channels_redis
+    # spreads groups and channels over REDIS_CHANNEL_URLS by hash; every web process must list the same
+    # servers in the same order. Unset: REDIS_URL alone.
+    REDIS_CHANNEL_URLS = env.redis_urls("REDIS_CHANNEL_URLS") or [REDIS_URL]
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "socket_timeout": None, "max_connections": 10_000}],
+                "hosts": [
+                    {"address": url, "socket_timeout": None, "max_connections": 10_000}
+                    for url in REDIS_CHANNEL_URLS
+                ],
                 "group_expiry": env.integer("CHANNEL_GROUP_EXPIRY", 6 * 3600, minimum=60),
                 "capacity": 500,
             },
@@ -143,6 +166,8 @@ if REDIS_URL:
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
+    if env.raw("REDIS_CHANNEL_URLS"):
+        raise ImproperlyConfigured("REDIS_CHANNEL_URLS: set REDIS_URL too (the broker and the cache)")
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -154,8 +179,15 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's consumer exits the worker when Redis goes away with a message unacknowledged (nearly always,
+# with ACKS_LATE): this one reconnects instead (portal/worker.py; found by the fault run).
+CELERY_WORKER_CONSUMER = "portal.worker:BrokerLossConsumer"
 CELERY_TASK_DEFAULT_QUEUE = env.string("CELERY_QUEUE", "watchpost")
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Redis lists emulate priorities, 0 served first: the beat's ladder timers and sweeps (priority 0,
+# portal/celery.py) go ahead of a backlog of deliveries and follow-ups (this default). The fault run
+# found the timers expiring in the queue behind deliveries and firing up to a minute late.
+CELERY_TASK_DEFAULT_PRIORITY = 6
 CELERY_TIMEZONE = "UTC"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -241,6 +273,46 @@ SMS_FROM = env.string("SMS_FROM")
 # before its due day.
 ESCALATION_STALE_MINUTES = env.integer("ESCALATION_STALE_MINUTES", 15, minimum=1)
 ACTION_DUE_REMINDER_HOURS = env.integer("ACTION_DUE_REMINDER_HOURS", 24, minimum=1)
+# Delivery confirmed by a person (docs/notifications.md, "Acknowledgements"): an alert whose ladder's
+# last step has waited this many seconds without a human acknowledgement is broadcast to every admin
+# and supervisor on every channel. No setting turns that broadcast off; this only says when.
+ALERT_ACK_SECONDS = env.integer("ALERT_ACK_SECONDS", 300, minimum=10)
+# Heartbeats (the platform admins' health page and /healthz detail): seconds after which each signal
+# is slow, then expired.
+HEARTBEAT_OUTBOX_SLOW = env.integer("HEARTBEAT_OUTBOX_SLOW", 30, minimum=1)
+HEARTBEAT_OUTBOX_EXPIRED = env.integer("HEARTBEAT_OUTBOX_EXPIRED", 120, minimum=2)
+HEARTBEAT_BEAT_SLOW = env.integer("HEARTBEAT_BEAT_SLOW", 30, minimum=1)
+HEARTBEAT_BEAT_EXPIRED = env.integer("HEARTBEAT_BEAT_EXPIRED", 120, minimum=2)
+HEARTBEAT_QUEUE_SLOW = env.integer("HEARTBEAT_QUEUE_SLOW", 30, minimum=1)
+HEARTBEAT_QUEUE_EXPIRED = env.integer("HEARTBEAT_QUEUE_EXPIRED", 120, minimum=2)
+HEARTBEAT_WEBHOOK_SLOW = env.integer("HEARTBEAT_WEBHOOK_SLOW", 600, minimum=1)
+HEARTBEAT_WEBHOOK_EXPIRED = env.integer("HEARTBEAT_WEBHOOK_EXPIRED", 3600, minimum=2)
+HEARTBEAT_BOARD_SLOW = env.integer("HEARTBEAT_BOARD_SLOW", 35, minimum=1)
+HEARTBEAT_BOARD_EXPIRED = env.integer("HEARTBEAT_BOARD_EXPIRED", 60, minimum=2)
+# The worker queues whose pong the beat asks for (the default queue unless more are named).
+HEARTBEAT_QUEUES = tuple(
+    name.strip()
+    for name in env.string("HEARTBEAT_QUEUES", CELERY_TASK_DEFAULT_QUEUE).split(",")
+    if name.strip()
+)
+# The synthetic canary (off by default): every CANARY_MINUTES a test alert goes by CANARY_CHANNEL to
+# the user whose email is CANARY_RECIPIENT; not delivered within CANARY_DEADLINE_SECONDS, the
+# platform admins are alerted.
+CANARY_MINUTES = env.integer("CANARY_MINUTES", 0, minimum=0)
+CANARY_CHANNEL = env.string("CANARY_CHANNEL", "email")
+CANARY_RECIPIENT = env.string("CANARY_RECIPIENT")
+CANARY_DEADLINE_SECONDS = env.integer("CANARY_DEADLINE_SECONDS", 120, minimum=5)
+for _slow, _expired in (
+    ("HEARTBEAT_OUTBOX_SLOW", "HEARTBEAT_OUTBOX_EXPIRED"),
+    ("HEARTBEAT_BEAT_SLOW", "HEARTBEAT_BEAT_EXPIRED"),
+    ("HEARTBEAT_QUEUE_SLOW", "HEARTBEAT_QUEUE_EXPIRED"),
+    ("HEARTBEAT_WEBHOOK_SLOW", "HEARTBEAT_WEBHOOK_EXPIRED"),
+    ("HEARTBEAT_BOARD_SLOW", "HEARTBEAT_BOARD_EXPIRED"),
+):
+    if globals()[_slow] >= globals()[_expired]:
+        raise ImproperlyConfigured(f"{_slow} must be less than {_expired}")
+if CANARY_CHANNEL not in ("email", "in_app", "sms"):
+    raise ImproperlyConfigured("CANARY_CHANNEL: choose email, in_app or sms")
 if max(EMAIL_TIMEOUT, WEBHOOK_TIMEOUT) >= NOTIFY_LEASE_SECONDS:
     # A send still running when its lease ends would be retried beside it.
     raise ImproperlyConfigured("NOTIFY_LEASE_SECONDS: must be longer than EMAIL_TIMEOUT and WEBHOOK_TIMEOUT")
@@ -261,6 +333,19 @@ EVIDENCE_MAX_BYTES = env.integer("EVIDENCE_MAX_BYTES", 200 * 1024 * 1024, minimu
 # Thumbnails are made by a worker, only for photos of at most this many pixels (width x height):
 # a small file can hold a huge image (a 292 KB PNG of 100 megapixels took 770 MiB to decode).
 THUMBNAIL_MAX_PIXELS = env.integer("THUMBNAIL_MAX_PIXELS", 40_000_000, minimum=10_000)
+# Evidence bundles are signed with the deployment's Ed25519 key: the PEM text itself
+# (EXPORT_SIGNING_KEY, for secret stores) or a file (made by `manage.py generate_signing_key`,
+# outside the repository; never committed). Bundles are written in EXPORTS_ROOT, never in memory.
+EXPORT_SIGNING_KEY = env.string("EXPORT_SIGNING_KEY")
+EXPORT_SIGNING_KEY_FILE = Path(
+    env.string("EXPORT_SIGNING_KEY_FILE", str(DATA_DIR / "export-signing-key.pem"))
+)
+EXPORTS_ROOT = Path(env.string("EXPORTS_ROOT", str(DATA_DIR / "exports")))
+# Evidence fixity: the beat re-hashes stored evidence a little at a time (each run at most this many
+# files and bytes, oldest check first), so that each file is checked again every interval.
+FIXITY_INTERVAL_HOURS = env.integer("FIXITY_INTERVAL_HOURS", 24 * 7, minimum=1)
+FIXITY_FILES_PER_RUN = env.integer("FIXITY_FILES_PER_RUN", 20, minimum=1)
+FIXITY_BYTES_PER_RUN = env.integer("FIXITY_BYTES_PER_RUN", 256 * 1024 * 1024, minimum=1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 STORAGES = {
@@ -303,6 +388,8 @@ SPECTACULAR_SETTINGS = {
         "IncidentStatusEnum": "incidents.models.Incident.Status",
         "EscalationStatusEnum": "dispatch.models.Escalation.Status",
         "EscalationSourceEnum": "dispatch.models.Escalation.Source",
+        "RejectionCauseEnum": "dispatch.models.RejectionCause",
+        "VerificationLevelEnum": "dispatch.models.VerificationLevel",
     },
 }
 
@@ -327,18 +414,33 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # tile server of the operator's for the map (e.g. https://tiles.example/{z}/{x}/{y}.png). Without one
 # the map draws the sites' outlines on a plain projection: nothing is fetched from the internet.
 BOARD_RECENT_HOURS = env.integer("BOARD_RECENT_HOURS", 12, minimum=1)
-BOARD_TILE_URL = env.string("BOARD_TILE_URL")
-if BOARD_TILE_URL:
-    _tiles = urlsplit(BOARD_TILE_URL)
-    if (
-        _tiles.scheme not in ("http", "https")
-        or not _tiles.netloc
-        or not all(part in BOARD_TILE_URL for part in ("{z}", "{x}", "{y}"))
-    ):
-        raise ImproperlyConfigured(
-            "BOARD_TILE_URL: give an http(s) address with {z}, {x} and {y}, e.g. https://tiles.example/{z}/{x}/{y}.png"
-        )
-    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_tiles.netloc}")
+
+
+def _tile_url(name: str) -> str:
+    """An operator's tile server (``https://tiles.example/{z}/{x}/{y}.png``), or "" for none; its
+    origin, and only it, is added to the CSP's img-src."""
+    url = env.string(name)
+    if url:
+        tiles = urlsplit(url)
+        if (
+            tiles.scheme not in ("http", "https")
+            or not tiles.netloc
+            or not all(part in url for part in ("{z}", "{x}", "{y}"))
+        ):
+            raise ImproperlyConfigured(
+                f"{name}: give an http(s) address with {{z}}, {{x}} and {{y}}, "
+                "e.g. https://tiles.example/{z}/{x}/{y}.png"
+            )
+        origin = f"{tiles.scheme}://{tiles.netloc}"
+        if origin not in CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"]:
+            CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(origin)
+    return url
+
+
+BOARD_TILE_URL = _tile_url("BOARD_TILE_URL")
+# The analytics' hotspot map: the same kind of tile server, for a real base map under the clusters
+# (Web Mercator); without one, the plain projection and nothing fetched.
+HOTSPOT_TILE_URL = _tile_url("HOTSPOT_TILE_URL")
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.integer("SESSION_COOKIE_AGE", 12 * 3600, minimum=60)
@@ -356,6 +458,23 @@ if not DEBUG:
 # (device location against the sites' coordinates) to be chosen as the panic's site.
 PANIC_CANCEL_SECONDS = env.integer("PANIC_CANCEL_SECONDS", 10, minimum=1)
 PANIC_SITE_RADIUS_M = env.integer("PANIC_SITE_RADIUS_M", 1500, minimum=10)
+
+# Drills (preparedness): the rule incidents asks, by name, whether a report filed now is part of a
+# drill (incidents stands below preparedness and never imports it).
+INCIDENT_DRILL_RULE = "preparedness.selectors.exercise_mark"
+# Shifts (patrols): the rule patrols asks, by name, what a guard must read before a shift at a site
+# starts (preparedness's post orders and plans in force; peers never import each other).
+SHIFT_READINESS_RULE = "preparedness.selectors.unread_before_shift"
+# Targeted patrols (patrols): the sites whose incident counts are rising for a user, by name
+# (analytics' hotspots; a peer patrols never imports). Empty: no site is suggested, any may be chosen.
+PATROL_HOTSPOTS = "analytics.selectors.rising_sites"
+# What a webhook that asks for EIDO receives: the incident as exports builds it (exports is above
+# notifications, which names the builder here and never imports it).
+WEBHOOK_EIDO_BUILDER = "exports.eido.eido_document"
+# Residents' names and emails of a community event are deleted this many days after it.
+COMMUNITY_REGISTRATION_RETENTION_DAYS = env.integer("COMMUNITY_REGISTRATION_RETENTION_DAYS", 30, minimum=1)
+# A public registration sent sooner than this after its form was shown is refused (a bot).
+COMMUNITY_FORM_MIN_SECONDS = env.integer("COMMUNITY_FORM_MIN_SECONDS", 3, minimum=0)
 
 LOGGING = {
     "version": 1,

@@ -7,7 +7,6 @@ A consumer says who may open it and which groups it joins (``authorise``), the u
 the session ends, idles out or loses its access, and forwards server events without a database
 hop."""
 
-import time
 from collections.abc import Callable
 from importlib import import_module
 from typing import Any
@@ -19,7 +18,6 @@ from django.conf import settings
 
 FORBIDDEN = 4403  # the user may not open this socket, or no longer may: do not reconnect
 SESSION_ENDED = 4401  # logout, deactivation, role change, an idle session: do not reconnect
-REJOIN_EVERY = 3600.0  # seconds; well inside the channel layer's group expiry
 SESSION_ENDED_EVENT = "session.ended"
 # What the server raises when a frame is sent on a socket the browser already closed (a quick page
 # change while the first counts were read): daphne's "Attempt to send on a closed protocol", and
@@ -36,7 +34,6 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     session_rules: Callable[[dict[str, Any]], bool]
 
     joined: tuple[str, ...] = ()
-    joined_at = 0.0
     ending = False
     gone = False  # the browser closed the socket: nothing more is sent
 
@@ -55,6 +52,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         """Checked before each event is forwarded: False closes the socket (its access was lost).
         By default nothing to check: a change of role or a deactivation ends the session instead."""
         return True
+
+    async def pinged(self) -> None:
+        """After each answered ping: a consumer that records liveness (the board) does it here."""
 
     async def receive_frame(self, kind: str | None, content: Any) -> None:
         """A client frame other than a ping; consumers handle theirs and pass the rest here."""
@@ -76,7 +76,6 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def _add_groups(self) -> None:
         for group in self.joined:
             await self.channel_layer.group_add(group, self.channel_name)
-        self.joined_at = time.monotonic()
 
     async def send(
         self, text_data: str | None = None, bytes_data: bytes | None = None, close: Any = False
@@ -122,13 +121,15 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def ping(self) -> None:
         # Clients ping every 25 s: the session rules are applied again (the idle timeout), and the
-        # group membership is renewed well before the layer forgets it.
+        # groups are joined again. A Redis restarted empty has forgotten every member while the
+        # sockets stay open: without this they would hear nothing more, and never know (the fault
+        # run found boards connected and deaf). A join is a sorted-set add in Redis, no database.
         if not await database_sync_to_async(self._session_allowed)():
             await self.end(SESSION_ENDED)
             return
-        if time.monotonic() - self.joined_at > REJOIN_EVERY:
-            await self._add_groups()
+        await self._add_groups()
         await self.send_json({"type": "pong"})
+        await self.pinged()
 
     def _session_allowed(self) -> bool:
         session = self.scope.get("session")
@@ -159,3 +160,16 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.end(FORBIDDEN)
         else:
             await self.forward(message)
+
+
+class PolicyConsumer(LiveConsumer):
+    """A socket whose groups one synchronous policy function answers for the signed-in user (None
+    refuses it): each app sets ``groups_of`` (a staticmethod) over its own policy."""
+
+    groups_of: Callable[[Any], tuple[str, ...] | None]
+
+    async def authorise(self) -> tuple[str, ...] | None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            return None
+        return await database_sync_to_async(self.groups_of)(user)

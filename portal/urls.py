@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import IsAuthenticated
 
 from accounts.views import home
+from notifications.views import healthz_detail
 from portal.health import healthz
 
 
@@ -22,6 +23,8 @@ admin.site.site_title = "Watchpost admin"
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", login_not_required(healthz), name="healthz"),
+    # The heartbeats behind it, for platform admins (notifications owns them).
+    path("healthz/detail", healthz_detail, name="healthz_detail"),
     # allauth's sign-up view is shadowed: people join only by invitation.
     path("accounts/signup/", no_signup, name="account_signup"),
     path("accounts/", include("allauth.urls")),
@@ -30,6 +33,11 @@ urlpatterns = [
     path("", include("dispatch.urls")),
     path("notifications/", include("notifications.urls")),
     path("", include("debriefs.urls")),
+    path("", include("bulletins.urls")),
+    path("", include("patrols.urls")),
+    path("", include("exports.urls")),
+    path("", include("preparedness.urls")),
+    path("", include("analytics.urls")),
     path("", include("audit.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api_urls")),

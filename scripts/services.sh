@@ -22,6 +22,9 @@ if ! redis_up; then
   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
   wait_for redis_up Redis
 fi
+# The fault run (tests/chaos) starts, kills and restarts a redis-server of its own: the binary is needed
+# even where the machine's Redis runs from elsewhere.
+command -v redis-server >/dev/null || apt_install redis-server
 if ! psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='watchpost'" | grep -q 1; then
   psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE watchpost"
 fi

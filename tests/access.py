@@ -70,6 +70,18 @@ MESSAGING = frozenset({GUARD, SUPERVISOR, LIAISON})
 # API tokens: org admins keep their organization's, liaisons their own (nobody issues a token acting
 # as someone who must use a second factor but that person).
 TOKEN_KEEPERS = ORG_ADMINS | {LIAISON}
+# A bulletin: its agency's people, the guards and supervisors of the sites it reached, platform admins.
+BULLETIN_VIEWERS = frozenset({GUARD, SUPERVISOR, LIAISON, AGENCY_ADMIN, PLATFORM})
+# A site's safety profile: its provider's supervisors and admins, its partnering agency's people.
+PROFILE_READERS = frozenset({SUPERVISOR, PROVIDER_ADMIN, LIAISON, AGENCY_ADMIN, PLATFORM})
+# Preparedness: the provider's supervisors and admins write plans; both sides' staff run drills,
+# briefings and community events; a site's plans and drills are seen by its people on both sides.
+PROVIDER_STAFF = frozenset({SUPERVISOR, PROVIDER_ADMIN})
+# Analytics: supervisors, liaisons and both sides' admins (their own side's), platform admins (all).
+ANALYTICS = frozenset({SUPERVISOR, PROVIDER_ADMIN, LIAISON, AGENCY_ADMIN, PLATFORM})
+STAFF = PROVIDER_STAFF | AGENCY_SIDE
+PLAN_VIEWERS = MEMBERS | {PLATFORM}
+BRIEFING_ATTENDEES = frozenset({GUARD, SUPERVISOR, LIAISON})
 
 
 @dataclass(frozen=True)
@@ -175,6 +187,8 @@ ACCESS: dict[str, Rule | tuple[Rule, ...]] = {
     # portal
     "home": rule(SIGNED_IN),
     "healthz": anyone(),
+    "healthz_detail": rule({PLATFORM}, note="the heartbeats behind /healthz"),
+    "notifications:health": rule({PLATFORM}, note="the platform's heartbeats"),
     "account_signup": rule(fixed=Outcome.NOT_FOUND, note="no sign-up, only invitations: 404 for all"),
     "api-schema": rule(SIGNED_IN, note="the API's kind: 401 for anonymous"),
     "api-docs": rule(SIGNED_IN),
@@ -203,6 +217,9 @@ ACCESS: dict[str, Rule | tuple[Rule, ...]] = {
     "incidents:add_note": incident(PROVIDER_SIDE, method=POST),
     "incidents:add_party": incident(PROVIDER_SIDE, method=POST),
     "incidents:add_vehicle": incident(PROVIDER_SIDE, method=POST),
+    # privacy: a supervisor releases a party's redacted fields to an agency, or ends its share
+    "incidents:release_party": incident({SUPERVISOR}, method=POST),
+    "incidents:end_share": incident({SUPERVISOR}, method=POST),
     "incidents:evidence_upload": incident(PROVIDER_SIDE, method=POST),
     "incidents:evidence_detail": incident(),
     "incidents:evidence_download": incident(),
@@ -221,10 +238,39 @@ ACCESS: dict[str, Rule | tuple[Rule, ...]] = {
     "dispatch:panic": rule({GUARD}, method=POST),
     "dispatch:panic_cancel": incident({GUARD}, method=POST, note="the guard who pressed it"),
     "dispatch:panic_move": incident({GUARD}, method=POST, note="the guard who pressed it"),
+    "dispatch:cad_codes": (rule(AGENCY_SIDE), rule({AGENCY_ADMIN}, method=POST)),
+    "dispatch:site_profiles": rule(PROFILE_READERS),
+    "dispatch:floor_plan_add": rule({SUPERVISOR}, method=POST, tenant=True, finds=PROFILE_READERS),
+    "dispatch:floor_plan": rule(PROFILE_READERS, tenant=True),
+    "dispatch:site_profile": (
+        rule(PROFILE_READERS, tenant=True),
+        rule(
+            {SUPERVISOR}, method=POST, tenant=True, finds=PROFILE_READERS, note="the provider's supervisors"
+        ),
+    ),
+    # bulletins: the matrix's are each agency's, to its own tenant's provider
+    "bulletins:list": rule(BULLETIN_VIEWERS, note="provider org admins are not on site: none"),
+    "bulletins:live": rule({GUARD, SUPERVISOR}),
+    "bulletins:new": (rule({LIAISON}), rule({LIAISON}, method=POST)),
+    "bulletins:detail": rule(BULLETIN_VIEWERS, tenant=True),
+    "bulletins:cap": rule(BULLETIN_VIEWERS, tenant=True),
+    "bulletins:photo": rule(BULLETIN_VIEWERS, tenant=True, note="its audience only; downloads audited"),
+    "bulletins:answers": rule({LIAISON, AGENCY_ADMIN, PLATFORM}, tenant=True, finds=BULLETIN_VIEWERS),
+    "bulletins:read": rule({GUARD, SUPERVISOR}, method=POST, tenant=True, finds=BULLETIN_VIEWERS),
+    "bulletins:sighting": rule({GUARD, SUPERVISOR}, method=POST, tenant=True, finds=BULLETIN_VIEWERS),
+    "bulletins:update": (
+        rule({LIAISON}, tenant=True, finds=BULLETIN_VIEWERS),
+        rule({LIAISON}, method=POST, tenant=True, finds=BULLETIN_VIEWERS),
+    ),
+    "bulletins:cancel": rule({LIAISON}, method=POST, tenant=True, finds=BULLETIN_VIEWERS),
     # notifications
     "notifications:inbox": rule(SIGNED_IN),
     "notifications:read": rule(SIGNED_IN, method=POST, tenant=True, everywhere=(), note="one's own"),
     "notifications:read_all": rule(SIGNED_IN, method=POST),
+    "notifications:acknowledge": rule(
+        SIGNED_IN, method=POST, tenant=True, everywhere=(), note="one's own; 409 when it asks for none"
+    ),
+    "notifications:acknowledge_incident": incident(method=POST),
     "notifications:settings": rule(SIGNED_IN),
     "accounts:time_zone": rule(SIGNED_IN, note="one's own zone"),
     "accounts:debrief_rule": (
@@ -237,6 +283,13 @@ ACCESS: dict[str, Rule | tuple[Rule, ...]] = {
     ),
     "notifications:policies": org_admins(),
     "notifications:policy_new": org_admins(),
+    "notifications:policy_levels": rule(
+        {AGENCY_ADMIN},
+        method=POST,
+        role_first=True,
+        everywhere=(),
+        note="an agency's admins only: a provider's admin is refused (403)",
+    ),
     "notifications:policy_edit": org_admins(tenant=True),
     "notifications:policy_delete": (org_admins(tenant=True), org_admins(method=POST, tenant=True)),
     "notifications:endpoints": org_admins(),
@@ -246,6 +299,17 @@ ACCESS: dict[str, Rule | tuple[Rule, ...]] = {
     "notifications:endpoint_rotate": (org_admins(tenant=True), org_admins(method=POST, tenant=True)),
     "notifications:endpoint_delete": (org_admins(tenant=True), org_admins(method=POST, tenant=True)),
     # debriefs (of a closed, escalated incident) and corrective actions
+    # analytics: counts of what the policy lets each side count
+    "analytics:dashboard": rule({SUPERVISOR, PROVIDER_ADMIN, LIAISON, AGENCY_ADMIN, PLATFORM}),
+    "analytics:incidents_csv": rule({SUPERVISOR, PROVIDER_ADMIN, LIAISON, AGENCY_ADMIN, PLATFORM}),
+    "analytics:incident_json": incident(),
+    "analytics:incident_pdf": incident(),
+    # a partnership's scorecard and its reports: both sides of the pair (the role before the pair)
+    "analytics:partnerships": rule(ANALYTICS),
+    "analytics:scorecard": rule(ANALYTICS, tenant=True, role_first=True),
+    "analytics:request_report": rule(ANALYTICS, method=POST, tenant=True, role_first=True),
+    "analytics:report": rule(ANALYTICS, tenant=True, role_first=True),
+    "analytics:report_pdf": rule(ANALYTICS, tenant=True, role_first=True),
     "debriefs:index": rule(MEMBERS),
     "debriefs:actions": rule(SIGNED_IN),
     "debriefs:agency_queue": rule({LIAISON}),
@@ -269,7 +333,124 @@ ACCESS: dict[str, Rule | tuple[Rule, ...]] = {
     "debriefs:incident": incident(),
     "debriefs:request": incident({SUPERVISOR}, method=POST),
     "debriefs:add_action": incident({SUPERVISOR}, method=POST),
+    # patrols: the guard's shift on the phone, the supervisors' board and sites, daily activity reports
+    "patrols:shift": rule({GUARD}),
+    "patrols:start": rule({GUARD}, method=POST),
+    "patrols:scan": rule({GUARD}, method=POST),
+    "patrols:check_in": rule({GUARD}, method=POST),
+    "patrols:notes": rule({GUARD}, method=POST),
+    "patrols:end": rule({GUARD}, method=POST),
+    "patrols:board": rule({SUPERVISOR, PROVIDER_ADMIN}),
+    "patrols:board_panel": rule({SUPERVISOR, PROVIDER_ADMIN}),
+    "patrols:joint": rule(AGENCY_SIDE, note="the agency's own joint patrols"),
+    "patrols:ask_joint": rule(AGENCY_SIDE, method=POST, note="only for a site partnered with the agency"),
+    "patrols:end_for": rule(
+        {SUPERVISOR, PROVIDER_ADMIN},
+        method=POST,
+        tenant=True,
+        role_first=True,
+        everywhere=(),
+        note="the service then asks for a supervisor and a reason",
+    ),
+    "patrols:acknowledge": rule(
+        {SUPERVISOR, LIAISON},
+        method=POST,
+        tenant=True,
+        finds={GUARD, SUPERVISOR, PROVIDER_ADMIN, LIAISON, PLATFORM},
+        note="never the guard's own; the liaison once the ladder reached the agency",
+    ),
+    "patrols:site": rule({SUPERVISOR, PROVIDER_ADMIN}, tenant=True, everywhere=()),
+    "patrols:qr_sheet": rule({SUPERVISOR, PROVIDER_ADMIN}, tenant=True, everywhere=()),
+    "patrols:start_for": rule(
+        {SUPERVISOR, PROVIDER_ADMIN}, method=POST, tenant=True, role_first=True, everywhere=()
+    ),
+    "patrols:add_checkpoint": rule({SUPERVISOR, PROVIDER_ADMIN}, method=POST, tenant=True, everywhere=()),
+    "patrols:add_tour": rule({SUPERVISOR, PROVIDER_ADMIN}, method=POST, tenant=True, everywhere=()),
+    "patrols:update_settings": rule({SUPERVISOR, PROVIDER_ADMIN}, method=POST, tenant=True, everywhere=()),
+    "patrols:request_report": rule({SUPERVISOR, PROVIDER_ADMIN}, method=POST, tenant=True, everywhere=()),
+    "patrols:add_contact": rule(
+        {PROVIDER_ADMIN}, method=POST, tenant=True, finds={SUPERVISOR, PROVIDER_ADMIN}, everywhere=()
+    ),
+    "patrols:remove_contact": rule(
+        {PROVIDER_ADMIN}, method=POST, tenant=True, finds={SUPERVISOR, PROVIDER_ADMIN}, everywhere=()
+    ),
+    "patrols:daily_report": rule(
+        PROVIDER_SIDE | {PLATFORM}, tenant=True, note="a guard: their own shifts' reports"
+    ),
+    "patrols:report_pdf": rule(PROVIDER_SIDE | {PLATFORM}, tenant=True),
+    "patrols:review": rule({SUPERVISOR}, method=POST, tenant=True, finds=PROVIDER_SIDE | {PLATFORM}),
+    "patrols:send": rule({SUPERVISOR}, method=POST, tenant=True, finds=PROVIDER_SIDE | {PLATFORM}),
+    # preparedness: plans, drills, briefings, community events (and the public registration page)
+    "preparedness:index": rule(MEMBERS),
+    "preparedness:acknowledge": rule({GUARD}),
+    "preparedness:plan_create": rule(PROVIDER_STAFF),
+    "preparedness:plan": rule(PLAN_VIEWERS, tenant=True),
+    "preparedness:plan_new_version": rule(PROVIDER_STAFF, method=POST, tenant=True, finds=PLAN_VIEWERS),
+    "preparedness:version_action": (
+        rule({GUARD}, method=POST, tenant=True, finds=PLAN_VIEWERS, args={"action": "acknowledge"}),
+        rule(AGENCY_SIDE, method=POST, tenant=True, finds=PLAN_VIEWERS, args={"action": "approve"}),
+        rule(STAFF, method=POST, tenant=True, finds=PLAN_VIEWERS, args={"action": "comment"}),
+        rule(PROVIDER_STAFF, method=POST, tenant=True, finds=PLAN_VIEWERS, args={"action": "edit"}),
+    ),
+    "preparedness:attachment": rule(PLAN_VIEWERS, tenant=True),
+    "preparedness:drill_create": rule(STAFF),
+    "preparedness:drill": rule(PLAN_VIEWERS, tenant=True, note="the site's people, and the participants"),
+    "preparedness:drill_cancel": rule(STAFF, method=POST, tenant=True, finds=PLAN_VIEWERS),
+    "preparedness:drill_participants": rule(STAFF, method=POST, tenant=True, finds=PLAN_VIEWERS),
+    "preparedness:drill_export": rule(STAFF, tenant=True, finds=PLAN_VIEWERS),
+    "preparedness:briefing_create": rule(STAFF, note="staff of an organization with a partner"),
+    "preparedness:briefing": rule(MEMBERS, tenant=True, everywhere=(), note="staff and attendees"),
+    "preparedness:briefing_ics": rule(MEMBERS, tenant=True, everywhere=()),
+    "preparedness:briefing_action": (
+        rule(
+            BRIEFING_ATTENDEES,
+            method=POST,
+            tenant=True,
+            finds=MEMBERS,
+            everywhere=(),
+            args={"action": "rsvp"},
+        ),
+        rule(STAFF, method=POST, tenant=True, finds=MEMBERS, everywhere=(), args={"action": "minutes"}),
+    ),
+    "preparedness:decision_action": rule(
+        STAFF,
+        method=POST,
+        tenant=True,
+        finds=MEMBERS,
+        everywhere=(),
+        args={"action": "assign"},
+        note="the briefing's staff; the guard owns the action (tracked on debriefs' actions page)",
+    ),
+    "preparedness:event_create": rule(STAFF),
+    "preparedness:event": rule(STAFF, tenant=True, everywhere=(), note="organizers: staff and hosts"),
+    "preparedness:event_action": rule(
+        STAFF, method=POST, tenant=True, everywhere=(), args={"action": "attendance"}
+    ),
+    "preparedness:public_event": rule(
+        SIGNED_IN, tenant=True, public=True, finds=SIGNED_IN, everywhere=SIGNED_IN, note="no sign-in"
+    ),
     # audit
+    # exports: signed evidence bundles of an escalated incident; each side sees its own people's
+    # bundles (the matrix makes one on each side); what an investigator needs is public
+    "exports:incident": (
+        incident({SUPERVISOR, LIAISON}, note="the provider's supervisors, the agency's liaisons"),
+        incident({SUPERVISOR, LIAISON}, method=POST),
+    ),
+    "exports:ics214": rule(
+        {SUPERVISOR, PROVIDER_ADMIN, LIAISON, AGENCY_ADMIN},
+        tenant=True,
+        finds=INCIDENT_VIEWERS,
+        subject="closed",
+        note="a closed incident's ICS-214 PDF",
+    ),
+    "exports:drill_ics214": rule(
+        PLAN_VIEWERS, tenant=True, note="a drill's ICS-214 PDF (EXERCISE): whoever sees the drill"
+    ),
+    "exports:status": rule({SUPERVISOR, LIAISON}, tenant=True, everywhere=(), note="its side's bundle"),
+    "exports:download": rule({SUPERVISOR, LIAISON}, tenant=True, everywhere=()),
+    "exports:verify": anyone(),
+    "exports:verifier": anyone(),
+    "exports:public_key": anyone(),
     "audit:trail": rule(ORG_ADMINS | {PLATFORM}),
     # the API (anonymous: 401)
     "api:api-root": rule(SIGNED_IN),
@@ -303,16 +484,41 @@ ACCESS: dict[str, Rule | tuple[Rule, ...]] = {
         incident({SUPERVISOR}, method=POST, args={"step": "cancel"}),
     ),
     "api:escalation-messages": incident(MESSAGING, method=POST),
+    "api:eido-detail": incident(
+        {SUPERVISOR, PROVIDER_ADMIN, LIAISON, AGENCY_ADMIN}, note="an escalated incident as a NENA EIDO"
+    ),
+    "api:escalation-cad-status": incident(
+        {LIAISON}, method=POST, note="the agency's CAD, with a liaison's token"
+    ),
     "api:panic-list": rule({GUARD}, method=POST),
     "api:board-event-list": rule(AGENCY_SIDE),
+    "api:bulletin-list": rule(BULLETIN_VIEWERS),
+    "api:bulletin-detail": rule(BULLETIN_VIEWERS, tenant=True),
+    "api:bulletin-read": rule({GUARD, SUPERVISOR}, method=POST, tenant=True, finds=BULLETIN_VIEWERS),
+    "api:shift-list": (rule(SIGNED_IN, note="each sees only their own"), rule({GUARD}, method=POST)),
+    "api:shift-detail": rule(PROVIDER_SIDE | {PLATFORM}, tenant=True, note="a guard: their own shifts"),
+    "api:shift-end": rule({GUARD, SUPERVISOR}, method=POST, tenant=True, finds=PROVIDER_SIDE | {PLATFORM}),
+    "api:scan-list": rule({GUARD}, method=POST),
+    "api:check-in-list": rule({GUARD}, method=POST),
+    "api:daily-report-list": rule(SIGNED_IN, note="each sees only their own"),
+    "api:daily-report-detail": rule(PROVIDER_SIDE | {PLATFORM}, tenant=True),
+    "api:daily-report-pdf": rule(PROVIDER_SIDE | {PLATFORM}, tenant=True),
 }
 
 # Websocket routes (portal/routing.py), by their route's name.
 SOCKETS: dict[str, Rule] = {
     "board": rule(AGENCY_SIDE),
     "incident": incident(),
+    "bulletins": rule(
+        {GUARD, SUPERVISOR} | AGENCY_SIDE,
+        note="a guard's or supervisor's joins their own sites' groups; an agency's people its own group",
+    ),
     "notifications": rule(
         SIGNED_IN, note="supervisors' sockets also join their own provider's triage group (live count)"
+    ),
+    "patrols_joint": rule(AGENCY_SIDE, note="joins its own agency's joint-patrol group only"),
+    "patrols_board": rule(
+        {SUPERVISOR, PROVIDER_ADMIN}, note="joins its own provider's patrol-board group only"
     ),
 }
 

@@ -25,6 +25,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def _file_roots(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EVIDENCE_ROOT = tmp_path / "evidence"
+    settings.EXPORTS_ROOT = tmp_path / "exports"
+    settings.EXPORT_SIGNING_KEY = ""
+    settings.EXPORT_SIGNING_KEY_FILE = tmp_path / "export-signing-key.pem"
     settings.AUDIT_CHECKPOINT_FILE = tmp_path / "audit-checkpoints.log"
 
 

@@ -16,6 +16,15 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def makefile_variable(name: str) -> str:
+    """A variable's value as the Makefile sets it (one line, ``NAME := value`` or ``NAME = value``)."""
+    for line in (ROOT / "Makefile").read_text().splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key.rstrip(" :?") == name:
+            return value.strip()
+    raise RuntimeError(f"the Makefile sets no {name}")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

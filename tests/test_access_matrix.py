@@ -38,14 +38,22 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts import services as account_services
-from accounts.models import ApiToken, Role, Site
+from accounts.models import ApiToken, Partnership, Role, Site
+from analytics import services as analytics_services
+from bulletins import services as bulletin_services
 from debriefs import services as debrief_services
 from debriefs.models import Debrief
 from debriefs.tasks import request_debrief_task
 from dispatch import services as dispatch_services
+from exports import services as export_services
+from exports.signing import generate_key_file
 from incidents import services as incident_services
 from notifications.models import Channel, EscalationPolicy, Kind, Notification, OutboxMessage, WebhookEndpoint
+from patrols import services as patrol_services
+from patrols.models import ClientContact, DailyReport, LoneWorkerAlert
 from portal.routing import websocket_urlpatterns
+from preparedness import services as preparedness_services
+from preparedness.models import CommunityEvent, Drill, Plan, Registration, Scenario
 from tests.access import ACCESS, AGENCY_SIDE, SOCKETS, Actor, Outcome, Rule, Tenant, rules_for
 from tests.factories import member, report
 from tests.incidents.evidence_samples import ORIGIN, jpeg, png
@@ -55,6 +63,11 @@ from tests.world import build_world
 # the static files); its cookies are set anew for each request.
 CLIENT = Client(raise_request_exception=False)
 LEAK = "Qwzxv"  # in every text of the other tenant: an allowed answer to one of ours must not show it
+# The redacted/internal column: in an internal note, an internal party and an internal photo's name,
+# and in a victim's contact (hidden by the default redaction profile). No answer the agency's people
+# get, on any endpoint, may show either.
+INTERNAL = "Zkvq-internal"
+REDACTED = "Zkvq-victim-phone"
 ACTORS = list(Actor)
 USERS = {
     Actor.GUARD: "guard_a",
@@ -70,6 +83,7 @@ TENANT_PARAMS = {
     "evidence_id",
     "escalation_id",
     "debrief_id",
+    "bundle_id",
     "action_id",
     "membership_id",
     "invitation_id",
@@ -77,6 +91,23 @@ TENANT_PARAMS = {
     "notification_id",
     "policy_id",
     "endpoint_id",
+    "bulletin_id",
+    "photo_id",
+    "site_id",
+    "plan_id",
+    "floor_plan_id",
+    "shift_id",
+    "alert_id",
+    "contact_id",
+    "report_id",
+    "partnership_id",
+    "partnership_report_id",
+    "version_id",
+    "attachment_id",
+    "drill_id",
+    "briefing_id",
+    "decision_id",
+    "event_id",
     "id",
     "pk",
 }
@@ -162,6 +193,29 @@ def _tenant(w: SimpleNamespace, *, mark: str, provider, agency, site, people) ->
         ],
     )
     incident_services.add_note(incident=t.incident, by=supervisor, text=f"{mark} note")
+    incident_services.add_note(incident=t.incident, by=supervisor, text=f"{mark} {INTERNAL}", internal=True)
+    t.victim = incident_services.add_party(
+        incident=t.incident,
+        by=supervisor,
+        party=incident_services.PartyInput(
+            role="victim", description=f"{mark} victim", name=f"{mark} Roe", contact=f"{mark} {REDACTED}"
+        ),
+    )
+    incident_services.add_party(
+        incident=t.incident,
+        by=supervisor,
+        party=incident_services.PartyInput(
+            role="witness", description=f"{mark} {INTERNAL}", name=f"{mark} {INTERNAL}", internal=True
+        ),
+    )
+    incident_services.add_evidence(
+        incident=t.incident,
+        by=supervisor,
+        upload=SimpleUploadedFile(f"{INTERNAL}.jpg", jpeg((32, 24)), "image/jpeg"),
+        client_sha256=None,
+        origin=ORIGIN,
+        internal=True,
+    )
     t.evidence = incident_services.add_evidence(
         incident=t.incident,
         by=guard,
@@ -192,6 +246,60 @@ def _tenant(w: SimpleNamespace, *, mark: str, provider, agency, site, people) ->
         due_date=timezone.localdate() + timedelta(days=7),
     )
 
+    t.bulletin = bulletin_services.publish_bulletin(
+        by=liaison,
+        data=bulletin_services.BulletinInput(
+            kind="vehicle",
+            title=f"{mark} grey van",
+            description=f"{mark} dented door",
+            expires_at=timezone.now() + timedelta(days=1),
+        ),
+        audience="providers",
+        providers=[provider],
+        photos=[SimpleUploadedFile("van.png", png(), "image/png")],
+    )
+
+    t.floor_plan = dispatch_services.add_floor_plan(
+        site=site,
+        by=supervisor,
+        upload=SimpleUploadedFile("plan.png", png(), "image/png"),
+        name=f"{mark} plan",
+    )
+
+    # Patrols: an ended shift with its daily activity report (a PDF), an open one whose missed
+    # check-in climbed to the agency, a client contact and a checkpoint.
+    ended = patrol_services.start_shift(guard=guard, site=site, by=guard)
+    patrol_services.add_checkpoint(site=site, by=supervisor, name=f"{mark} gate")
+    patrol_services.end_shift(shift=ended, by=guard, notes=f"{mark} quiet night")
+    t.report = DailyReport.objects.get(shift=ended)
+    t.report.pdf.save("dar.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=False)
+    t.report.status = DailyReport.Status.READY
+    t.report.save()
+    t.shift = patrol_services.start_shift(guard=guard, site=site, by=guard)
+    t.alert = LoneWorkerAlert.objects.create(
+        shift=t.shift, due_at=timezone.now(), raised_at=timezone.now(), step=LoneWorkerAlert.Step.AGENCY
+    )
+    t.contact = ClientContact.objects.create(
+        site=site, name=f"{mark} client", email=f"{mark}@client.example".lower()
+    )
+    # A bundle of the escalated incident made on each side (each side sees its own people's).
+    t.bundles = {
+        side: export_services.build_bundle(
+            bundle=export_services.request_bundle(
+                incident=t.incident, by=by, purpose=f"{mark} case", origin=ORIGIN
+            )
+        )
+        for side, by in (("provider", supervisor), ("agency", liaison))
+    }
+
+    # The pair's scorecard and a report of it, asked for by the provider's supervisor.
+    t.partnership = Partnership.objects.get(provider=provider, agency=agency)
+    t.partnership_report = analytics_services.build_partnership_report(
+        report=analytics_services.request_partnership_report(
+            partnership=t.partnership, by=supervisor, month=timezone.localdate()
+        )
+    )
+
     t.members = {"provider": guard.membership, "agency": liaison.membership}
     t.invitations, t.invitation_tokens, t.api_tokens, t.endpoints, t.policies = {}, {}, {}, {}, {}
     for side, organization, by, role, user in (
@@ -217,7 +325,86 @@ def _tenant(w: SimpleNamespace, *, mark: str, provider, agency, site, people) ->
         t.policies[side] = EscalationPolicy.objects.create(
             organization=organization, site=site, name=f"{mark} policy", updated_by=by
         )
+    _preparedness(t, mark=mark, provider=provider, agency=agency, site=site, people=people)
     return t
+
+
+def _preparedness(t: SimpleNamespace, *, mark: str, provider, agency, site, people) -> None:
+    """One tenant's ERP (approved, with a PDF, acknowledged by its guard), drill, briefing with an
+    action owned by the guard, and community event with a resident's registration."""
+    guard, supervisor, _admin, liaison, _agency_admin = people
+    t.plan = preparedness_services.create_plan(
+        by=supervisor,
+        site=site,
+        kind=Plan.Kind.ERP,
+        scenario=Scenario.FIRE,
+        title=f"{mark} fire plan",
+        sections=[(f"{mark} alarm", f"<p>{mark} press the button</p>")],
+    )
+    t.version = t.plan.versions.get()
+    t.attachment = preparedness_services.attach_file(
+        version=t.version, by=supervisor, upload=SimpleUploadedFile("map.pdf", b"%PDF-1.4 map")
+    )
+    preparedness_services.submit_for_approval(version=t.version, by=supervisor)
+    preparedness_services.approve_version(version=t.version, by=liaison)
+    preparedness_services.acknowledge_version(version=t.version, by=guard)
+    now = timezone.now()
+    t.drill = preparedness_services.schedule_drill(
+        by=supervisor,
+        site=site,
+        scenario=Scenario.EVACUATION,
+        title=f"{mark} evacuation drill",
+        objectives=f"{mark} evacuate",
+        starts_at=now + timedelta(days=2),
+        ends_at=now + timedelta(days=2, hours=1),
+        participants=[guard, liaison],
+    )
+    # A drill whose window is over (moved back after scheduling, which refuses a past window): the
+    # one whose ICS-214 the matrix asks for.
+    t.past_drill = preparedness_services.schedule_drill(
+        by=supervisor,
+        site=site,
+        scenario=Scenario.FIRE,
+        title=f"{mark} fire drill",
+        objectives=f"{mark} evacuate",
+        starts_at=now + timedelta(days=4),
+        ends_at=now + timedelta(days=4, hours=1),
+        participants=[guard, liaison],
+    )
+    Drill.objects.filter(pk=t.past_drill.pk).update(
+        starts_at=now - timedelta(days=4), ends_at=now - timedelta(days=4) + timedelta(hours=1)
+    )
+    t.past_drill.refresh_from_db()
+    t.briefing = preparedness_services.schedule_briefing(
+        by=supervisor,
+        provider=provider,
+        agency=agency,
+        title=f"{mark} briefing",
+        starts_at=now + timedelta(days=3),
+        agenda=f"{mark} agenda",
+        attendees=[guard, liaison],
+    )
+    t.decision = preparedness_services.record_decision(
+        briefing=t.briefing,
+        by=supervisor,
+        decision=f"{mark} light the gate",
+        owner=guard,
+        due_date=timezone.localdate() + timedelta(days=7),
+    )
+    t.event = preparedness_services.create_community_event(
+        by=supervisor,
+        provider=provider,
+        agency=agency,
+        kind=CommunityEvent.Kind.OPEN_HOUSE,
+        title="Open house",  # public: no tenant mark on what anyone may read
+        description="Meet the guards and the police.",
+        site=site,
+        starts_at=now + timedelta(days=9),
+        ends_at=now + timedelta(days=9, hours=2),
+        capacity=50,
+        hosts=[supervisor, liaison],
+    )
+    Registration.objects.create(event=t.event, name=f"{mark} Resident", email=f"{mark.lower()}@example.test")
 
 
 def _notification_for(user, mark: str) -> Notification:
@@ -282,9 +469,13 @@ def matrix(django_db_setup, django_db_blocker, tmp_path_factory):
             PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
             MEDIA_ROOT=folder / "media",
             EVIDENCE_ROOT=folder / "evidence",
+            EXPORTS_ROOT=folder / "exports",
+            EXPORT_SIGNING_KEY="",
+            EXPORT_SIGNING_KEY_FILE=folder / "export-signing-key.pem",
         ),
         transaction.atomic(),
     ):
+        generate_key_file(folder / "export-signing-key.pem")
         yield build_matrix()
         transaction.set_rollback(True)
 
@@ -326,7 +517,15 @@ class Case:
 
     def api_object(self):
         noun = self.name.removeprefix("api:").split("-")[0]
-        return {"incident": self.incident, "evidence": self.t.evidence, "escalation": self.t.escalation}[noun]
+        return {
+            "incident": self.incident,
+            "evidence": self.t.evidence,
+            "escalation": self.t.escalation,
+            "bulletin": self.t.bulletin,
+            "shift": self.t.shift,
+            "daily": self.t.report,
+            "eido": self.incident,
+        }[noun]
 
 
 def _notification(c: Case) -> int:
@@ -340,6 +539,7 @@ ARGS: dict[str, Callable[[Case], Any]] = {
     "evidence_id": lambda c: c.t.evidence.public_id,
     "escalation_id": lambda c: c.t.escalation.public_id,
     "debrief_id": lambda c: c.t.debrief.public_id,
+    "bundle_id": lambda c: c.t.bundles[c.side].public_id,
     "action_id": lambda c: c.t.action.public_id,
     "membership_id": lambda c: c.t.members[c.side].pk,
     "invitation_id": lambda c: c.t.invitations[c.side].pk,
@@ -348,9 +548,26 @@ ARGS: dict[str, Callable[[Case], Any]] = {
     "notification_id": _notification,
     "policy_id": lambda c: c.t.policies[c.side].pk,
     "endpoint_id": lambda c: c.t.endpoints[c.side].public_id,
+    "bulletin_id": lambda c: c.t.bulletin.public_id,
+    "photo_id": lambda c: c.t.bulletin.photos.get().public_id,
+    "site_id": lambda c: c.t.site.pk,
+    "floor_plan_id": lambda c: c.t.floor_plan.public_id,
+    "shift_id": lambda c: c.t.shift.public_id,
+    "alert_id": lambda c: c.t.alert.public_id,
+    "contact_id": lambda c: c.t.contact.pk,
+    "report_id": lambda c: c.t.report.public_id,
+    "partnership_id": lambda c: c.t.partnership.pk,
+    "partnership_report_id": lambda c: c.t.partnership_report.public_id,
     "id": lambda c: c.m.world.guard_a.pk if c.name.startswith("admin:") else c.api_object().public_id,
     "pk": lambda c: c.t.site.pk,
     "code": lambda c: "theft",
+    "plan_id": lambda c: c.t.plan.public_id,
+    "version_id": lambda c: c.t.version.public_id,
+    "attachment_id": lambda c: c.t.attachment.public_id,
+    "drill_id": lambda c: (c.t.past_drill if c.name == "exports:drill_ics214" else c.t.drill).public_id,
+    "briefing_id": lambda c: c.t.briefing.public_id,
+    "decision_id": lambda c: c.t.decision.public_id,
+    "event_id": lambda c: c.t.event.public_id,
     # the admin's and allauth's
     "object_id": lambda c: c.t.site.pk,
     "content_type_id": lambda c: ContentType.objects.get_for_model(Site).pk,
@@ -370,12 +587,30 @@ DATA: dict[str, Callable[[Case], dict[str, Any]]] = {
     "incidents:add_note": lambda c: {"text": "A note"},
     "incidents:add_party": lambda c: {"role": "witness", "description": "Short"},
     "incidents:add_vehicle": lambda c: {"plate": "AB12 CDE"},
+    "incidents:release_party": lambda c: {
+        "party": c.t.victim.pk,
+        "agency": c.t.escalation.agency_id,
+        "reason": "Case 2026/123",
+    },
+    "incidents:end_share": lambda c: {
+        "share": c.t.incident.shares.get().pk,
+        "reason": "Case closed",
+    },
     "incidents:evidence_upload": lambda c: _upload("evidence"),
     "dispatch:escalate": lambda c: {"reason": "Again"},
     "dispatch:message": lambda c: {"text": "On our way"},
     "dispatch:panic": lambda c: {"site": c.t.site.pk, "idempotency_key": str(uuid.uuid4())},
     "notifications:duty": lambda c: {"on_duty": "1"},
+    "bulletins:sighting": lambda c: {
+        "site": c.t.site.pk,
+        "narrative": "It parked by gate 3",
+        "idempotency_key": str(uuid.uuid4()),
+    },
+    "bulletins:cancel": lambda c: {"reason": "Found"},
+    "dispatch:floor_plan_add": lambda c: _upload("plan"),
     "debriefs:update_action": lambda c: {"status": "in_progress"},
+    "exports:incident": lambda c: {"purpose": "Case 2026-1"},
+    "analytics:request_report": lambda c: {"month": f"{timezone.localdate():%Y-%m}"},
     "debriefs:edit": lambda c: {"edit_version": c.t.debrief.edit_version, "summary": "Summary"},
     "debriefs:agency": lambda c: {"edit_version": c.t.debrief.edit_version, "agency_contribution": "Ours"},
     "debriefs:review": lambda c: {"decision": "changes", "comment": "More"},
@@ -400,7 +635,11 @@ DATA: dict[str, Callable[[Case], dict[str, Any]]] = {
     "api:escalation-list": lambda c: {"incident": str(c.t.incident.public_id), "reason": "Again"},
     "api:escalation-step": lambda c: {"reason": "Not ours"},
     "api:escalation-messages": lambda c: {"text": "On our way"},
+    "api:escalation-cad-status": lambda c: {"event_id": str(uuid.uuid4()), "status": "accepted"},
     "api:panic-list": lambda c: {"idempotency_key": str(uuid.uuid4()), "site": c.t.site.pk},
+    "api:shift-list": lambda c: {"site": c.t.site.pk},
+    "api:scan-list": lambda c: {"code": "ABCDE-FGHJK", "idempotency_key": str(uuid.uuid4())},
+    "api:check-in-list": lambda c: {"idempotency_key": str(uuid.uuid4())},
 }
 
 
@@ -440,10 +679,11 @@ def matches(expected: Outcome, got: str) -> bool:
     return got == expected
 
 
-def leaks(response: HttpResponse) -> bool:
+def leaks(response: HttpResponse, *words: str) -> bool:
     if response.streaming or not response.get("Content-Type", "").startswith(("text/", "application/json")):
         return False
-    return LEAK in response.content.decode(errors="replace")
+    text = response.content.decode(errors="replace")
+    return any(word in text for word in words or (LEAK,))
 
 
 def request(m: SimpleNamespace, actor: Actor, method: str, url: str, data: dict[str, Any], api: bool):
@@ -484,7 +724,22 @@ def test_endpoint(endpoint, matrix, db):
                     problems.append(f"{where}: expected {expected}, got {got}")
                 elif got == Outcome.ALLOWED and actor != Actor.PLATFORM and leaks(response):
                     problems.append(f"{where}: shows the other tenant's data")
+                elif got == Outcome.ALLOWED and actor in AGENCY_SIDE and leaks(response, INTERNAL, REDACTED):
+                    problems.append(f"{where}: shows the agency an internal item or a redacted field")
     assert not problems, "\n".join(problems)
+
+
+def test_the_internal_and_redacted_column_can_fail(matrix, db):
+    """The marks are on pages both sides open: the provider's supervisor sees them where the agency's
+    liaison, on the same page, does not (so the column above checks something)."""
+    url = reverse("incidents:detail", args=[matrix.own.incident.public_id])
+    seen = {
+        actor: request(matrix, actor, "GET", url, {}, False) for actor in (Actor.SUPERVISOR, Actor.LIAISON)
+    }
+    assert all(response.status_code == 200 for response in seen.values())
+    assert leaks(seen[Actor.SUPERVISOR], INTERNAL)
+    assert leaks(seen[Actor.SUPERVISOR], REDACTED)
+    assert not leaks(seen[Actor.LIAISON], INTERNAL, REDACTED)
 
 
 # --- Websockets ------------------------------------------------------------------------------

@@ -24,8 +24,9 @@ RANKS = {
     "bulletins": 5,
     "preparedness": 5,
     "analytics": 5,
-    "exports": 5,
-    "seeding": 6,
+    # Exports bundles what incidents, dispatch and debriefs hold: it stands above the rank-5 apps.
+    "exports": 6,
+    "seeding": 7,
 }
 SHARED_BOTTOM = {"accounts", "audit"}
 # portal/ is both the ground every app stands on (these modules import no app) and the roof that

@@ -1,6 +1,11 @@
 """Every change to debriefs and their corrective actions goes through these functions."""
 
-from debriefs.services.actions import add_corrective_action, update_corrective_action
+from debriefs.services.actions import (
+    add_briefing_action,
+    add_corrective_action,
+    handle_briefing_action,
+    update_corrective_action,
+)
 from debriefs.services.lifecycle import (
     FOUR_EYES,
     approve_debrief,
@@ -9,6 +14,7 @@ from debriefs.services.lifecycle import (
     request_changes,
     request_debrief,
     request_debrief_on_close,
+    request_drill_debrief,
     revise_debrief,
     submit_debrief,
     update_debrief,
@@ -20,10 +26,12 @@ from debriefs.services.rendering import queue_pdf, render_html, render_pdf, resu
 __all__ = [
     "FOUR_EYES",
     "NewAction",
+    "add_briefing_action",
     "add_corrective_action",
     "approve_debrief",
     "contribute_as_agency",
     "draft_debrief",
+    "handle_briefing_action",
     "queue_pdf",
     "remind_corrective_actions",
     "render_html",
@@ -31,6 +39,7 @@ __all__ = [
     "request_changes",
     "request_debrief",
     "request_debrief_on_close",
+    "request_drill_debrief",
     "resume_stalled",
     "revise_debrief",
     "save_debrief",

@@ -70,6 +70,30 @@ def request_debrief_on_close(*, incident: Incident, closed_by: User | None) -> D
     return current
 
 
+@transaction.atomic
+def request_drill_debrief(*, incident: Incident, drill: dict[str, object]) -> Debrief:
+    """The debrief of a drill whose window closed, on its first exercise incident (idempotent: a
+    debrief already carrying this drill is left as it is)."""
+    Incident.objects.select_for_update().get(pk=incident.pk)
+    current = _latest(incident)
+    if current is not None and current.drill.get("id") == drill.get("id"):
+        return current
+    if current is None or current.is_frozen:
+        current = Debrief.objects.create(
+            incident=incident,
+            version=current.version + 1 if current else 1,
+            status=Status.GENERATING,
+            drill=drill,
+        )
+    else:
+        current.drill = drill
+        current.status = Status.GENERATING
+        current.save(update_fields=["drill", "status"])
+    audit.record(action="debrief.drill_requested", obj=current, drill=str(drill.get("id")))
+    _queue_drafting(current)
+    return current
+
+
 def _drafted_before_closing(debrief: Debrief, incident: Incident) -> bool:
     drafted = debrief.drafted_at or debrief.created_at
     return debrief.status in EDITABLE and incident.closed_at is not None and drafted < incident.closed_at
@@ -83,6 +107,18 @@ def draft_debrief(*, debrief: Debrief) -> Debrief:
     if current.is_frozen:
         return current
     facts = debrief_facts.collect(current.incident)
+    if current.drill:
+        facts["drill"] = debrief_facts.drill(current.drill)
+        facts["summary"] = (
+            f"EXERCISE: debrief of the drill “{current.drill.get('title')}” "
+            f"({current.drill.get('scenario')}) "
+            f"at {current.drill.get('site')}, {len(facts['drill']['incidents'])} exercise incident(s). "
+            + facts["summary"]
+        )
+        if not current.improvements and facts["drill"]["misses"]:
+            current.improvements = "Improvement actions to consider:\n" + "\n".join(
+                f"- {miss}" for miss in facts["drill"]["misses"]
+            )
     current.facts = facts
     current.drafted_at = timezone.now()
     if not current.summary:

@@ -93,7 +93,7 @@ def notify_waiting_for_agency(*, debrief: Debrief) -> list[OutboxMessage]:
 
 def _due_start(action: CorrectiveAction) -> datetime:
     """The start of the action's due day in its site's time zone."""
-    return datetime.combine(action.due_date, time.min, tzinfo=action.incident.site.zone)
+    return datetime.combine(action.due_date, time.min, tzinfo=action.zone)
 
 
 def _action_state(action: CorrectiveAction, now: datetime) -> str | None:
@@ -154,13 +154,15 @@ def remind_corrective_actions(*, now: datetime | None = None) -> int:
             continue
         incident = action.incident
         people: list[User | None] = [action.owner]
-        if state == "overdue":
-            people += list(notification_selectors.list_supervisors(provider_id=incident.site.provider_id))
+        provider_id = incident.site.provider_id if incident is not None else action.provider_id
+        if state == "overdue" and provider_id is not None:
+            people += list(notification_selectors.list_supervisors(provider_id=provider_id))
         due = f"{action.due_date:%d %b %Y}"
+        source = action.source
         title = (
-            f"Overdue since {due}: corrective action for {incident.reference}"
+            f"Overdue since {due}: corrective action for {source}"
             if state == "overdue"
-            else f"Due {due}: corrective action for {incident.reference}"
+            else f"Due {due}: corrective action for {source}"
         )
         messages = notifications.send_reminder(
             key=action_key(action, state),

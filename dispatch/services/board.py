@@ -10,7 +10,7 @@ from accounts.policy import AnyUser
 from dispatch import events, policy
 from dispatch.models import BoardEvent, BoardPreference, BoardRead, Escalation
 from dispatch.services.common import locked, record_board_event, require
-from incidents.models import Incident
+from incidents.models import Incident, IncidentShare
 
 
 def _shown_status(escalation: Escalation) -> str | None:
@@ -35,7 +35,13 @@ def announce_incident_change(*, incident_id: int, by: User | None = None) -> lis
     if incident is None:
         return []
     recorded = []
-    for escalation in Escalation.objects.filter(incident_id=incident_id).order_by("pk"):
+    # An agency whose share ended (rejected, cancelled, or ended by the provider) hears no later change.
+    sharing = IncidentShare.objects.filter(IncidentShare.in_force(), incident_id=incident_id).values(
+        "agency_id"
+    )
+    for escalation in Escalation.objects.filter(incident_id=incident_id, agency_id__in=sharing).order_by(
+        "pk"
+    ):
         current = locked(escalation)  # one announcement at a time per escalation
         if _shown_status(current) == current.incident.status:
             continue

@@ -17,10 +17,10 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Organization, Partnership, User
 from accounts.policy import AnyUser
 from dispatch import policy, selectors
-from dispatch.models import Escalation, EscalationRule, RuleCheck
+from dispatch.models import Escalation, EscalationRule, RejectionCause, RuleCheck, VerificationLevel
 from dispatch.services.common import clean, locked, record_change, require
 from incidents import policy as incident_policy
 from incidents import services as incident_services
@@ -83,6 +83,8 @@ def _step(
         setattr(escalation, name, value)
     escalation.version += 1
     escalation.save()
+    if step.target in ENDS_SHARE:
+        _end_share(escalation, by=by)
     record_change(
         escalation,
         by=by,
@@ -96,6 +98,26 @@ def _step(
     return escalation
 
 
+# A rejected or cancelled escalation ends its agency's access to the incident (README, "Who sees what").
+ENDS_SHARE = (Status.REJECTED, Status.CANCELLED)
+
+
+def _end_share(escalation: Escalation, *, by: User) -> None:
+    """End the agency's share, unless another escalation of the incident to it is open or cleared."""
+    others = escalation.incident.escalations.filter(agency_id=escalation.agency_id).exclude(
+        Q(pk=escalation.pk) | Q(status__in=ENDS_SHARE)
+    )
+    if others.exists():
+        return
+    outcome = "rejected" if escalation.status == Status.REJECTED else "cancelled"
+    incident_services.end_share_for_escalation(
+        incident=escalation.incident,
+        agency_id=escalation.agency_id,
+        by=by,
+        reason=f"The escalation was {outcome}.",
+    )
+
+
 @transaction.atomic
 def accept_escalation(*, escalation: Escalation, by: User, expected_version: int | None = None) -> Escalation:
     """A liaison takes the escalation on. When two accept at once, one wins; the other is told."""
@@ -104,11 +126,79 @@ def accept_escalation(*, escalation: Escalation, by: User, expected_version: int
 
 
 @transaction.atomic
-def reject_escalation(*, escalation: Escalation, by: User, reason: str) -> Escalation:
-    """A liaison declines the escalation, with the reason the provider will read."""
+def reject_escalation(
+    *, escalation: Escalation, by: User, reason: str, cause: str = RejectionCause.OTHER
+) -> Escalation:
+    """A liaison declines the escalation with an ASAP-shaped cause (and words for "other"), which
+    the provider reads and the analytics keep."""
     current = _locked_for(escalation, action="reject", by=by)
-    reason = clean(reason, field="reason", required="Say why the agency will not respond.")
-    return _step(current, action="reject", by=by, rejection_reason=reason)
+    if cause not in RejectionCause.values:
+        raise ValidationError({"cause": "Choose one of the listed causes."})
+    required = "Say why the agency will not respond." if cause == RejectionCause.OTHER else None
+    reason = clean(reason, field="reason", required=required)
+    return _step(current, action="reject", by=by, rejection_reason=reason, rejection_cause=cause)
+
+
+@transaction.atomic
+def reescalate_to_fallback(*, escalation: Escalation, by: User) -> Escalation:
+    """One action after the primary agency rejected an escalation as outside its jurisdiction: the
+    incident goes to the site's next fallback agency (mutual aid), its partnership checked again."""
+    current = _locked_for(escalation, action="reescalate", by=by)
+    if current.status != Status.REJECTED or current.rejection_cause != RejectionCause.OUTSIDE_JURISDICTION:
+        raise ValidationError(
+            f"{current.incident.reference} goes to a fallback only once rejected as outside the jurisdiction."
+        )
+    incident = (
+        Incident.objects.select_for_update(of=("self",))
+        .select_related("site", "category")
+        .get(pk=current.incident_id)
+    )
+    fallback = selectors.next_fallback(escalation=current)
+    if fallback is None:
+        raise ValidationError(f"{incident.site} has no other agency to fall back on: nothing was escalated.")
+    _require_partnership(incident, agency_id=fallback.pk)
+    return open_escalation(
+        incident,
+        by=by,
+        source=Source.SUPERVISOR,
+        reason=f"Mutual aid: {current.agency} answered outside its jurisdiction.",
+        agency=fallback,
+    )
+
+
+def _level(value: Any) -> int:
+    try:
+        level = int(value)
+    except (TypeError, ValueError):
+        level = -1
+    if level not in VerificationLevel.values:
+        raise ValidationError({"level": "Choose a verification level from 0 to 4."})
+    return level
+
+
+@transaction.atomic
+def confirm_verification(*, escalation: Escalation, by: User, level: int | str | None) -> Escalation:
+    """A supervisor confirms (or corrects) the suggested verification level; the board reorders."""
+    current = _locked_for(escalation, action="verify", by=by)
+    chosen = _level(level)
+    if not current.is_open:
+        raise ValidationError(f"{current.incident.reference} is no longer open: its level stays as it was.")
+    previous = current.verification_level
+    current.verification_level = chosen
+    current.verification_confirmed_by = by
+    current.verification_confirmed_at = timezone.now()
+    current.version += 1
+    current.save()
+    record_change(
+        current,
+        by=by,
+        name="escalation.verified",
+        kind=Kind.ESCALATION_UPDATED,
+        **_about(current),
+        verification=str(chosen),
+        old_verification=str(previous),
+    )
+    return current
 
 
 @transaction.atomic
@@ -177,17 +267,25 @@ def clear_panic(*, escalation: Escalation, by: User) -> Escalation:
     return current
 
 
-def open_escalation(incident: Incident, *, by: User, source: str, reason: str) -> Escalation:
-    """Hand the incident to its site's agency, in the caller's transaction (the services' own)."""
-    if incident.site.agency_id is None:
+def open_escalation(
+    incident: Incident, *, by: User, source: str, reason: str, agency: Organization | None = None
+) -> Escalation:
+    """Hand the incident to its site's agency (or ``agency``: a bulletin's publisher), in the
+    caller's transaction (the services' own)."""
+    agency_id = agency.pk if agency is not None else incident.site.agency_id
+    if agency_id is None:
         raise ValidationError(f"{incident.site} has no partnering agency to escalate to.")
     if incident.escalations.filter(status__in=Escalation.OPEN).exists():
         raise ValidationError(f"{incident.reference} is already escalated.")
+    level, reasons = selectors.suggest_verification(incident)
     try:
         with transaction.atomic():
             escalation = Escalation.objects.create(
+                verification_level=level,
+                verification_suggested=level,
                 incident=incident,
-                agency_id=incident.site.agency_id,
+                agency_id=agency_id,
+                provider_id=incident.provider_id,
                 source=source,
                 reason=reason,
                 requested_by=by,
@@ -198,7 +296,9 @@ def open_escalation(incident: Incident, *, by: User, source: str, reason: str) -
     escalation = Escalation.objects.select_related("incident__site", "incident__category", "agency").get(
         pk=escalation.pk
     )
-    incident_services.share_incident(incident=incident, agency=escalation.agency)
+    incident_services.share_incident(
+        incident=incident, agency=escalation.agency, reason=reason or f"Escalated ({source})."
+    )
     record_change(
         escalation,
         by=by,
@@ -207,6 +307,8 @@ def open_escalation(incident: Incident, *, by: User, source: str, reason: str) -
         **_about(escalation),
         source=source,
         reason=reason,
+        verification=str(level),
+        verification_because=", ".join(reasons),
     )
     return escalation
 
@@ -220,8 +322,42 @@ def escalate_incident(*, incident: Incident, by: User, reason: str = "") -> Esca
         .get(pk=incident.pk)
     )
     require(policy.can_escalate_incident(by, current), "You may not escalate this incident.")
+    _require_partnership(current, agency_id=current.site.agency_id)
     source = Source.SUPERVISOR if incident_policy.can_triage_incident(by, current) else Source.GUARD
     return open_escalation(current, by=by, source=source, reason=clean(reason, field="reason"))
+
+
+def _require_partnership(incident: Incident, *, agency_id: int | None) -> None:
+    """A partnership is checked again when an escalation is asked for: one made inactive since the
+    site was set up refuses it, with the reason (a panic is never refused: it goes out regardless)."""
+    if (
+        agency_id is not None
+        and not Partnership.objects.filter(
+            provider_id=incident.site.provider_id, agency_id=agency_id, is_active=True
+        ).exists()
+    ):
+        raise ValidationError(
+            f"{incident.site.provider} has no active partnership with that agency: nothing was escalated."
+        )
+
+
+@transaction.atomic
+def escalate_sighting(*, incident: Incident, by: User, agency: Organization, reason: str) -> Escalation:
+    """A guard's sighting of an agency's bulletin goes to that agency at once (the guard's own
+    report: no triage first, whatever its severity)."""
+    current = (
+        Incident.objects.select_for_update(of=("self",))
+        .select_related("site__provider", "category")
+        .get(pk=incident.pk)
+    )
+    require(
+        current.reporter_id == by.pk and incident_policy.can_view_incident(by, current),
+        "Only the guard who reported the sighting escalates it.",
+    )
+    _require_partnership(current, agency_id=agency.pk)
+    return open_escalation(
+        current, by=by, source=Source.BULLETIN, reason=clean(reason, field="reason"), agency=agency
+    )
 
 
 def _rule_matches(incident: Incident) -> str | None:
@@ -294,6 +430,8 @@ FIELDS: dict[str, tuple[str, Any]] = {
     "reason": ("reason", ""),
     "disposition": ("disposition", ""),
     "case_number": ("case_number", ""),
+    "cause": ("cause", RejectionCause.OTHER),
+    "level": ("level", None),
 }
 
 
@@ -345,7 +483,7 @@ ACTIONS: dict[str, Action] = {
             policy.can_respond_to_escalation,
             RESPOND,
             Step(frozenset({Status.REQUESTED}), Status.REJECTED, "rejected_at"),
-            fields=("reason",),
+            fields=("reason", "cause"),
         ),
         Action(
             "dispatch",
@@ -380,6 +518,21 @@ ACTIONS: dict[str, Action] = {
             "Only the provider's supervisors cancel an escalation.",
             Step(frozenset(Escalation.OPEN), Status.CANCELLED, "cancelled_at"),
             fields=("reason",),
+        ),
+        Action(
+            "reescalate",
+            reescalate_to_fallback,
+            "re-escalated to the fallback agency",
+            policy.can_cancel_escalation,
+            "Only the provider's supervisors re-escalate.",
+        ),
+        Action(
+            "verify",
+            confirm_verification,
+            "given a verification level",
+            policy.can_confirm_verification,
+            "Only the provider's supervisors confirm the verification level.",
+            fields=("level",),
         ),
         Action(
             "clear_panic",

@@ -53,6 +53,7 @@ def press_panic(
     longitude: Decimal | str | None = None,
     accuracy_m: int | None = None,
     device_time: datetime | None = None,
+    as_drill: bool = False,
 ) -> PanicResult:
     """One gesture: a severity-1 incident, its escalation (when the site has a police partner) and
     the alert of the provider's supervisors (``panic.pressed``), at once. A retried press finds the
@@ -73,6 +74,8 @@ def press_panic(
         "device_time": device_time,
         "category": Category.objects.get(code="panic"),
         "panic": True,
+        # Pressed in a drill as part of it: EXERCISE (never refused: without a drill it is real).
+        "as_drill": as_drill,
         "severity": 1,
         "narrative": f"PANIC pressed by {guard} at {site}.",
     }

@@ -5,6 +5,7 @@ from typing import Any
 from django import template
 
 from dispatch import policy, selectors
+from dispatch.models import RejectionCause, VerificationLevel
 from incidents.models import Incident
 
 register = template.Library()
@@ -33,4 +34,19 @@ def incident_police(context: template.Context, incident: Incident) -> dict[str, 
         "earlier_messages": total - len(recent),
         "panic_cancel_until": selectors.panic_cancel_deadline(incident) if cancellable else None,
         "move_sites": list(policy.panic_sites(user)) if movable else [],
+        "verification_levels": VerificationLevel.choices,
+        # Rejected as outside the jurisdiction: the agency one action re-escalates to (mutual aid).
+        "fallbacks": [
+            (escalation.pk, selectors.next_fallback(escalation=escalation))
+            for escalation in escalations
+            if escalation.rejection_cause == RejectionCause.OUTSIDE_JURISDICTION
+        ],
     }
+
+
+@register.inclusion_tag("dispatch/_stale_profiles.html", takes_context=True)
+def stale_site_profiles(context: template.Context) -> dict[str, Any]:
+    """A supervisor's home flags the sites whose safety profile is overdue or never verified."""
+    user = context["request"].user
+    rows = selectors.list_profile_sites(for_user=user) if policy.can_list_site_profiles(user) else []
+    return {"stale": [(site, profile) for site, profile in rows if profile.is_stale()]}

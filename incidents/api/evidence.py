@@ -39,7 +39,9 @@ class EvidenceViewSet(ApiViewSet):
             origin=origin_of(request._request),
         )
         # list_evidence brings the custody log with its actors in one query.
-        with_custody = selectors.list_evidence(incident=evidence.incident).get(pk=evidence.pk)
+        with_custody = selectors.list_evidence(incident=evidence.incident, for_user=self.user).get(
+            pk=evidence.pk
+        )
         return Response(s.EvidenceDetailSerializer(with_custody).data)
 
     @extend_schema(

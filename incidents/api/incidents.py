@@ -15,6 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from audit import services as audit
 from incidents import policy, selectors, services
@@ -37,8 +38,15 @@ def _rename_error(error: DjangoValidationError, old: str, new: str) -> DjangoVal
 @extend_schema_view(
     list=extend_schema(
         summary="Incidents you may see, filtered, searched and sorted",
+        description=(
+            "Keyset pages, newest first by default: follow `next` (older) and `previous` (newer); "
+            "each carries a `cursor`. Deep pages cost what the first does. `count` stops at 1,000 "
+            "(`count_capped`). A search (`q`) answers with the exact matches of a reference, plate "
+            "or name when there are any, else the best-ranked of its newest 300 matches (then "
+            "`count` is at most 300, capped when full)."
+        ),
         parameters=[s.IncidentFilterSerializer],
-        responses={200: s.IncidentSerializer(many=True), **errors(400, 401)},
+        responses={200: s.IncidentPageSerializer, **errors(400, 401)},
     ),
     retrieve=extend_schema(
         summary="One incident, with its parties and vehicles",
@@ -80,15 +88,36 @@ class IncidentViewSet(ApiViewSet):
 
     def respond(self, incident: Incident, status_code: int = status.HTTP_200_OK) -> Response:
         fresh = selectors.get_incident(incident_id=incident.public_id, for_user=self.user)
-        personal_data = policy.can_view_personal_data(self.user, fresh)
-        context = {**self.get_serializer_context(), "personal_data": personal_data}
-        return Response(s.IncidentDetailSerializer(fresh, context=context).data, status=status_code)
+        return self.represent(fresh, status_code)
+
+    def represent(self, incident: Incident, status_code: int = status.HTTP_200_OK) -> Response:
+        personal_data = policy.can_view_personal_data(self.user, incident)
+        context = {
+            **self.get_serializer_context(),
+            "personal_data": personal_data,
+            "parties": selectors.list_parties(incident=incident, for_user=self.user),
+        }
+        return Response(s.IncidentDetailSerializer(incident, context=context).data, status=status_code)
 
     def list(self, request: Request) -> Response:
         query = s.IncidentFilterSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        return self.page(
-            selectors.list_incidents(for_user=self.user, filters=query.filters()), s.IncidentSerializer
+        page = selectors.page_incidents(
+            for_user=self.user,
+            filters=query.filters(),
+            cursor=query.validated_data.get("cursor"),
+            size=query.validated_data["page_size"],
+        )
+        url = remove_query_param(request.build_absolute_uri(), "page")
+        data = s.IncidentSerializer(page.rows, many=True, context=self.get_serializer_context()).data
+        return Response(
+            {
+                "count": page.count,
+                "count_capped": page.count_capped,
+                "next": page.next_cursor and replace_query_param(url, "cursor", page.next_cursor),
+                "previous": page.previous_cursor and replace_query_param(url, "cursor", page.previous_cursor),
+                "results": data,
+            }
         )
 
     def retrieve(self, request: Request, id: str) -> Response:
@@ -97,9 +126,14 @@ class IncidentViewSet(ApiViewSet):
         return self.respond(incident)
 
     def create(self, request: Request) -> Response:
-        if not policy.reportable_sites(self.user).exists():
-            raise PermissionDenied("Only guards and supervisors with a site file reports.")
-        data = self.parse(s.IncidentCreateSerializer, request.data)
+        try:
+            data = self.parse(s.IncidentCreateSerializer, request.data)
+        except serializers.ValidationError:
+            # Who may not report at all hears that rather than what is wrong with the report. (A valid
+            # report from them is refused by the service with the same words: no query here for it.)
+            if not policy.reportable_sites(self.user).exists():
+                raise PermissionDenied(services.NO_REPORTABLE_SITE) from None
+            raise
         result = services.report_incident(
             reporter=self.user,
             site=data.pop("site"),
@@ -110,9 +144,11 @@ class IncidentViewSet(ApiViewSet):
             vehicles=[services.VehicleInput(**vehicle) for vehicle in data.pop("vehicles", [])],
             **data,
         )
-        response = self.respond(
-            result.incident, status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
-        )
+        if result.created:
+            # The service hands back what it wrote (site, category, parties, vehicles): no re-read.
+            response = self.represent(result.incident, status.HTTP_201_CREATED)
+        else:
+            response = self.respond(result.incident)
         response["Location"] = reverse(
             "api:incident-detail", args=[result.incident.public_id], request=request
         )
@@ -191,7 +227,9 @@ class IncidentViewSet(ApiViewSet):
     )
     @action(detail=True, methods=["get"])
     def timeline(self, request: Request, id: str) -> Response:
-        return self.page(selectors.list_timeline(incident=self.incident()), s.TimelineEntrySerializer)
+        return self.page(
+            selectors.list_timeline(incident=self.incident(), for_user=self.user), s.TimelineEntrySerializer
+        )
 
     @extend_schema(
         methods=["GET"],
@@ -208,10 +246,14 @@ class IncidentViewSet(ApiViewSet):
     def notes(self, request: Request, id: str) -> Response:
         incident = self.incident()
         if request.method == "GET":
-            notes = selectors.list_timeline(incident=incident).filter(kind=TimelineEntry.Kind.NOTE_ADDED)
+            notes = selectors.list_timeline(incident=incident, for_user=self.user).filter(
+                kind=TimelineEntry.Kind.NOTE_ADDED
+            )
             return self.page(notes, s.NoteSerializer)
         data = self.parse(s.NoteInputSerializer, request.data)
-        note = services.add_note(incident=incident, by=self.user, text=data["text"])
+        note = services.add_note(
+            incident=incident, by=self.user, text=data["text"], internal=data.get("internal", False)
+        )
         return Response(s.NoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -230,11 +272,15 @@ class IncidentViewSet(ApiViewSet):
         incident = self.incident()
         personal_data = policy.can_view_personal_data(self.user, incident)
         if request.method == "GET":
-            return self.page(incident.parties.all(), s.PartySerializer, personal_data=personal_data)
+            parties = selectors.list_parties(incident=incident, for_user=self.user)
+            return self.page(parties, s.PartySerializer, personal_data=personal_data)
         data = self.parse(s.PartyInputSerializer, request.data)
         party = services.add_party(incident=incident, by=self.user, party=services.PartyInput(**data))
         context = {"personal_data": personal_data}
-        return Response(s.PartySerializer(party, context=context).data, status=status.HTTP_201_CREATED)
+        shown = next(
+            p for p in selectors.list_parties(incident=incident, for_user=self.user) if p.pk == party.pk
+        )
+        return Response(s.PartySerializer(shown, context=context).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         methods=["GET"],
@@ -271,12 +317,16 @@ class IncidentViewSet(ApiViewSet):
     def evidence(self, request: Request, id: str) -> Response:
         incident = self.incident()
         if request.method == "GET":
-            return self.page(selectors.list_evidence(incident=incident), s.EvidenceSerializer)
+            return self.page(
+                selectors.list_evidence(incident=incident, for_user=self.user), s.EvidenceSerializer
+            )
         data = self.parse(s.EvidenceUploadSerializer, request.data)
         supersedes = None
         if "supersedes" in data:
             supersedes = (
-                selectors.list_evidence(incident=incident).filter(public_id=data["supersedes"]).first()
+                selectors.list_evidence(incident=incident, for_user=self.user)
+                .filter(public_id=data["supersedes"])
+                .first()
             )
             if supersedes is None:
                 raise serializers.ValidationError(
@@ -291,8 +341,9 @@ class IncidentViewSet(ApiViewSet):
                 origin=origin_of(request._request),
                 description=data["description"],
                 supersedes=supersedes,
+                internal=data.get("internal", False),
             )
         except DjangoValidationError as error:
             raise _rename_error(error, "evidence", "file") from None
-        stored = selectors.list_evidence(incident=incident).get(pk=evidence.pk)
+        stored = selectors.list_evidence(incident=incident, for_user=self.user).get(pk=evidence.pk)
         return Response(s.EvidenceDetailSerializer(stored).data, status=status.HTTP_201_CREATED)

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts import selectors as account_selectors
@@ -93,6 +94,9 @@ class PartyInputSerializer(StrictSerializer):
     description = serializers.CharField(help_text="What they look like, what they did.")
     name = serializers.CharField(required=False, allow_blank=True, default="")
     contact = serializers.CharField(required=False, allow_blank=True, default="")
+    internal = serializers.BooleanField(
+        required=False, default=False, help_text="The provider's own: never shown to an agency."
+    )
 
 
 class VehicleInputSerializer(StrictSerializer):
@@ -126,6 +130,10 @@ class IncidentCreateSerializer(_IncidentFieldsSerializer):
     )
     parties = PartyInputSerializer(many=True, required=False)
     vehicles = VehicleInputSerializer(many=True, required=False)
+    as_drill = serializers.BooleanField(
+        default=False,
+        help_text="Part of the drill running at the site (refused when none is): marked EXERCISE.",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -164,13 +172,37 @@ class CloseSerializer(VersionSerializer):
 
 class NoteInputSerializer(StrictSerializer):
     text = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    internal = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Internal: seen by the provider only, never by an agency. Default: shared with the "
+        "agencies the incident is shared with.",
+    )
 
 
 class IncidentFilterSerializer(StrictSerializer):
     """The list's query parameters."""
 
-    also_allowed = ("page", "page_size", "format")
+    also_allowed = ("format",)
 
+    cursor = serializers.CharField(
+        required=False,
+        max_length=400,
+        help_text=(
+            "Where the page starts: the `next` or `previous` link of the page before carries it. "
+            "Absent: the first page. Opaque; it stays valid while the list's filters are the same."
+        ),
+    )
+    page_size = serializers.IntegerField(
+        required=False, min_value=1, max_value=200, default=50, help_text="Rows per page (at most 200)."
+    )
+    page = serializers.IntegerField(
+        required=False,
+        help_text=(
+            "Retired: page numbers are answered with 400 (code `page_retired`) beyond page 1; "
+            "follow the `next` link (a cursor) instead."
+        ),
+    )
     site = serializers.IntegerField(required=False, help_text="A site's id.", **ID_RANGE)
     status = serializers.ChoiceField(choices=Incident.Status.choices, required=False)
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
@@ -188,6 +220,20 @@ class IncidentFilterSerializer(StrictSerializer):
         required=False, max_length=200, help_text="Full-text search: reference, narrative, place, people."
     )
     ordering = serializers.ChoiceField(choices=list(selectors.SORTS), default="newest")
+    drills = serializers.ChoiceField(
+        choices=list(selectors.DRILL_CHOICES),
+        default="hide",
+        help_text="Drill (EXERCISE) incidents: hidden by default, included, or only them.",
+    )
+
+    def validate_page(self, value: int) -> int:
+        if value != 1:
+            raise serializers.ValidationError(
+                "Page numbers are retired on this list (counting a million rows to find page "
+                f"{value} was the slow part): follow the `next` link of each page, which carries a cursor.",
+                code="page_retired",
+            )
+        return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         start, end = attrs.get("received_from"), attrs.get("received_to")
@@ -208,10 +254,23 @@ class IncidentFilterSerializer(StrictSerializer):
             received_to=data.get("received_to"),
             text=data.get("q", ""),
             sort=data["ordering"],
+            drills=data["drills"],
         )
 
 
 # --- Output ---------------------------------------------------------------------------------
+
+
+class IncidentPageSerializer(serializers.Serializer):
+    """A keyset page of incidents (for the schema; the view builds the same shape)."""
+
+    count = serializers.IntegerField(help_text="Rows that match, counted up to 1,000 (see count_capped).")
+    count_capped = serializers.BooleanField(help_text="More than 1,000 match: show it as “1,000+”.")
+    next = serializers.URLField(allow_null=True, help_text="The older rows (the next page), with its cursor.")
+    previous = serializers.URLField(
+        allow_null=True, help_text="The newer rows (the page before), with its cursor."
+    )
+    results = serializers.ListField(child=serializers.DictField())
 
 
 class UserRefSerializer(serializers.ModelSerializer):
@@ -276,22 +335,30 @@ class CategoryRefSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PartySerializer(serializers.ModelSerializer):
-    """A person involved. Name and contact are null for those who may not see personal data."""
+class PartySerializer(serializers.Serializer):
+    """A person involved, as the reader sees it (incidents.disclosure.PartyView). Name and contact are
+    null for those who may not see personal data, or when the agency's redaction profile withholds
+    them (``withheld`` names them; ``initials`` says the name is shortened)."""
 
-    role_label = serializers.CharField(source="get_role_display", read_only=True)
+    role = serializers.ChoiceField(choices=InvolvedParty.Role.choices, read_only=True)
+    role_label = serializers.CharField(read_only=True)
+    description = serializers.CharField(read_only=True)
     name = serializers.CharField(read_only=True, allow_null=True, help_text="Null when withheld from you.")
     contact = serializers.CharField(read_only=True, allow_null=True, help_text="Null when withheld from you.")
+    internal = serializers.BooleanField(
+        read_only=True, help_text="The provider's own (never shown to an agency)."
+    )
+    withheld = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="Fields withheld from you until released."
+    )
+    initials = serializers.BooleanField(read_only=True, help_text="The name is shown as initials.")
+    created_at = serializers.DateTimeField(read_only=True)
 
-    class Meta:
-        model = InvolvedParty
-        fields = ["role", "role_label", "description", "name", "contact", "created_at"]
-        read_only_fields = fields
-
-    def to_representation(self, instance: InvolvedParty) -> dict[str, Any]:
+    def to_representation(self, instance: Any) -> dict[str, Any]:
         data = super().to_representation(instance)
-        if not self.context.get("personal_data"):
-            data.update(dict.fromkeys(InvolvedParty.PERSONAL_DATA_FIELDS))
+        for name in InvolvedParty.PERSONAL_DATA_FIELDS:
+            if not self.context.get("personal_data") or name in data["withheld"]:
+                data[name] = None
         return data
 
 
@@ -311,6 +378,9 @@ class IncidentSerializer(serializers.ModelSerializer):
     reporter = UserRefSerializer(read_only=True)
     latitude = serializers.FloatField(read_only=True, allow_null=True)
     longitude = serializers.FloatField(read_only=True, allow_null=True)
+    cap_status = serializers.CharField(
+        read_only=True, help_text="CAP 1.2 status: Exercise for a drill's incident, else Actual."
+    )
 
     class Meta:
         model = Incident
@@ -320,6 +390,8 @@ class IncidentSerializer(serializers.ModelSerializer):
             "version",
             "status",
             "status_label",
+            "exercise",
+            "cap_status",
             "severity",
             "severity_label",
             "category",
@@ -338,7 +410,7 @@ class IncidentSerializer(serializers.ModelSerializer):
 
 
 class IncidentDetailSerializer(IncidentSerializer):
-    parties = PartySerializer(many=True, read_only=True)
+    parties = serializers.SerializerMethodField(help_text="As you may see them (redacted for an agency).")
     vehicles = VehicleSerializer(many=True, read_only=True)
 
     class Meta(IncidentSerializer.Meta):
@@ -353,6 +425,12 @@ class IncidentDetailSerializer(IncidentSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(PartySerializer(many=True))
+    def get_parties(self, incident: Incident) -> list[dict[str, Any]]:
+        # The view hands the reader's parties (incidents' list_parties), never incident.parties.
+        rows = self.context.get("parties", [])
+        return list(PartySerializer(rows, many=True, context=self.context).data)
+
 
 class TimelineEntrySerializer(serializers.ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
@@ -364,7 +442,7 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TimelineEntry
-        fields = ["at", "kind", "kind_label", "actor", "data"]
+        fields = ["at", "kind", "kind_label", "actor", "data", "internal"]
         read_only_fields = fields
 
 
@@ -374,7 +452,7 @@ class NoteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TimelineEntry
-        fields = ["at", "author", "text"]
+        fields = ["at", "author", "text", "internal"]
         read_only_fields = fields
 
 
@@ -404,6 +482,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "size",
             "sha256",
             "description",
+            "internal",
             "version",
             "supersedes",
             "uploaded_by",
@@ -432,6 +511,9 @@ class EvidenceUploadSerializer(StrictSerializer):
         error_messages={"invalid": "Give the SHA-256 as 64 hexadecimal characters."},
     )
     description = serializers.CharField(required=False, allow_blank=True, default="")
+    internal = serializers.BooleanField(
+        required=False, default=False, help_text="The provider's own: never shown to an agency."
+    )
     supersedes = serializers.UUIDField(
         required=False, help_text="The id of the evidence this file replaces (a new version of it)."
     )

@@ -2,7 +2,13 @@
 
 from incidents.services.additions import add_note, add_party, add_vehicle
 from incidents.services.evidence import add_evidence, make_thumbnail, open_evidence_file, record_custody
-from incidents.services.intake import ReportResult, format_reference, next_reference, report_incident
+from incidents.services.intake import (
+    NO_REPORTABLE_SITE,
+    ReportResult,
+    format_reference,
+    next_reference,
+    report_incident,
+)
 from incidents.services.lifecycle import (
     CONFIRM_CLOSE,
     TRANSITIONS,
@@ -15,12 +21,13 @@ from incidents.services.lifecycle import (
     submit_incident,
     update_incident,
 )
-from incidents.services.sharing import share_incident
+from incidents.services.sharing import end_share, end_share_for_escalation, release_party, share_incident
 from incidents.services.timeline import add_timeline_entry
 from incidents.services.validation import PartyInput, VehicleInput
 
 __all__ = [
     "CONFIRM_CLOSE",
+    "NO_REPORTABLE_SITE",
     "TRANSITIONS",
     "EditConflict",
     "PartyInput",
@@ -33,6 +40,8 @@ __all__ = [
     "add_timeline_entry",
     "add_vehicle",
     "close_incident",
+    "end_share",
+    "end_share_for_escalation",
     "format_reference",
     "make_thumbnail",
     "move_incident",
@@ -40,6 +49,7 @@ __all__ = [
     "open_evidence_file",
     "reasons_to_confirm_closing",
     "record_custody",
+    "release_party",
     "report_incident",
     "request_more_information",
     "share_incident",

@@ -22,18 +22,21 @@ Kind = TimelineEntry.Kind
 
 
 @transaction.atomic
-def add_note(*, incident: Incident, by: User, text: str) -> TimelineEntry:
-    """Add a note to the incident's timeline."""
+def add_note(*, incident: Incident, by: User, text: str, internal: bool = False) -> TimelineEntry:
+    """Add a note to the incident's timeline; an internal one is never shown to an agency."""
     require(policy.can_contribute_to_incident(by, incident), "You may not add to this report.")
     text = clean_text(text, field="text", limit=MAX_TEXT, what="a note")
     if not text:
         raise ValidationError({"text": "Write the note first."})
-    return add_timeline_entry(incident=incident, kind=Kind.NOTE_ADDED, actor=by, text=text)
+    return add_timeline_entry(
+        incident=incident, kind=Kind.NOTE_ADDED, actor=by, text=text, internal=bool(internal)
+    )
 
 
 @transaction.atomic
 def add_party(*, incident: Incident, by: User, party: PartyInput) -> InvolvedParty:
-    """Record a person involved (subject, victim, witness, other)."""
+    """Record a person involved (subject, victim, witness, reporting person, minor, other); an
+    internal one, and its timeline entry, are never shown to an agency."""
     require(policy.can_contribute_to_incident(by, incident), "You may not add to this report.")
     clean = clean_party(party)
     created = InvolvedParty.objects.create(incident=incident, **clean.__dict__)
@@ -41,6 +44,7 @@ def add_party(*, incident: Incident, by: User, party: PartyInput) -> InvolvedPar
         incident=incident,
         kind=Kind.PARTY_ADDED,
         actor=by,
+        internal=clean.internal,
         party=created.pk,
         role=clean.role,
         description=clean.description,

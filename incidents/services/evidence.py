@@ -100,8 +100,10 @@ def add_evidence(
     origin: RequestOrigin,
     description: str = "",
     supersedes: Evidence | None = None,
+    internal: bool = False,
 ) -> Evidence:
-    """Keep a file as evidence of an incident: checked by content, hashed, stored, logged, on the timeline."""
+    """Keep a file as evidence of an incident: checked by content, hashed, stored, logged, on the
+    timeline. An internal item (and a new version of one) is never shown to an agency."""
     if not policy.can_contribute_to_incident(by, incident):
         raise PermissionDenied("You may not add evidence to this report.")
     name = clean_file_name(upload.name or "")
@@ -139,6 +141,7 @@ def add_evidence(
         description=description,
         supersedes=supersedes,
         version=supersedes.version + 1 if supersedes else 1,
+        internal=bool(internal) or bool(supersedes is not None and supersedes.internal),
         # Never decoded here: a worker makes it after the commit (make_thumbnail), within the budget.
         thumbnail_status=Evidence.Preview.PENDING if file_type.pillow_format else Evidence.Preview.NONE,
     )
@@ -200,7 +203,11 @@ def _save(evidence: Evidence, *, by: User, origin: RequestOrigin) -> None:
             if evidence.supersedes is not None:
                 data["supersedes"] = str(evidence.supersedes.public_id)
             add_timeline_entry(
-                incident=evidence.incident, kind=TimelineEntry.Kind.EVIDENCE_ADDED, actor=by, **data
+                incident=evidence.incident,
+                kind=TimelineEntry.Kind.EVIDENCE_ADDED,
+                actor=by,
+                internal=evidence.internal,
+                **data,
             )
             if evidence.thumbnail_status == Evidence.Preview.PENDING:
                 publish_on_commit(events.evidence_added(evidence))

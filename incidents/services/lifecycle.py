@@ -101,6 +101,10 @@ def move_incident(*, incident: Incident, by: User, site: Site) -> Incident:
         policy.reportable_sites(by).filter(pk=site.pk).exists(),
         "You can only move a report to a site you work at.",
     )
+    require(
+        site.provider_id == current.provider_id,
+        "A report stays with the provider it was filed for: move it to one of that provider's sites.",
+    )
     if current.site_id == site.pk:
         raise ValidationError(f"{current.reference} is already at {site}.")
     old = current.site

@@ -33,6 +33,7 @@ class PartyInput:
     description: str
     name: str = ""
     contact: str = ""
+    internal: bool = False
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,9 @@ def require_complete(incident: Incident) -> None:
 
 def clean_party(party: PartyInput) -> PartyInput:
     if party.role not in InvolvedParty.Role.values:
-        raise ValidationError({"parties": "A party is a subject, victim, witness or other."})
+        raise ValidationError(
+            {"parties": "A party is a subject, victim, witness, reporting person, minor or other."}
+        )
     description = clean_text(party.description, field="parties", limit=MAX_TEXT, what="a description")
     if not description:
         raise ValidationError({"parties": "Describe each person involved."})
@@ -147,6 +150,7 @@ def clean_party(party: PartyInput) -> PartyInput:
         description=description,
         name=clean_text(party.name, field="parties", limit=200, what="a name"),
         contact=clean_text(party.contact, field="parties", limit=200, what="a contact"),
+        internal=bool(party.internal),
     )
 
 

@@ -12,8 +12,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from audit import services as audit
-from incidents import policy, selectors, services
-from incidents.forms import NoteForm, PartyForm, TriageForm, VehicleForm
+from incidents import disclosure, policy, selectors, services
+from incidents.forms import EndShareForm, NoteForm, PartyForm, ReleaseForm, TriageForm, VehicleForm
+from incidents.models import IncidentShare
 from incidents.views.fetch import incident_or_404
 from portal.edges import back, current_user, flash_errors, parse_int
 
@@ -27,9 +28,11 @@ def incident_detail(request: HttpRequest, incident_id: Any) -> HttpResponse:
         "incidents/incident_detail.html",
         {
             "incident": incident,
-            "timeline": selectors.list_timeline(incident=incident),
+            "timeline": selectors.list_timeline(incident=incident, for_user=user),
             "question": selectors.get_open_question(incident=incident),
-            "evidence": selectors.list_evidence(incident=incident),
+            "evidence": selectors.list_evidence(incident=incident, for_user=user),
+            "parties": selectors.list_parties(incident=incident, for_user=user),
+            "sharing": _sharing(user, incident),
             "can_edit": policy.can_edit_incident(user, incident),
             "can_submit": policy.can_submit_incident(user, incident),
             "can_triage": policy.can_triage_incident(user, incident) and not incident.is_closed,
@@ -41,6 +44,67 @@ def incident_detail(request: HttpRequest, incident_id: Any) -> HttpResponse:
             "triage_form": TriageForm(initial={"version": incident.version}),
         },
     )
+
+
+def _sharing(user: Any, incident: Any) -> list[dict[str, Any]] | None:
+    """For the provider's supervisors: each share, and what each of its agency's redacted parties
+    withholds (what they may release); None for everyone else."""
+    if not policy.can_release_personal_data(user, incident):
+        return None
+    return [
+        {
+            "share": share,
+            "withheld": [
+                (view, disclosure.withheld_fields(incident, disclosure.agency(share.agency_id))[view.pk])
+                for view in disclosure.parties(incident, disclosure.agency(share.agency_id))
+                if view.redacted
+            ]
+            if share.is_in_force
+            else [],
+        }
+        for share in selectors.list_shares(incident=incident)
+    ]
+
+
+@require_POST
+def incident_release_party(request: HttpRequest, incident_id: Any) -> HttpResponse:
+    """A supervisor releases a party's redacted fields to one agency the incident is shared with."""
+    incident = incident_or_404(request, incident_id)
+    form = ReleaseForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError("Say why the agency needs this person's details.")
+        party = incident.parties.filter(pk=form.cleaned_data["party"]).first()
+        share = incident.shares.select_related("agency").filter(agency_id=form.cleaned_data["agency"]).first()
+        if party is None or share is None:
+            raise ValidationError("No such person or agency on this incident.")
+        services.release_party(
+            party=party, agency=share.agency, by=current_user(request), reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as error:
+        flash_errors(request, error)
+    else:
+        messages.success(request, f"Released to {share.agency}.")
+    return back(request, "incidents:detail", incident_id=incident.public_id)
+
+
+@require_POST
+def incident_end_share(request: HttpRequest, incident_id: Any) -> HttpResponse:
+    """A supervisor ends an agency's access to the incident, with a reason."""
+    incident = incident_or_404(request, incident_id)
+    form = EndShareForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError("Say why the agency no longer needs the incident.")
+        share = IncidentShare.objects.filter(incident=incident, pk=form.cleaned_data["share"]).first()
+        if share is None:
+            raise ValidationError("No such share on this incident.")
+        services.end_share(share=share, by=current_user(request), reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        flash_errors(request, error)
+    else:
+        messages.success(request, f"{share.agency} no longer sees {incident.reference}.")
+    return back(request, "incidents:detail", incident_id=incident.public_id)
 
 
 @require_POST
@@ -114,11 +178,16 @@ def incident_add_note(request: HttpRequest, incident_id: Any) -> HttpResponse:
     try:
         if not form.is_valid():
             raise ValidationError("Write the note first.")
-        services.add_note(incident=incident, by=current_user(request), text=form.cleaned_data["text"])
+        services.add_note(
+            incident=incident,
+            by=current_user(request),
+            text=form.cleaned_data["text"],
+            internal=form.cleaned_data["internal"],
+        )
     except ValidationError as error:
         flash_errors(request, error)
     else:
-        messages.success(request, "Note added.")
+        messages.success(request, "Internal note added." if form.cleaned_data["internal"] else "Note added.")
     return back(request, "incidents:detail", incident_id=incident.public_id)
 
 

@@ -73,6 +73,7 @@ def _evidence_upload(request: HttpRequest, incident_id: Any) -> HttpResponse:
                     origin=origin,
                     description=request.POST.get("description", ""),
                     supersedes=supersedes,
+                    internal=request.POST.get("internal") == "on",
                 )
             )
         except ValidationError as error:
@@ -106,7 +107,7 @@ def evidence_detail(request: HttpRequest, evidence_id: Any) -> HttpResponse:
     services.record_custody(
         evidence=found, actor=user, action=CustodyEvent.Action.VIEWED, origin=origin_of(request)
     )
-    items = list(selectors.list_evidence(incident=found.incident))
+    items = list(selectors.list_evidence(incident=found.incident, for_user=user))
     evidence = next(item for item in items if item.pk == found.pk)
     versions = _versions(evidence, items)
     return render(

@@ -1,7 +1,6 @@
 """Lists of incidents: search and filters for whoever may see them, the supervisors' triage queue."""
 
-from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -29,22 +28,37 @@ def incident_list(request: HttpRequest) -> HttpResponse:
             received_to=data["received_to"],
             text=data["q"],
             sort=data["sort"] or "newest",
+            drills=data["drills"] or "hide",
         )
-    page = Paginator(selectors.list_incidents(for_user=user, filters=filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    notice = ""
+    if request.GET.get("page", "1") != "1":
+        notice = "Page numbers are retired: this is the first page; use Older and Newer to move on."
+    try:
+        page = selectors.page_incidents(
+            for_user=user, filters=filters, cursor=request.GET.get("cursor") or None, size=PAGE_SIZE
+        )
+    except ValidationError:
+        notice = "That link to a page is not valid any more: this is the first page."
+        page = selectors.page_incidents(for_user=user, filters=filters, size=PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("cursor", None)
     return render(
         request,
         "incidents/incident_list.html",
         {
             "form": form,
             "page": page,
+            "notice": notice,
             "query": query.urlencode(),
             "filtered": form.is_bound,
+            # A filter left at its default (drills hidden) narrows nothing the page would not: not counted.
             "active_filters": sum(
-                1 for name, value in request.GET.items() if name not in ("q", "page", "sort") and value
+                1
+                for name, value in request.GET.items()
+                if name not in ("q", "page", "sort", "cursor")
+                and value
+                and value != (form.fields[name].initial if name in form.fields else None)
             ),
             "own_open": selectors.list_own_open_incidents(for_user=user) if not form.is_bound else [],
         },

@@ -80,6 +80,7 @@ def _incident_report(request: HttpRequest) -> HttpResponse:
                 device_time=data["device_time"],
                 parties=parties,
                 vehicles=vehicles,
+                as_drill=data["as_drill"],
                 **form.service_fields(),
             )
         except ValidationError as error:

@@ -1,6 +1,7 @@
 """Email through Django's email backend (SMTP in production): text and HTML, with the link; or an
 email its writer rendered whole (the invitation), sent as written."""
 
+import base64
 import hashlib
 import smtplib
 from urllib.parse import urlsplit
@@ -62,5 +63,13 @@ def _written(message: OutboxMessage) -> EmailMultiAlternatives:
         to=[message.address],
         headers={"Message-ID": message_id(message.idempotency_key)},
     )
-    email.attach_alternative(payload["html"], "text/html")
+    if payload.get("html"):
+        email.attach_alternative(payload["html"], "text/html")
+    # A file its writer made (a briefing's calendar invitation), as the writer named it.
+    for attachment in payload.get("attachments", ()):
+        email.attach(
+            attachment["filename"],
+            base64.b64decode(attachment["content_base64"]),
+            attachment["content_type"],
+        )
     return email

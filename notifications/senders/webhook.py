@@ -33,10 +33,15 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
 
 
 def body_of(message: OutboxMessage) -> bytes:
-    """The JSON body: the same bytes on every try of one message."""
+    """The JSON body: the same bytes on every try of one message. For an endpoint that asked for
+    EIDO, the body is the incident's NENA EIDO document itself (the event is in the headers)."""
+    if "eido" in message.payload:
+        return json.dumps(message.payload["eido"], sort_keys=True, separators=(",", ":")).encode()
     envelope = {
         "id": message.idempotency_key,
         "event": message.payload.get("event", ""),
+        # CAP 1.2's status: Exercise for a drill's incident, else Actual.
+        "status": message.payload.get("status", "Actual"),
         "created_at": message.created_at.isoformat(),
         "data": message.payload.get("data", {}),
     }
@@ -169,6 +174,7 @@ def deliver(endpoint: WebhookEndpoint, message: OutboxMessage) -> SendResult:
         "User-Agent": USER_AGENT,
         "Idempotency-Key": message.idempotency_key,
         "Watchpost-Event": message.payload.get("event", ""),
+        "Watchpost-Status": message.payload.get("status", "Actual"),
         "Watchpost-Timestamp": str(timestamp),
         "Watchpost-Signature": sign(endpoint.secret, timestamp, body),
     }

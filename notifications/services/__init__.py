@@ -9,6 +9,7 @@ from notifications.services.alerts import (
     notify_report_submitted,
     remind_stale_escalations,
     send_reminder,
+    sweep_report_announcements,
 )
 from notifications.services.chains import fire_due_timers, fire_timer, on_escalation_event, on_message_posted
 from notifications.services.configuration import (
@@ -19,6 +20,7 @@ from notifications.services.configuration import (
     rotate_webhook_secret,
     save_escalation_policy,
     send_test_event,
+    set_at_once_levels,
     update_webhook_endpoint,
 )
 from notifications.services.outbox import DELIVER_TASK, Outcome, deliver_message, queue_messages, sweep_outbox
@@ -51,7 +53,9 @@ __all__ = [
     "save_notification_settings",
     "send_reminder",
     "send_test_event",
+    "set_at_once_levels",
     "set_on_duty",
     "sweep_outbox",
+    "sweep_report_announcements",
     "update_webhook_endpoint",
 ]

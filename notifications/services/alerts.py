@@ -18,7 +18,7 @@ from incidents import selectors as incident_selectors
 from incidents.models import Incident, TimelineEntry
 from incidents.services.timeline import add_timeline_entry
 from notifications import content, events, policy, selectors
-from notifications.models import PERSON_CHANNELS, Channel, Kind, OutboxMessage, SentReminder
+from notifications.models import PERSON_CHANNELS, Alert, Channel, Kind, OutboxMessage, SentReminder
 from notifications.services.outbox import queue_messages
 from portal.realtime import Event, publish_on_commit
 
@@ -37,6 +37,7 @@ def person_messages(
     escalation: Escalation | None = None,
     offered: Collection[str] | None = None,
     required: Collection[str] = (),
+    alert: Alert | None = None,
 ) -> list[OutboxMessage]:
     """One message per person and channel: the required channels, plus those of ``offered`` (every
     personal channel when None) that the person wants for this kind. About an incident, only those
@@ -61,6 +62,7 @@ def person_messages(
                     recipient_label=str(user),
                     escalation=escalation,
                     incident=incident,
+                    alert=alert,
                     reason=reason[:200],
                     payload=person_payload,
                     idempotency_key=f"{key}:u{user.pk}:{channel}",
@@ -91,6 +93,30 @@ def nobody_message(
         state=OutboxMessage.State.SKIPPED,
         last_error="Nobody to notify.",
     )
+
+
+def open_alert(
+    *,
+    key: str,
+    kind: str,
+    incident: Incident,
+    escalation: Escalation | None = None,
+    raised_by: User | None = None,
+    ladder_seconds: int = 0,
+) -> Alert:
+    """The alert its messages ask people to acknowledge (once per key). Unacknowledged when its
+    ladder has run (``ladder_seconds``) plus ALERT_ACK_SECONDS, it is broadcast (acknowledgements.py)."""
+    alert, _ = Alert.objects.get_or_create(
+        key=key,
+        defaults={
+            "kind": kind,
+            "incident": incident,
+            "escalation": escalation,
+            "raised_by": raised_by,
+            "exhausts_at": timezone.now() + timedelta(seconds=ladder_seconds + settings.ALERT_ACK_SECONDS),
+        },
+    )
+    return alert
 
 
 def unique_people(users: Iterable[User | None], *, exclude: User | None = None) -> list[User]:
@@ -134,6 +160,7 @@ def alert_panic(*, incident: Incident, guard: User, escalation: Escalation | Non
     payload = content.panic(incident, guard=guard, police=police, tier=responders.tier)
     key = f"panic:{incident.public_id}"
     reason = f"PANIC at {incident.site.name}: the provider's {responders.tier}"
+    alert = open_alert(key=key, kind=Kind.PANIC, incident=incident, escalation=escalation, raised_by=guard)
     messages = person_messages(
         users=people,
         kind=Kind.PANIC,
@@ -143,6 +170,7 @@ def alert_panic(*, incident: Incident, guard: User, escalation: Escalation | Non
         key=key,
         reason=reason,
         required=(Channel.IN_APP,),
+        alert=alert,
     )
     told = list(dict.fromkeys(str(message.recipient) for message in messages))
     if not told:
@@ -199,6 +227,10 @@ def notify_panic_cancelled(*, incident: Incident, by: User, entry: TimelineEntry
         people[message.recipient.pk] = message.recipient
         if message.channel not in channels.setdefault(message.recipient.pk, []):
             channels[message.recipient.pk].append(message.channel)
+    # The panic no longer waits for anyone: its ladder stops here, acknowledged or not.
+    Alert.objects.filter(key=f"panic:{incident.public_id}", closed_at__isnull=True).update(
+        closed_at=timezone.now()
+    )
     payload = content.panic_cancelled(incident, by=by, at=entry.at)
     person_payload = {name: value for name, value in payload.items() if name != "data"}
     key = f"{CANCELLED_KEY}{incident.public_id}"
@@ -278,6 +310,25 @@ def notify_report_submitted(*, incident: Incident) -> list[OutboxMessage]:
             )
         )
     return queue_messages(messages)
+
+
+REPORT_SWEEP_WINDOW = timedelta(days=1)
+REPORT_SWEEP_SETTLE = timedelta(seconds=30)  # the report's own task is usually done by then
+REPORT_SWEEP_BATCH = 200
+
+
+def sweep_report_announcements(*, now: datetime | None = None) -> int:
+    """Announce the reports of the last day whose supervisors were never told (their task was lost);
+    each is announced by the same idempotent service as the task's. Returns how many."""
+    now = now or timezone.now()
+    reports = list(
+        selectors.list_unannounced_reports(since=now - REPORT_SWEEP_WINDOW, before=now - REPORT_SWEEP_SETTLE)[
+            :REPORT_SWEEP_BATCH
+        ]
+    )
+    for incident in reports:
+        notify_report_submitted(incident=incident)
+    return len(reports)
 
 
 @transaction.atomic

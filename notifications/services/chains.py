@@ -4,27 +4,33 @@ rows (they survive restarts) that the beat fires. Acceptance, rejection and canc
 chain in their own transaction; every page is checked again at delivery."""
 
 from collections.abc import Collection, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from accounts.models import User
 from dispatch import policy as dispatch_policy
 from dispatch.models import Escalation
+from incidents import disclosure
 from incidents.models import TimelineEntry
 from notifications import content, selectors
 from notifications.models import (
+    Alert,
     Channel,
     EscalationPolicy,
     EscalationTimer,
     Kind,
     OutboxMessage,
     Target,
+    Via,
     WebhookEndpoint,
 )
-from notifications.services.alerts import person_messages, unique_people
+from notifications.services.acknowledgements import record_acknowledgement
+from notifications.services.alerts import open_alert, person_messages, unique_people
 from notifications.services.outbox import cancel_pages, queue_messages
 from portal.realtime import Event
 
@@ -87,12 +93,29 @@ def _plans_of(escalation_policy: EscalationPolicy) -> list[Plan]:
     ]
 
 
+def _at_once(plans: list[Plan], *, level: int) -> list[Plan]:
+    """Every step now, none after its delay: the agency pages everyone at once at this level."""
+    return [
+        replace(plan, delay_seconds=0, label=f"{plan.label}; at once: level {level} pages everyone at once")
+        if plan.delay_seconds
+        else plan
+        for plan in plans
+    ]
+
+
 def plans_for(escalation: Escalation) -> list[Plan]:
-    """The agency's policy (or the built-in default) and the provider's policy, if it has one."""
+    """The agency's policy (or the built-in default) and the provider's policy, if it has one. At a
+    verification level the agency pages at once, all of the agency's steps are paged at once."""
     site = escalation.incident.site
     plans: list[Plan] = []
     agency_policy = selectors.resolve_policy(organization_id=escalation.agency_id, site_id=site.pk)
-    plans += default_agency_plans(escalation.agency_id) if agency_policy is None else _plans_of(agency_policy)
+    agency_plans = (
+        default_agency_plans(escalation.agency_id) if agency_policy is None else _plans_of(agency_policy)
+    )
+    level = escalation.verification_level
+    if level in selectors.at_once_levels(organization_id=escalation.agency_id):
+        agency_plans = _at_once(agency_plans, level=level)
+    plans += agency_plans
     provider_policy = selectors.resolve_policy(organization_id=site.provider_id, site_id=site.pk)
     if provider_policy is not None:
         plans += _plans_of(provider_policy)
@@ -127,9 +150,11 @@ def _person_messages(
     reason: str,
     offered: Collection[str] | None = None,
     required: Collection[str] = (),
+    alert: Alert | None = None,
 ) -> list[OutboxMessage]:
     """The escalation's messages to people (alerts.person_messages, about its incident)."""
     return person_messages(
+        alert=alert,
         users=users,
         kind=kind,
         incident=escalation.incident,
@@ -142,6 +167,16 @@ def _person_messages(
     )
 
 
+def eido_of(escalation: Escalation) -> dict | None:
+    """The escalated incident as a NENA EIDO, from the builder named in settings
+    (WEBHOOK_EIDO_BUILDER: exports builds it, above this app); None when no builder is named."""
+    builder = getattr(settings, "WEBHOOK_EIDO_BUILDER", "")
+    if not builder:
+        return None
+    # What the agency may see of the incident (incidents.disclosure): never an internal note or party.
+    return dict(import_string(builder)(escalation.incident, reader=disclosure.agency(escalation.agency_id)))
+
+
 def _webhook_messages(
     *,
     endpoints: Iterable[WebhookEndpoint],
@@ -150,24 +185,45 @@ def _webhook_messages(
     payload: dict,
     key: str,
     reason: str,
+    alert: Alert | None = None,
 ) -> list[OutboxMessage]:
-    return [
-        OutboxMessage(
-            kind=kind,
-            channel=Channel.WEBHOOK,
-            endpoint=endpoint,
-            recipient_label=f"Webhook {endpoint.name}",
-            escalation=escalation,
-            incident=escalation.incident,
-            reason=reason[:200],
-            payload={"event": payload["event"], "title": payload["title"], "data": payload.get("data", {})},
-            idempotency_key=f"{key}:e{endpoint.pk}",
+    """One message per endpoint. An endpoint that asks for EIDO gets the incident's EIDO as it is at
+    this change, kept in the message so every retry sends the same bytes."""
+    messages: list[OutboxMessage] = []
+    eido: dict | None = None
+    for endpoint in endpoints:
+        body = {"event": payload["event"], "title": payload["title"], "data": payload.get("data", {})}
+        if endpoint.format == WebhookEndpoint.Format.EIDO:
+            eido = eido if eido is not None else eido_of(escalation)
+            if eido is not None:
+                body["eido"] = eido
+        messages.append(
+            OutboxMessage(
+                kind=kind,
+                channel=Channel.WEBHOOK,
+                endpoint=endpoint,
+                alert=alert,
+                recipient_label=f"Webhook {endpoint.name}",
+                escalation=escalation,
+                incident=escalation.incident,
+                reason=reason[:200],
+                payload=body,
+                idempotency_key=f"{key}:e{endpoint.pk}",
+            )
         )
-        for endpoint in endpoints
-    ]
+    return messages
 
 
-def _page_messages(escalation: Escalation, plan: Plan) -> list[OutboxMessage]:
+def alert_key(escalation: Escalation) -> str:
+    """The key of the alert an escalation's pages ask people to acknowledge."""
+    return f"escalation:{escalation.public_id}"
+
+
+def _alert_of(escalation: Escalation) -> Alert | None:
+    return Alert.objects.filter(key=alert_key(escalation)).first()
+
+
+def _page_messages(escalation: Escalation, plan: Plan, alert: Alert | None = None) -> list[OutboxMessage]:
     key = f"page:{escalation.public_id}:{plan.chain}:{plan.position}"
     payload = content.page(escalation, reason=plan.label)
     if plan.target == Target.WEBHOOKS:
@@ -179,6 +235,7 @@ def _page_messages(escalation: Escalation, plan: Plan) -> list[OutboxMessage]:
             payload=payload,
             key=key,
             reason=plan.label,
+            alert=alert,
         )
     users, who = _people(plan, escalation)
     messages = _person_messages(
@@ -190,6 +247,7 @@ def _page_messages(escalation: Escalation, plan: Plan) -> list[OutboxMessage]:
         reason=plan.label,
         offered=plan.channels,
         required=plan.required,
+        alert=alert,
     )
     if not users:
         # Nobody to page is worth a line in the incident's log: someone should see the gap.
@@ -200,6 +258,7 @@ def _page_messages(escalation: Escalation, plan: Plan) -> list[OutboxMessage]:
                 recipient_label=who,
                 escalation=escalation,
                 incident=escalation.incident,
+                alert=alert,
                 reason=plan.label[:200],
                 payload={},
                 idempotency_key=f"{key}:nobody",
@@ -213,9 +272,22 @@ def _page_messages(escalation: Escalation, plan: Plan) -> list[OutboxMessage]:
 def _start_chains(escalation: Escalation) -> list[OutboxMessage]:
     messages: list[OutboxMessage] = []
     timers = []
-    for plan in plans_for(escalation):
+    plans = plans_for(escalation)
+    # The ladder climbs until a person acknowledges; once its last step has had ALERT_ACK_SECONDS
+    # without one, the alert is broadcast (acknowledgements.exhaust_due_alerts).
+    alert = open_alert(
+        key=alert_key(escalation),
+        kind=Kind.PAGE,
+        incident=escalation.incident,
+        escalation=escalation,
+        # Only a panic has someone who must not acknowledge it (the guard who pressed it, on its own
+        # alert); the supervisor who escalated is told of the broadcast like every other.
+        raised_by=None,
+        ladder_seconds=max((plan.delay_seconds for plan in plans), default=0),
+    )
+    for plan in plans:
         if plan.delay_seconds == 0:
-            messages += _page_messages(escalation, plan)
+            messages += _page_messages(escalation, plan, alert)
             continue
         timers.append(
             EscalationTimer(
@@ -237,6 +309,12 @@ def _stop_chains(escalation: Escalation, *, event: str, by: User | None) -> None
         state=EscalationTimer.State.CANCELLED, closed_at=timezone.now(), note=reason[:200]
     )
     cancel_pages(escalation=escalation, reason=reason)
+    alert = _alert_of(escalation)
+    if alert is not None and event == "escalation.accepted" and by is not None:
+        # Accepting on the board is the liaison's acknowledgement (first wins: it may be one already).
+        record_acknowledgement(alert=alert, by=by, via=Via.BOARD)
+    elif alert is not None:
+        Alert.objects.filter(pk=alert.pk, closed_at__isnull=True).update(closed_at=timezone.now())
 
 
 def _update_messages(escalation: Escalation, *, event: str, by: User | None) -> list[OutboxMessage]:
@@ -278,6 +356,11 @@ def on_escalation_event(*, escalation: Escalation, event: str, by: User | None) 
         messages += _start_chains(escalation)
     elif event in STOPPING:
         _stop_chains(escalation, event=event, by=by)
+    if event == "escalation.panic_cleared":
+        # The guard is safe: neither the police's nor the provider's alert waits any longer.
+        Alert.objects.filter(incident=escalation.incident, closed_at__isnull=True).update(
+            closed_at=timezone.now()
+        )
     messages += _update_messages(escalation, event=event, by=by)
     return queue_messages(messages)
 
@@ -356,17 +439,21 @@ def fire_timer(*, timer_id: int, now: datetime | None = None) -> list[OutboxMess
         .select_related("incident__site__provider", "incident__category", "agency")
         .get(pk=timer.escalation_id)
     )
-    still_waiting = escalation.status == Escalation.Status.REQUESTED
+    alert = _alert_of(escalation)
+    acknowledged = alert is not None and alert.acknowledged_at is not None
+    still_waiting = escalation.status == Escalation.Status.REQUESTED and not acknowledged
     closed = EscalationTimer.objects.filter(pk=timer.pk, state=EscalationTimer.State.PENDING).update(
         state=EscalationTimer.State.FIRED if still_waiting else EscalationTimer.State.CANCELLED,
         closed_at=now,
         note=""
         if still_waiting
+        else "Not fired: acknowledged by a person."
+        if acknowledged
         else f"Not fired: the escalation was {escalation.get_status_display().lower()}.",
     )
     if not closed or not still_waiting:
         return []
-    return queue_messages(_page_messages(escalation, Plan(**timer.plan)))
+    return queue_messages(_page_messages(escalation, Plan(**timer.plan), alert))
 
 
 def fire_due_timers(*, now: datetime | None = None) -> int:

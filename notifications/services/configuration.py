@@ -2,7 +2,7 @@
 
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,6 +10,7 @@ from django.db import transaction
 
 from accounts.models import Organization, Site, User
 from audit import services as audit
+from dispatch.models import VerificationLevel
 from notifications import content, policy
 from notifications.models import (
     PERSON_CHANNELS,
@@ -17,6 +18,7 @@ from notifications.models import (
     Channel,
     EscalationPolicy,
     Kind,
+    LevelPaging,
     OutboxMessage,
     PolicyStep,
     Target,
@@ -145,6 +147,41 @@ def save_escalation_policy(
 
 
 @transaction.atomic
+def set_at_once_levels(*, by: User, organization: Organization, levels: Collection[int]) -> list[int]:
+    """An agency's admin chooses at which verification levels (0-4) its policy pages every step at
+    once; at the others it climbs the ladder. Applied to escalations requested from now on."""
+    _require_manager(by, organization)
+    if not organization.is_agency:
+        raise ValidationError({"levels": "Only an agency pages people by verification level."})
+    chosen = set(levels)
+    unknown = chosen - set(VerificationLevel.values)
+    if unknown:
+        raise ValidationError({"levels": "Choose verification levels from 0 to 4."})
+    before = sorted(
+        LevelPaging.objects.filter(organization=organization, page_at_once=True).values_list(
+            "level", flat=True
+        )
+    )
+    for level in VerificationLevel.values:
+        LevelPaging.objects.update_or_create(
+            organization=organization,
+            level=level,
+            defaults={"page_at_once": level in chosen, "updated_by": by},
+        )
+    after = sorted(chosen)
+    if before != after:
+        audit.record(
+            action="escalation_policy.levels_changed",
+            actor=by,
+            obj=organization,
+            organization=organization,
+            before=before,
+            after=after,
+        )
+    return after
+
+
+@transaction.atomic
 def delete_escalation_policy(*, escalation_policy: EscalationPolicy, by: User) -> None:
     """Remove a policy. Escalations already running keep the steps they started with."""
     _require_manager(by, escalation_policy.organization)
@@ -155,6 +192,12 @@ def delete_escalation_policy(*, escalation_policy: EscalationPolicy, by: User) -
         organization=escalation_policy.organization,
     )
     escalation_policy.delete()
+
+
+def _clean_format(format: str) -> str:
+    if format not in WebhookEndpoint.Format.values:
+        raise ValidationError({"format": "Choose the body's format: Watchpost events or NENA EIDO."})
+    return format
 
 
 def _clean_endpoint(name: str, url: str, events: Sequence[str]) -> tuple[str, str, list[str]]:
@@ -183,32 +226,49 @@ def create_webhook_endpoint(
     url: str,
     events: Sequence[str],
     is_active: bool = True,
+    format: str = WebhookEndpoint.Format.WATCHPOST,
 ) -> WebhookEndpoint:
-    """A new endpoint with a fresh signing secret."""
+    """A new endpoint with a fresh signing secret; ``format`` eido sends the incident as an EIDO."""
     _require_manager(by, organization)
     name, url, kinds = _clean_endpoint(name, url, events)
+    format = _clean_format(format)
     endpoint = WebhookEndpoint.objects.create(
         organization=organization,
         name=name,
         url=url,
         events=kinds,
+        format=format,
         is_active=is_active,
         secret=new_secret(),
         created_by=by,
     )
     # The secret itself is never in the trail: it would outlive its rotation there.
     audit.record(
-        action="webhook.created", actor=by, obj=endpoint, organization=organization, url=url, events=kinds
+        action="webhook.created",
+        actor=by,
+        obj=endpoint,
+        organization=organization,
+        url=url,
+        events=kinds,
+        format=format,
     )
     return endpoint
 
 
 @transaction.atomic
 def update_webhook_endpoint(
-    *, endpoint: WebhookEndpoint, by: User, name: str, url: str, events: Sequence[str], is_active: bool
+    *,
+    endpoint: WebhookEndpoint,
+    by: User,
+    name: str,
+    url: str,
+    events: Sequence[str],
+    is_active: bool,
+    format: str | None = None,
 ) -> WebhookEndpoint:
     _require_manager(by, endpoint.organization)
     endpoint.name, endpoint.url, endpoint.events = _clean_endpoint(name, url, events)
+    endpoint.format = _clean_format(endpoint.format if format is None else format)
     endpoint.is_active = is_active
     endpoint.save()
     audit.record(
@@ -218,6 +278,7 @@ def update_webhook_endpoint(
         organization=endpoint.organization,
         url=endpoint.url,
         events=endpoint.events,
+        format=endpoint.format,
         active=is_active,
     )
     return endpoint

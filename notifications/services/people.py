@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from audit import services as audit
 from notifications import events, policy, selectors
-from notifications.models import ChannelPreference, Notification, NotificationProfile
+from notifications.models import ChannelPreference, Notification, NotificationProfile, OutboxMessage
 from portal.realtime import publish_on_commit
 
 PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -86,3 +86,18 @@ def mark_read(*, user: User, notification_id: int) -> int:
 @transaction.atomic
 def mark_all_read(*, user: User) -> int:
     return _read(user, policy.visible_notifications(user))
+
+
+def mark_received(*, user: User, notification_id: int) -> bool:
+    """The person's open page says the in-app notification arrived (over its socket): the message
+    is delivered, not only sent. Only the recipient's own; the first receipt's time is kept."""
+    message_id = (
+        policy.visible_notifications(user)
+        .filter(pk=notification_id)
+        .values_list("message_id", flat=True)
+        .first()
+    )
+    if message_id is None:
+        return False
+    OutboxMessage.objects.filter(pk=message_id, received_at__isnull=True).update(received_at=timezone.now())
+    return True

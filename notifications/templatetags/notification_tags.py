@@ -17,6 +17,9 @@ def incident_notifications(context: template.Context, incident: Incident) -> dic
     return {
         "incident": incident,
         "notification_log": selectors.list_incident_notifications(incident=incident, for_user=user),
+        "alerts": selectors.list_incident_alerts(incident=incident, for_user=user),
+        "to_acknowledge": list(selectors.list_alerts_to_acknowledge(user=user, incident_id=incident.pk)),
+        "csrf_token": context.get("csrf_token"),
     }
 
 

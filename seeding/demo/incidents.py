@@ -131,8 +131,22 @@ def seed_incidents() -> int:
     return created
 
 
+# The privacy story (README, "Who sees what"): the escalated report's victim, whose contact the
+# liaison does not see until the supervisor releases it, and the supervisor's internal note.
+VICTIM = services.PartyInput(
+    role="victim",
+    description="Owner of the blue hatchback he tried; she was in the food court.",
+    name="Priya Shah",
+    contact="+44 7700 900456",
+)
+INTERNAL_NOTE = "He may be the ex-employee HR banned last month; HR is checking. Internal until they confirm."
+
+
 def _converse(incident: Incident, supervisor: User) -> None:
-    """An escalation the police accepted and are working, with messages both ways."""
+    """An escalation the police accepted and are working, with messages both ways; the report has a
+    victim (contact withheld from the agency) and an internal note."""
+    services.add_party(incident=incident, by=supervisor, party=VICTIM)
+    services.add_note(incident=incident, by=supervisor, text=INTERNAL_NOTE, internal=True)
     escalation = dispatch_services.escalate_incident(incident=incident, by=supervisor, reason="On camera.")
     liaison = User.objects.get(email="liaison@metro.example")
     dispatch_services.accept_escalation(escalation=escalation, by=liaison)

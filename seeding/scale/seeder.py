@@ -57,9 +57,10 @@ Entry = tuple[datetime, int | None, str, dict[str, Any]]
 MODELS = (Incident, TimelineEntry, InvolvedParty, Vehicle, IncidentShare, Escalation, BoardEvent)
 
 
-def seed(*, total: int, out: Output = sys.stderr) -> dict[str, int]:
+def seed(*, total: int, out: Output = sys.stderr, batch: int = 0) -> dict[str, int]:
     """Write ``total`` scale incidents (COPY, in one transaction), then rebuild the search index
-    and refresh the planner's statistics."""
+    and refresh the planner's statistics. ``batch`` numbers a top-up (more on top of those there):
+    its random rows differ from the first batch's (their public ids above all)."""
     if connection.vendor != "postgresql":
         raise RuntimeError("seed_scale writes with PostgreSQL's COPY: point DATABASE_URL at PostgreSQL")
     started = time.monotonic()
@@ -74,7 +75,8 @@ def seed(*, total: int, out: Output = sys.stderr) -> dict[str, int]:
         cursor.execute("SET maintenance_work_mem = '512MB'")
     try:
         with transaction.atomic():
-            counts = Seeder(tenants=tenants, total=total, out=out).run()
+            rng = random.Random(42 + batch)
+            counts = Seeder(tenants=tenants, total=total, out=out, rng=rng).run()
     finally:
         step = time.monotonic()
         with connection.cursor() as cursor:
@@ -187,6 +189,7 @@ class Seeder:
                 "public_id": uuid.UUID(int=self.rng.getrandbits(128), version=4),
                 "reference": reference,
                 "site_id": site.pk,
+                "provider_id": site.provider_id,
                 "reporter_id": reporter,
                 "category_id": category.pk,
                 "severity": severity,
@@ -203,6 +206,7 @@ class Seeder:
                 "narrative": facts.narrative,
                 "resolution": "Resolved on site." if closed else "",
                 "idempotency_key": uuid.UUID(int=self.rng.getrandbits(128), version=4),
+                "exercise": False,
                 "version": 1,
                 "search_document": search_text(
                     reference=reference,
@@ -211,6 +215,7 @@ class Seeder:
                     parties=facts.parties,
                     vehicles=facts.vehicles,
                 ),
+                "search_vector": None,  # the trigger fills it from search_document, on COPY too
                 "created_at": received,
                 "updated_at": closed or received,
             }
@@ -262,6 +267,7 @@ class Seeder:
                     actor_id=actor,
                     kind=kind,
                     data=json.dumps(data),
+                    internal=False,
                 )
             if (n + 1) % 5_000 == 0 or n + 1 == self.total:
                 progress.advance((n + 1) - progress.done)
@@ -304,6 +310,7 @@ class Seeder:
             public_id=uuid.UUID(int=self.rng.getrandbits(128), version=4),
             incident=_unsaved_incident(incident, site, category),
             agency_id=agency_id,
+            provider_id=site.provider_id,
             source=Escalation.Source.SUPERVISOR,
             reason="Needs police attendance.",
             requested_by_id=supervisor,
@@ -342,6 +349,12 @@ class Seeder:
             incident_id=incident["id"],
             agency_id=agency_id,
             created_at=requested,
+            scope=IncidentShare.SCOPE,
+            reason="Escalated by the scale seeder.",
+            until=None,
+            ended_at=None,
+            ended_by_id=None,
+            end_reason="",
         )
         writers[Escalation].add_object(escalation)
         for name, payload, created in events:

@@ -104,12 +104,32 @@ export function place(x, y, text, panic, taken) {
   return [x, y];
 }
 
+const SITE_CHAR = 12; // the width of a character of the 20-px site name, a little over
+
+// Where a site's name goes: under its place, unless a marker (placed first: the escalations keep
+// their places) or another site's name is there; then the nearest free line below or above it.
+export function siteLabelAt(x, y, name, taken) {
+  const half = (name.length * SITE_CHAR) / 2 + 4;
+  for (let step = 0; step < 12; step += 1) {
+    const lines = step === 0 ? [y + 30] : [y + 30 + step * 22, y - 22 - step * 22];
+    for (const line of lines) {
+      const candidate = [x - half, line - 22, x + half, line + 14]; // the glyphs, their outline, a gap
+      if (candidate[1] < 0 || candidate[3] > HEIGHT) continue;
+      if (!taken.some((other) => overlaps(candidate, other))) {
+        taken.push(candidate);
+        return line;
+      }
+    }
+  }
+  return y + 30;
+}
+
 export function createMap(svg, { sites, tileUrl, onSelect }) {
   function label(parent, x, y, text, className) {
     parent.append(node("text", { x, y, class: className }, text));
   }
 
-  function drawSite(group, view, site) {
+  function drawSite(group, view, site, taken) {
     const outline = (site.outline ?? []).filter((point) => point.length === 2);
     const item = node("g", { class: "site-shape", "data-site": site.id });
     item.append(node("title", {}, site.name));
@@ -120,7 +140,7 @@ export function createMap(svg, { sites, tileUrl, onSelect }) {
     if (site.latitude !== null && site.longitude !== null) {
       const [x, y] = view.toScreen(site.latitude, site.longitude);
       if (outline.length < 3) item.append(node("rect", { x: x - 7, y: y - 7, width: 14, height: 14, class: "site-outline" }));
-      label(item, x, y + 30, site.name, "site-label");
+      label(item, x, siteLabelAt(x, y, site.name, taken), site.name, "site-label");
     }
     group.append(item);
   }
@@ -129,7 +149,8 @@ export function createMap(svg, { sites, tileUrl, onSelect }) {
     const position = positionOf(escalation);
     if (!position) return false;
     const [x0, y0] = view.toScreen(...position);
-    const text = escalation.panic_active ? `PANIC ${escalation.incident.reference}` : escalation.incident.reference;
+    const drill = escalation.incident.exercise === "exercise" ? "EXERCISE " : "";
+    const text = drill + (escalation.panic_active ? `PANIC ${escalation.incident.reference}` : escalation.incident.reference);
     // Several at one place (an incident without its own position is drawn at its site's, and a
     // site's incidents lie close together): each marker with its label takes a box, and one whose
     // box would cover another's is moved up or down, in steps, to the nearest free place, with a
@@ -139,10 +160,11 @@ export function createMap(svg, { sites, tileUrl, onSelect }) {
     const severity = escalation.incident.severity ?? 4;
     const classes = ["marker", `marker-sev-${severity}`];
     if (escalation.panic_active) classes.push("marker-panic");
+    if (drill) classes.push("marker-exercise");
     if (escalation.incident.status === "closed") classes.push("marker-closed");
     if (escalation.id === selected) classes.push("marker-selected");
     const marker = node("g", { class: classes.join(" "), "data-marker": escalation.id, transform: `translate(${x.toFixed(1)} ${y.toFixed(1)})` });
-    const word = escalation.panic_active ? "PANIC" : `Severity ${escalation.incident.severity ?? "none"}`;
+    const word = drill + (escalation.panic_active ? "PANIC" : `Severity ${escalation.incident.severity ?? "none"}`);
     marker.append(node("title", {}, `${escalation.incident.reference} · ${word} · ${escalation.incident.category ?? "Uncategorised"} · ${escalation.incident.site} · ${escalation.status_label}`));
     if (escalation.panic_active) marker.append(node("circle", { r: 30, class: "marker-ring" }));
     marker.append(node("circle", { r: escalation.panic_active ? 20 : 15, class: "marker-dot" }));
@@ -167,13 +189,14 @@ export function createMap(svg, { sites, tileUrl, onSelect }) {
       const view = fit(points);
       const layers = [node("g", { class: "tiles" }), node("g", { class: "sites" }), node("g", { class: "leaders" }), node("g", { class: "markers" })];
       if (tileUrl) tiles(layers[0], view, tileUrl);
-      for (const site of sites) drawSite(layers[1], view, site);
       // The most urgent first (it keeps its true place), then drawn last, so that it is on top.
       let unplaced = 0;
       const taken = [];
       for (const escalation of escalations) {
         if (!drawMarker(layers[3], view, escalation, selected, taken, layers[2])) unplaced += 1;
       }
+      // The sites' names after the markers, clear of them (a marker moved down covered "Riverside Mall").
+      for (const site of sites) drawSite(layers[1], view, site, taken);
       layers[3].replaceChildren(...[...layers[3].children].reverse());
       svg.replaceChildren(...layers);
       svg.dataset.markers = String(escalations.length - unplaced);

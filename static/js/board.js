@@ -1,7 +1,8 @@
 // The liaison's live board: a websocket that resumes from the last event number it saw,
-// rows sorted panic first, then severity, then age; keyboard operable; never loses an event.
+// rows sorted panic first, then verification level, then severity, then age; keyboard operable; never loses an event.
 // Beside the rows, a map of the open escalations and the agency's sites (board-map.js); below them
 // what was cleared recently; the full history in a drawer; filters and the density preference.
+import { timeOfDay } from "./clock.js";
 import { connectLive } from "./live.js";
 import { createMap } from "./board-map.js";
 
@@ -49,7 +50,8 @@ function beep() {
 }
 
 const onBoard = (e) => OPEN.has(e.status) || e.panic_active;
-const rank = (e) => [e.panic_active ? 0 : 1, e.incident.severity ?? 9, Date.parse(e.requested_at)];
+// Panics first, then the most verified (AVS-01-shaped level, 4 = threat to life), then severity, then age.
+const rank = (e) => [e.panic_active ? 0 : 1, -(e.verification_level ?? 1), e.incident.severity ?? 9, Date.parse(e.requested_at)];
 function compare(a, b) {
   const [x, y] = [rank(a), rank(b)];
   for (let i = 0; i < x.length; i += 1) if (x[i] !== y[i]) return x[i] - y[i];
@@ -81,11 +83,12 @@ function ageNode(iso, className, title) {
 
 const ended = (e) => e.cleared_at ?? e.status_since;
 // 24-hour, with the zone named, as the server writes times in the panel (README, "Time zones").
-const clock = (iso, zone) => new Date(iso).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: zone, timeZoneName: "short" });
+const clock = (iso, zone) => timeOfDay(new Date(iso), { timeZone: zone });
 
 function row(e) {
   const closed = e.incident.status === "closed";
-  const item = el("li", `board-row sev-row-${e.incident.severity ?? 0}${e.panic_active ? " panic" : ""}${closed ? " closed" : ""}`);
+  const exercise = e.incident.exercise === "exercise";
+  const item = el("li", `board-row sev-row-${e.incident.severity ?? 0}${e.panic_active ? " panic" : ""}${exercise ? " exercise" : ""}${closed ? " closed" : ""}`);
   item.dataset.id = e.id;
   if (e.id === selected) item.setAttribute("aria-current", "true");
   const button = el("button", "row-main");
@@ -101,9 +104,13 @@ function row(e) {
     button.append(el("span", "thumb thumb-none", "No photo"));
   }
   const head = el("span", "row-head");
+  // A drill's row says EXERCISE in words (and is striped); a real event during a drill says REAL.
+  if (exercise) head.append(el("span", "badge exercise-badge", "EXERCISE"));
+  else if (e.incident.exercise === "real") head.append(el("span", "badge real-badge", "REAL, not the drill"));
   if (e.panic_active) head.append(el("span", "badge sev sev-1 panic-badge", "PANIC"));
   head.append(
     el("span", `badge sev sev-${e.incident.severity ?? 4}`, severity),
+    el("span", "badge verification-level", `AVS ${e.verification_level ?? 1}${e.verification_confirmed ? "" : " · suggested"}`),
     el("span", "mono ref", e.incident.reference),
     el("span", "cat", e.incident.category ?? "Uncategorised"),
     el("span", "site", e.incident.site),

@@ -1,13 +1,14 @@
 // The supervisor's live desk (their home): when the navigation's socket says a panic, an escalation
 // or a report of the provider changed, the panels are fetched again from the server and put in
 // place. The markup is the server's own template; nothing a client typed becomes markup here.
+import { timeOfDay } from "./clock.js";
+
 const desk = document.querySelector("[data-desk]");
 const panels = desk?.querySelector("[data-desk-panels]");
 const status = desk?.querySelector("[data-desk-status]");
 let pending = null;
 // The desk is the supervisor's own view: its "Updated" time is in their zone, named (README "Time zones").
 const zone = document.documentElement.dataset.timeZone || undefined;
-const clock = { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZoneName: "short" };
 
 async function refresh(detail) {
   const response = await fetch(desk.dataset.deskUrl, {
@@ -18,7 +19,7 @@ async function refresh(detail) {
   const parsed = new DOMParser().parseFromString(await response.text(), "text/html");
   panels.replaceChildren(...parsed.body.childNodes);
   if (status && detail?.reference) {
-    status.textContent = `Updated ${new Date().toLocaleTimeString("en-GB", { ...clock, timeZone: zone })} (${detail.reference})`;
+    status.textContent = `Updated ${timeOfDay(new Date(), { seconds: true, timeZone: zone })} (${detail.reference})`;
   }
 }
 

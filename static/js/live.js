@@ -1,5 +1,7 @@
 // One live connection: reconnects by itself with backoff, shows its state, resumes by number.
-export function connectLive({ path, indicator, resumeFrom = null, onEvent, onOpen }) {
+import { timeOfDay } from "./clock.js";
+
+export function connectLive({ path, indicator, resumeFrom = null, onEvent, onOpen, onDown }) {
   let last = resumeFrom;
   let socket = null;
   let attempt = 0;
@@ -43,18 +45,23 @@ export function connectLive({ path, indicator, resumeFrom = null, onEvent, onOpe
     socket.addEventListener("close", (event) => {
       clearInterval(pingTimer);
       clearTimeout(pongTimer);
+      onDown?.(event);
       if (event.code === 4401 || event.code === 4403) {
         show("down", "Signed out: reload the page to sign in again.");
         return;
       }
       downSince ??= new Date();
-      const since = `Connection lost since ${downSince.toLocaleTimeString("en-GB", { hourCycle: "h23", timeZone: document.documentElement.dataset.timeZone || undefined, timeZoneName: "short" })}`;
+      const since = `Connection lost since ${timeOfDay(downSince, { seconds: true, timeZone: document.documentElement.dataset.timeZone || undefined })}`;
       if (!navigator.onLine) {
         show("down", `${since}: this device is offline. Reconnecting when it is back…`);
         return; // the "online" event reconnects
       }
       attempt += 1;
-      const delay = Math.min(15000, 500 * 2 ** Math.min(attempt, 5)) * (0.75 + Math.random() / 2);
+      // Full jitter: after a server restart every board loses its socket in the same instant, so
+      // each waits a random time up to the doubling ceiling (1 s, 2 s, … 15 s) and the thousand
+      // reconnects spread out instead of arriving together at every retry.
+      const ceiling = Math.min(15000, 500 * 2 ** Math.min(attempt, 5));
+      const delay = 250 + Math.random() * (ceiling - 250);
       show("down", `${since} — reconnecting…`);
       retryTimer = setTimeout(open, delay);
     });

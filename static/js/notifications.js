@@ -1,6 +1,7 @@
 // The unread count (and a supervisor's triage count) in the navigation, live on every page; on the notifications page, new ones
 // appear at the top. Built with textContent only: nothing from the server becomes markup.
 import { connectLive } from "./live.js";
+import { playAlert } from "./alert-sounds.js";
 
 const counters = document.querySelectorAll("[data-unread-count]");
 const triageCounters = document.querySelectorAll("[data-triage-count]");
@@ -56,6 +57,8 @@ function prepend(notification) {
   list.querySelector("[data-empty]")?.remove();
   const item = document.createElement("li");
   item.className = "notification unread";
+  item.dataset.notificationId = String(notification.id);
+  if (notification.alert) item.dataset.alert = notification.alert;
   const title = line("notification-title", "");
   const badge = document.createElement("span");
   badge.className = "badge";
@@ -75,13 +78,43 @@ function prepend(notification) {
   list.prepend(item);
 }
 
+// The incident page of an alert sent to this person: seeing the page is acknowledging it (the
+// form's button does the same for whoever prefers to press it). Once, when the page is shown.
+function acknowledgeOnSight() {
+  const form = document.querySelector("[data-alert-ack]");
+  if (!form) return;
+  const send = () => {
+    if (document.visibilityState !== "visible" || form.dataset.sent) return;
+    form.dataset.sent = "1";
+    const body = new FormData(form);
+    body.set("via", "opened");
+    fetch(form.dataset.ackUrl, { method: "POST", body, headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then((response) => response.json())
+      .then((answer) => {
+        const note = document.createElement("p");
+        note.setAttribute("role", "status");
+        note.textContent = answer.message;
+        form.replaceChildren(note);
+      })
+      .catch(() => { delete form.dataset.sent; });
+  };
+  send();
+  document.addEventListener("visibilitychange", send);
+}
+acknowledgeOnSight();
+
 if (counters.length) {
-  connectLive({
+  const live = connectLive({
     path: "/ws/notifications/",
     indicator: null,
     onEvent(frame) {
       if (typeof frame.unread === "number") showCount(frame.unread);
-      if (frame.event === "notification.created") prepend(frame.notification);
+      if (frame.event === "notification.created" && frame.notification) {
+        // Delivered, not only sent: this open page has it (the server records the receipt).
+        live.send({ type: "received", id: frame.notification.id });
+        if (frame.notification.sound) playAlert(frame.notification.sound);
+        prepend(frame.notification);
+      }
       if (frame.event === "triage.changed" || frame.event === "triage.count") showTriage(frame);
       // A supervisor's desk (their home) listens for "watchpost:desk" to reload its panels.
       if (frame.event === "desk.changed") {

@@ -10,12 +10,16 @@ if (form) {
   form.querySelectorAll('input[name="severity"]').forEach((input) => {
     input.addEventListener("change", () => { severityTouched = true; });
   });
+  const follow = (input) => {
+    const severity = severityFor(input);
+    if (severity && !severityTouched) severity.checked = true;
+  };
   form.querySelectorAll('input[name="category"]').forEach((input) => {
-    input.addEventListener("change", () => {
-      const severity = severityFor(input);
-      if (severity && !severityTouched) severity.checked = true;
-    });
+    input.addEventListener("change", () => follow(input));
   });
+  // A category tapped before this script had run still brings its severity.
+  const tapped = form.querySelector('input[name="category"]:checked');
+  if (tapped) follow(tapped);
 
   const key = form.querySelector('input[name="idempotency_key"]');
   if (key && !key.value && window.crypto?.randomUUID) key.value = window.crypto.randomUUID();

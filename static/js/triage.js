@@ -1,6 +1,8 @@
 // The live triage queue: when the navigation's socket says the provider's queue changed, the rows
 // are fetched again from the server (same page, rows only) and put in place. The markup is the
 // server's own template; nothing a client typed is turned into markup here.
+import { timeOfDay } from "./clock.js";
+
 const rows = document.querySelector("[data-triage-rows]");
 const status = document.querySelector("[data-triage-status]");
 let pending = null;
@@ -14,7 +16,7 @@ async function refresh(detail) {
   const parsed = new DOMParser().parseFromString(await response.text(), "text/html");
   rows.replaceChildren(...parsed.body.childNodes);
   if (status && detail?.reference) {
-    status.textContent = `${detail.reference} is now ${String(detail.status).replace("_", " ")} · ${new Date().toLocaleTimeString("en-GB", { hourCycle: "h23", timeZone: document.documentElement.dataset.timeZone || undefined, timeZoneName: "short" })}`;
+    status.textContent = `${detail.reference} is now ${String(detail.status).replace("_", " ")} · ${timeOfDay(new Date(), { seconds: true, timeZone: document.documentElement.dataset.timeZone || undefined })}`;
   }
 }
 

@@ -102,7 +102,8 @@ def test_a_record_kept_from_the_sealer_is_reported(world, capsys):
     services.seal_records()
     # Written with the key two minutes ago, but its pending row was deleted (the application's role
     # may): the sealer never sees it, and verify_audit says so.
-    held = AuditEvent(id=services._next_id(), at=timezone.now() - timedelta(minutes=2), action="test.held")
+    two_minutes_ago = timezone.now() - timedelta(minutes=2)
+    held = AuditEvent(id=services._next_ids(1)[0], at=two_minutes_ago, action="test.held")
     held.mac = chain.record_mac(settings.AUDIT_KEY, held)
     held.save(force_insert=True)
     assert services.seal_records() == 0

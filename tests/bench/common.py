@@ -16,7 +16,7 @@ from typing import Any
 
 import redis
 
-from tests.processes import free_port, spawn, wait_http
+from tests.processes import free_port, makefile_variable, spawn, wait_http
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = str(ROOT / ".venv/bin/python")
@@ -153,10 +153,11 @@ def server_command(kind: str, port: int) -> list[str]:
     if kind == "daphne":
         return [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "portal.asgi:application"]
     if kind == "uvicorn":
+        # The Makefile's UVICORN_FLAGS (make web, make run), with BENCH_UVICORN_FLAGS to try others.
+        flags = os.environ.get("BENCH_UVICORN_FLAGS") or makefile_variable("UVICORN_FLAGS")
         return [
             PYTHON, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
-            "--loop", "uvloop", "--http", "httptools", "--ws", "websockets", "--log-level", "warning",
-            "portal.asgi:application",
+            *flags.split(), "--log-level", "warning", "portal.asgi:application",
         ]  # fmt: skip
     raise ValueError(f"unknown server {kind!r}")
 

@@ -61,6 +61,16 @@ def checks(results: dict[str, Any], server: str) -> list[tuple[str, str, str, bo
          "≥ 0.3×", None if rate is None else rate >= 0.3)
     )  # fmt: skip
     rows.append(("Incident creation p99", _ms(p99), "≤ 200 ms", None if p99 is None else p99 <= 200))
+    queries = _get(results, "creation", "per_report", "queries")
+    rows.append(
+        ("Incident creation: queries per report", str(queries) if queries is not None else "–", "≤ 12",
+         None if queries is None else queries <= 12)
+    )  # fmt: skip
+    escalation = _get(creation, "escalation", "latency_ms", "p50")
+    rows.append(
+        ("Escalation through the API, p50 (one after another)", _ms(escalation), "≤ 50 ms",
+         None if escalation is None else escalation <= 50)
+    )  # fmt: skip
     families = _get(results, "scale", "families") or {}
     incidents = _get(results, "scale", "incidents")
     for family, limit in (("list", 50), ("filters", 50), ("board", 50), ("search", 100)):
@@ -68,6 +78,23 @@ def checks(results: dict[str, Any], server: str) -> list[tuple[str, str, str, bo
         rows.append(
             (f"{family.capitalize()} p95 at {incidents or 0:,} incidents", _ms(p95), f"≤ {limit} ms",
              None if p95 is None else p95 <= limit)
+        )  # fmt: skip
+    for name, variant in (_get(families, "search", "variants") or {}).items():
+        p95 = _get(variant, "ms", "p95")
+        rows.append(
+            (f"Search ({name}) p95 at {incidents or 0:,} incidents", _ms(p95), "≤ 100 ms",
+             None if p95 is None else p95 <= 100)
+        )  # fmt: skip
+    smaller = _get(results, "scale", "smaller", "incidents")
+    worst = _get(results, "scale", "worst_ratio")
+    rows.append(
+        (f"Worst p95 ratio, {incidents or 0:,} vs {smaller or 0:,} incidents (same requests)",
+         f"{worst}×" if worst is not None else "–", "≤ 1.5×", None if worst is None else worst <= 1.5)
+    )  # fmt: skip
+    for name, ratio in (_get(results, "scale", "deep_ratio") or {}).items():
+        rows.append(
+            (f"List: {name} vs first page, p95 ratio", f"{ratio}×" if ratio is not None else "–", "≤ 1.2×",
+             None if ratio is None else ratio <= 1.2)
         )  # fmt: skip
     constant = [f.get("queries_constant") for f in families.values()]
     rows.append(
@@ -220,7 +247,7 @@ def markdown(results: dict[str, Any]) -> str:
     out += scale_section(results)
     out += idle_section(results)
     out += pdf_section(results)
-    out += [FINDINGS]
+    out += [FINDINGS, ANALYTICS]
     return "\n".join(out) + "\n"
 
 
@@ -326,6 +353,17 @@ def creation_section(results: dict[str, Any]) -> list[str]:
                 json.dumps(figures.get("statuses", {})), f"{figures.get('server_cpu_seconds')} s",
             ])  # fmt: skip
     seconds = _get(creation, (results.get("servers") or ["daphne"])[0], "seconds")
+    escalation_rows = []
+    for server in results.get("servers", []):
+        figures = _get(creation, server, "escalation") or {}
+        latency = figures.get("latency_ms", {})
+        escalation_rows.append(
+            [
+                server,
+                *(_ms(latency.get(k)) for k in ("p50", "p95", "p99")),
+                json.dumps(figures.get("statuses", {})),
+            ]
+        )
     return [
         "## 2. Incident creation",
         "",
@@ -337,6 +375,15 @@ def creation_section(results: dict[str, Any]) -> list[str]:
         "",
         _table(["server", "view", "req/s", "p50", "p95", "p99", "statuses", "server CPU"], rows),
         "",
+        f"Queries per report (counted in the runner's process through Django's test client and the same "
+        f"middleware, without BEGIN/COMMIT): {_get(creation, 'per_report', 'queries')}, inserting into "
+        f"{', '.join(_get(creation, 'per_report', 'inserts_into') or []) or '–'}.",
+        "",
+        "Escalations through the API (`POST /api/v1/escalations/`, a supervisor's token, one after "
+        "another on one server process, no boards open; the first three not counted):",
+        "",
+        _table(["server", "p50", "p95", "p99", "statuses"], escalation_rows),
+        "",
     ]
 
 
@@ -345,10 +392,14 @@ def scale_section(results: dict[str, Any]) -> list[str]:
     if "error" in scale:
         return ["## 3. Scale", "", f"Failed: {scale['error']}", ""]
     rows = []
+    smaller = scale.get("smaller") or {}
     for family, figures in (scale.get("families") or {}).items():
         for name, variant in figures["variants"].items():
+            before = _get(smaller, "families", family, "variants", name, "ms", "p95")
+            ratio = _get(scale, "ratios", family, name)
             rows.append([
-                family, name, f"`{variant['path']}`", _ms(variant["ms"].get("p50")), _ms(variant["ms"].get("p95")),
+                family, name, f"`{variant['path'][:70]}`", _ms(variant["ms"].get("p50")), _ms(variant["ms"].get("p95")),
+                _ms(before), f"{ratio}×" if ratio is not None else "–",
                 " / ".join(str(q) for q in variant["queries"]),
             ])  # fmt: skip
     seeded = scale.get("seed_seconds")
@@ -366,7 +417,12 @@ def scale_section(results: dict[str, Any]) -> list[str]:
         "and JSON or HTML, without a network. Queries are counted with 10 and 100 rows per page (the "
         "board: two agencies).",
         "",
-        _table(["family", "request", "path", "p50", "p95", "queries"], rows),
+        f"Each request is measured first at {smaller.get('incidents', 0):,} incidents (the tenth), then "
+        f"at {scale.get('incidents', 0):,} (`seed_scale --top-up` adds the rest): 'p95 at the tenth' and "
+        "the ratio say whether a request's cost grows with the table. The list's deep pages are the 20th "
+        "page reached by following `next`, and a cursor two years back.",
+        "",
+        _table(["family", "request", "path", "p50", "p95", "p95 at the tenth", "ratio", "queries"], rows),
         "",
     ]
 
@@ -433,9 +489,9 @@ def pdf_section(results: dict[str, Any]) -> list[str]:
 
 CHOICE_NOTES = (
     "Both serve the same Channels application; the differences are in the protocol layer. uvicorn runs "
-    "with uvloop and httptools here; with browsers it would also negotiate permessage-deflate (more CPU "
-    "and memory per socket) unless started with `--ws-per-message-deflate false`, which this bench's "
-    "clients never ask for. The machine is shared and noisy: differences of a few per cent between the "
+    "with the Makefile's `UVICORN_FLAGS`, as `make web` does: uvloop, httptools, the sans-I/O websockets "
+    "protocol and `--ws-per-message-deflate false` (browsers would otherwise negotiate compression: more "
+    "CPU and memory per socket; this bench's clients never ask for it). The machine is shared and noisy: differences of a few per cent between the "
     "two are within the run-to-run spread; memory per socket and the targets met are the steadier "
     "figures."
 )
@@ -446,52 +502,78 @@ Profiled with pyinstrument (requests in process) and py-spy (server processes) d
 how to repeat: `.venv/bin/py-spy record -o profile.svg --pid <server pid>` while `BENCH_ONLY=fanout`
 runs, or wrap a request in `pyinstrument.Profiler`.
 
-- **Incident creation** is bound by CPU per request, not by waiting: about 36 queries and 60–70 ms
-  of Python per report (two timeline entries, each with a hash-chained audit record under one
-  global lock; the reference counter; the search document; re-reading the incident for the
-  response). With 32 clients that each send again as soon as they are answered, Little's law sets
-  the latency: p50 ≈ 32 / throughput, so p99 ≤ 200 ms would need about 160 reports/s on two shared
-  cores. Left as it is: the work per report is what the report must do (audit, timeline, search);
-  the ratio to a trivial view is the honest figure. Adding processes helps only with more cores.
+- **Incident creation** was about 36 queries and 60–70 ms of Python per report; it is now
+  **12 queries** (counted through the API in this run, without BEGIN/COMMIT) and writes only what
+  a report must: its reference (one upsert, drawn before the report's transaction so that the one
+  row every report writes is not locked until the report commits, and committed without waiting for
+  the disk: the report's own commit, later in the same WAL, makes it durable), the incident with its
+  search document computed before the insert, both timeline entries in one insert, their audit
+  records and the sealer's pending rows in one insert each (the audit log's ids come from its
+  sequence in one query; no lock), and the API's answer is made from what was written instead of
+  a re-read. `tests/incidents/test_report_cost.py` asserts the count and, on PostgreSQL, that no
+  report or page view waits for another transaction that has appended audit records and is still
+  open (no global serial point). What is left per report: the token, category, site and access
+  checks (five reads), the commit's fsync, and the follow-ups queued at commit before the
+  response (three Celery messages and the group send). With 32 clients that each send again
+  as soon as they are answered, Little's law sets the latency: p50 ≈ 32 / throughput.
+- **Page views** of an incident append one audit record (`incident.viewed`): an insert into the
+  audit table and one into the sealer's pending table, ids from a sequence, no lock and no row
+  that every view updates; the sealer seals them in batches later (docs/audit.md).
 - **Escalation API** (fan-out's first step) takes 100–250 ms on this machine: the escalation,
   timeline and audit rows, the board event, and the notification policy's outbox rows, all in one
   transaction. The board frames are pushed at commit, before the response is written, so many
-  boards have the frame before the supervisor's browser has the answer.
-- **Lists at scale** (missed at a million incidents, by far): the access policy filters a provider's
-  incidents through the site join (`site__provider_id`), so PostgreSQL reads every incident the
-  provider's supervisor may see (about a third of the million for the largest provider), sorts
-  them for the page and counts them all for the paginator's `count`, on every page; deep pages
-  cost more. Rewriting the filter as a semi-join did not change the plan. What would fix it: a
-  `provider_id` on the incident (set once on creation) with an index on (provider, received_at,
-  id), and a list that does not count every row (a capped or estimated `count`, or cursor
-  pagination). That changes the schema and the API's `count`: left for its own issue. Filters
-  that narrow the set through an index (one site, one week) come closest (about 60–120 ms);
-  status, severity and category still sort and count a large share. The board (58 open
-  escalations of one agency) takes 45 ms at p50 and just over 50 ms at p95, with the same
-  queries at any size: not profiled further.
-- **Full-text search** uses the GIN index, but a common word matches a large share of the
-  provider's incidents, which are then sorted by time and counted: the list's cost again, plus
-  the index's. The same fix (and ranking with a limit) applies.
+  boards have the frame before the supervisor's browser has the answer. Measured on its own now
+  (one after another, no boards open), beside the creation benchmark; not optimised yet.
+- **Lists at scale** (issue 15): the access policy used to filter a provider's incidents through
+  the site join (`site__provider_id`), so PostgreSQL read every incident the supervisor could see
+  (a third of the million for the largest provider), sorted them for the page and counted them all
+  for the paginator, on every page (3.2 s p95 at a million; deep pages worse). Now every incident
+  and escalation carries its provider (`provider_id`, set when filed, held equal to the site's by a
+  foreign key on (site, provider)), the policy filters on it, and the list walks the index
+  (provider, received_at DESC, id DESC) from a keyset cursor: a page reads its 50 rows (+1), and the
+  total is counted up to 1,000 ("1,000+"), a bounded index-only count. A deep page (the 20th by its
+  cursor, or an old bookmark) starts its index scan at the cursor, so it costs what the first does:
+  the table's size does not enter. Filters on status, severity or category walk the same index and
+  discard the rows that do not match: cheap for common values; a rare value over a huge tenant reads
+  more index entries before it has a page (the cost then grows with how rare, not with the table).
+- **Full-text search** (issue 15): a stored `tsvector` (`search_vector`, kept by a trigger) in one
+  GIN index with the provider's id (btree_gin), so "this tenant's incidents that match" is one index;
+  references, plates and full names are looked up exactly first (the unique reference, an index on
+  the plate's spacing-free upper case and one on the name's lower case). What a common word costs
+  and why: a word such as "cctv" matches a large share of a tenant's rows, and ranking all of them
+  would read every match (the old 6.8 s). The search takes the newest 300 matches (PostgreSQL
+  either walks the received_at index and tests each row's stored vector until it has 300 — for a
+  word in 11 % of the rows that is about 2,700 rows read, 42 ms under a load average of 15 on a
+  20,000-incident bench database, against 120 ms for 1,000 — or, for a rarer word, reads the GIN
+  index's few matches (a rare name: 0.5 ms) and sorts them), ranks those (`ts_rank`) and pages them
+  by position: at most 300 vectors ranked per request, whatever the table's size. The price: a
+  weaker but older match beyond the newest 300 is not listed (the count says "300+"); a longer
+  query narrows it. Left to measure at a million: a mid-frequency word, for which PostgreSQL
+  intersects the GIN matches with the tenant's bitmap (its cost grows with the tenant's size).
 - **Query counts** do not grow with the rows shown (10 or 100 per page) nor with the board's
   rows. A run that reports one list request with 3 more queries caught the idle-timeout
   middleware writing the session (at most every 30 s; requests taking seconds make it likely);
   the bench now counts the fewest of three requests.
-- **Idle sockets**: daphne holds a board socket in about 45 KB, uvicorn in about 50 KB (its
-  websockets protocol objects); neither lost a socket over the hold. With browsers, uvicorn
-  would also keep a permessage-deflate context per socket unless `--ws-per-message-deflate
-  false` is given.
-- **The server**: the figures choose uvicorn (fan-out spread and tail well ahead, HTTP equal
-  within noise, memory per socket slightly above the target). The portal still runs daphne
-  (Makefile `web`, Dockerfile, `make run`): switching is a line in each and uvicorn[standard]
-  moving to the runtime dependencies, left for a decision of its own.
+- **Idle sockets**: daphne holds a board socket in about 45 KB; uvicorn with its legacy
+  websockets protocol in about 51 KB (its per-connection asyncio tasks and stream objects).
+  `make web` runs uvicorn's sans-I/O websockets protocol (`--ws websockets-sansio`), without
+  per-message deflate: 43.0 KB per socket against 51.5 KB with the old flags (1,000 sockets each,
+  small runs on the same machine and load, 2026-12-01).
+- **The server**: the figures chose uvicorn (fan-out spread and tail well ahead, HTTP equal
+  within noise); the portal now runs it (`make run`, `make web`, so the Dockerfile and
+  docker-compose), with the Makefile's `UVICORN_FLAGS`, which the bench and the browser tests'
+  server start too.
 - **Seeding** a million incidents took 444 s here (in an earlier full run, stopped by a signal
   afterwards; the run above found the data in place): generating the rows in Python
   (about 3,700 incidents a second with their 4.7 timeline entries), then building the GIN index
   once, the deferred foreign-key checks at commit and VACUUM ANALYZE.
-- **Debrief PDF**: about 60 % of the render is WeasyPrint laying out the 500-row timeline table
-  (line breaking of each cell through Pango). A block layout for the timeline in the PDF template,
-  or a PDF that lists only the key entries with the full timeline as an annex, would roughly halve
-  it; left for the debriefs' owners to decide, since it changes the document.
+- **Debrief PDF**: about 60 % of the render was WeasyPrint laying out the 500-row timeline table
+  (line breaking of each cell through Pango, and the table's column widths over every row). The
+  PDF now lays the timeline out as one paragraph per entry with the same four facts in the same
+  order (time · who · what · detail); the page keeps its table. The same 500-entry document,
+  rendered alternately both ways in one process on a machine loaded by other work: 16–18 s as a
+  table, 5.7–9.5 s as blocks (about half); what is left is line breaking of the paragraphs and
+  drawing 28 pages.
 - **Fan-out (fixed)**: py-spy on a daphne process during the fan-out showed about 15 % of its
   samples in Channels' `aclose_old_connections`: Channels (4.2+) closes stale database connections
   in a worker thread before every message it hands to a consumer, one thread hop per socket per
@@ -502,6 +584,23 @@ runs, or wrap a request in `pyinstrument.Profiler`.
   write); the process that also serves the escalation request delivers to its sockets after the
   request's Python work, which is why the spread from the first receipt is wider than the bare
   broadcaster's.
+"""
+
+
+# Measured outside the bench (scripts/measure_csv_memory.py), kept here so a regenerated page keeps it.
+ANALYTICS = """## Analytics: the incident CSV export's memory
+
+Measured by `scripts/measure_csv_memory.py 100000` on 2026-12-01 (this machine, PostgreSQL 15,
+while other engineers' tests ran): the export's own view (`/analytics/export/incidents.csv`) as a
+platform admin over the scale seeder's 100,000 incidents, the streamed response consumed as a
+client would. 96,948 rows were exported (drafts and drills are not), 25.3 MB of CSV, in 164 s
+under tracemalloc (which slows Python several times). The heap's peak within each stretch of rows:
+12.99 MiB over rows 1,001–10,000, 13.02 MiB over 10,001–50,000, 13.04 MiB over 50,001 to the end;
+6.7 MiB after the first 1,000 rows (one chunk of 2,000 rows in flight), 0.7 MiB once done. The
+process's peak RSS was 137 MiB, most of it Django with the app loaded. Memory does not grow with
+the file: the rows are read 2,000 at a time (a server-side cursor on PostgreSQL) and written one
+line at a time. Not measured here: trends and response times at 1,000,000 incidents (whether they
+need a rollup table; the pages are not in `make bench` yet).
 """
 
 

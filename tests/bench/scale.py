@@ -13,11 +13,13 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Role, User
 from incidents.models import Incident, Vehicle
+from portal import keyset
 from seeding import scale as seeding
 from tests.bench import world as bench_world
 from tests.bench.common import Scale, say, summary_ms
 
 WARMUP = 2
+LIST_PAGE = 20  # rows per list page: 20 pages of them even at the small scale's tenth
 
 
 def _user(organization: str, role: Role) -> User:
@@ -32,17 +34,38 @@ def _client(user: User) -> Client:
     return client
 
 
-def _variants(provider_incidents: Any) -> dict[str, dict[str, str]]:
+def _deep_cursor(client: Client, path: str, pages: int) -> str:
+    """The cursor of the ``pages``-th page, reached as a client does: following ``next``."""
+    url = path
+    for _ in range(pages - 1):
+        url = client.get(url).json()["next"]
+        assert url, f"fewer than {pages} pages at {path}"
+    return url.split("cursor=", 1)[1].split("&", 1)[0]
+
+
+def _variants(provider_incidents: Any, client: Client) -> dict[str, dict[str, str]]:
     """Each family's requests: URL paths with the query a user would type or click."""
     newest = provider_incidents.order_by("-received_at").first()
     site = provider_incidents.values_list("site_id", flat=True).first()
     week_end = newest.received_at.date() - timedelta(days=30)
     week_start = week_end - timedelta(days=6)
-    old = provider_incidents.order_by("received_at")[1000:1001].get()
+    sent = provider_incidents.exclude(status=Incident.Status.DRAFT)
+    depth = min(1000, sent.count() // 3)  # among the oldest: the first months of three years
+    old = provider_incidents.order_by("received_at")[depth : depth + 1].get()
     plate = Vehicle.objects.filter(incident__in=provider_incidents).values_list("plate", flat=True).first()
     api = "/api/v1/incidents/"
+    # An old cursor: a bookmark from the first months (the keyset of an incident received then).
+    year_old = sent.order_by("received_at")[depth : depth + 1].get()
+    paged = f"{api}?page_size={LIST_PAGE}"
+    old_cursor = keyset.encode([year_old.received_at, year_old.pk], keyset.FORWARD)
     return {
-        "list": {f"page {n}": f"{api}?page={n}" for n in (1, 2, 5, 20)},
+        "list": {
+            "first page": f"{api}?page_size={LIST_PAGE}",
+            "second page": f"{api}?page_size={LIST_PAGE}&cursor={_deep_cursor(client, paged, 2)}",
+            "20th page (cursor)": f"{api}?page_size={LIST_PAGE}&cursor={_deep_cursor(client, paged, 20)}",
+            "old cursor": f"{api}?page_size={LIST_PAGE}&cursor={old_cursor}",
+            "web page": "/incidents/",
+        },
         "filters": {
             "status": f"{api}?status=submitted",
             "severity": f"{api}?severity=1",
@@ -90,12 +113,54 @@ def _queries(client: Client, path: str) -> int:
     return min(counts)
 
 
-def run(scale: Scale) -> dict[str, Any]:
+def _seed(total: int) -> float | None:
+    """Seed to ``total`` scale incidents: nothing if there, a top-up from fewer, else afresh."""
     existing = seeding.scale_incidents().count()
-    say(f"scale: seeding {scale.incidents:,} incidents (seed_scale; {existing:,} there)")
+    say(f"scale: seeding to {total:,} incidents (seed_scale; {existing:,} there)")
+    if existing == total:
+        return None
     started = time.monotonic()
-    call_command("seed_scale", incidents=scale.incidents, reset=existing not in (0, scale.incidents))
-    seeded_seconds = round(time.monotonic() - started, 1)
+    call_command("seed_scale", incidents=total, reset=existing > total, top_up=0 < existing < total)
+    return round(time.monotonic() - started, 1)
+
+
+def run(scale: Scale) -> dict[str, Any]:
+    """The reads at a tenth of the size, then at the size (topped up): the ratio of the two says
+    whether a request's cost grows with the table."""
+    smaller = _measure(scale, scale.incidents // 10)
+    results = _measure(scale, scale.incidents)
+    results["smaller"] = smaller
+    results["ratios"] = {
+        family: {
+            name: _ratio(
+                variant["ms"].get("p95"), _get(smaller, "families", family, "variants", name, "ms", "p95")
+            )
+            for name, variant in figures["variants"].items()
+        }
+        for family, figures in results["families"].items()
+    }
+    ratios = [r for family in results["ratios"].values() for r in family.values() if r is not None]
+    results["worst_ratio"] = max(ratios) if ratios else None
+    lists = results["families"]["list"]["variants"]
+    first = lists["first page"]["ms"]["p95"]
+    results["deep_ratio"] = {
+        name: _ratio(lists[name]["ms"]["p95"], first) for name in ("20th page (cursor)", "old cursor")
+    }
+    return results
+
+
+def _get(data: Any, *keys: str) -> Any:
+    for key in keys:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data
+
+
+def _ratio(value: float | None, base: float | None) -> float | None:
+    return round(value / base, 2) if value and base else None
+
+
+def _measure(scale: Scale, total: int) -> dict[str, Any]:
+    seeded_seconds = _seed(total)
     supervisor = _user(f"{seeding.PREFIX} Provider 1", Role.SUPERVISOR)
     liaison = _user(f"{seeding.PREFIX} Agency 1", Role.LIAISON)
     other = _user(f"{seeding.PREFIX} Agency 2", Role.LIAISON)
@@ -107,7 +172,7 @@ def run(scale: Scale) -> dict[str, Any]:
     }
     provider_incidents = Incident.objects.filter(site__provider__memberships__user=supervisor)
     visible = provider_incidents.exclude(status=Incident.Status.DRAFT).count()
-    variants = _variants(provider_incidents)
+    variants = _variants(provider_incidents, clients["supervisor"])
     who: dict[str, str] = {
         "list": "supervisor",
         "filters": "supervisor",
@@ -116,7 +181,7 @@ def run(scale: Scale) -> dict[str, Any]:
     }
     results: dict[str, Any] = {
         "incidents": Incident.objects.count(),
-        "seed_seconds": seeded_seconds if existing != scale.incidents else None,
+        "seed_seconds": seeded_seconds,
         "visible_to_supervisor": visible,
         "open_on_board": None,
         "families": {},

@@ -130,3 +130,21 @@ def test_text_sent_after_someone_submitted_the_debrief_is_still_shown(client, wo
     page = response.content.decode()
     assert "it cannot be edited now" in page
     assert "Radio call within a minute" in page
+
+
+def test_the_corrective_action_form_is_reached_from_the_top_of_the_page(client, world, drafted):
+    client.force_login(world.supervisor_a)
+    page = client.get(reverse("debriefs:detail", args=[drafted.public_id])).content.decode()
+    jump = page.index('href="#actions-heading"')
+    form = page.index('id="actions-heading"')
+    # The link sits in the status card above everything; the form right under the debrief's text,
+    # before the long document (intervals, timeline) instead of after it.
+    assert jump < page.index('id="edit-heading"') < form < page.index("Response intervals")
+    assert form < page.index("<h2>Timeline")
+
+
+def test_who_cannot_add_an_action_gets_no_jump_link(client, world, drafted):
+    client.force_login(world.liaison_x)
+    page = client.get(reverse("debriefs:detail", args=[drafted.public_id])).content.decode()
+    assert 'href="#actions-heading"' not in page
+    assert 'id="actions-heading"' not in page

@@ -258,3 +258,22 @@ def test_the_org_admin_approves_only_where_the_provider_chose_it(world, drafted)
     drafted.refresh_from_db()
     assert drafted.status == Status.APPROVED
     assert drafted.approved_by == world.admin_a
+
+
+def test_the_pdf_lists_every_timeline_entry_in_order_with_its_four_facts(world, drafted):
+    """The PDF's timeline is laid out as blocks (not a table), with the same facts as the page's
+    table: each entry's local time, who, what and detail, oldest first."""
+    rendered = services.render_pdf(debrief=drafted)
+    text = " ".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(rendered.pdf.open("rb").read())).pages
+    )
+    rows = drafted.facts["timeline"]
+    assert len(rows) >= 6
+    assert any(row["detail"] for row in rows)
+    flat = " ".join(text.split()).lower()  # the heading is set in capitals
+    position = flat.index("time · who · what · detail")
+    for row in rows:
+        line = " · ".join(part for part in (row["local"], row["actor"], row["what"], row["detail"]) if part)
+        found = flat.find(" ".join(line.split()).lower(), position)
+        assert found > position, f"missing or out of order in the PDF: {line}"
+        position = found

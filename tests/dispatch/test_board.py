@@ -143,14 +143,14 @@ def test_the_history_lists_every_escalation_of_the_agency_newest_first(client, w
     client.force_login(world.liaison_x)
     response = client.get(reverse("dispatch:history"))
     assert response.status_code == 200
-    assert [e.pk for e in response.context["page"]] == [second.pk, first.pk]
+    assert [e.pk for e in response.context["page"].rows] == [second.pk, first.pk]
     html = response.content.decode()
     assert "full history" in html
     assert "Arrest made" in html
     assert "#X-1" in html
     assert elsewhere.incident.reference not in html
     cleared = client.get(reverse("dispatch:history"), {"state": "cleared"})
-    assert [e.pk for e in cleared.context["page"]] == [first.pk]
+    assert [e.pk for e in cleared.context["page"].rows] == [first.pk]
 
 
 def test_the_history_fragment_is_the_list_alone_for_the_boards_drawer(client, world):
@@ -171,10 +171,16 @@ def test_the_history_pages_keep_the_filter(client, world, monkeypatch):
     escalated(world, severity=3)
     client.force_login(world.liaison_x)
     response = client.get(reverse("dispatch:history"), {"severity": "2"})
-    assert response.context["page"].paginator.count == 3
-    assert "severity=2&amp;page=2" in response.content.decode()
-    second = client.get(reverse("dispatch:history"), {"severity": "2", "page": "2"})
-    assert len(second.context["page"]) == 1
+    assert response.context["page"].count == 3
+    cursor = response.context["page"].next_cursor
+    assert f"severity=2&amp;cursor={cursor}" in response.content.decode()
+    second = client.get(reverse("dispatch:history"), {"severity": "2", "cursor": cursor})
+    assert len(second.context["page"].rows) == 1
+    assert second.context["page"].previous_cursor  # Newer leads back
+    back = client.get(
+        reverse("dispatch:history"), {"severity": "2", "cursor": second.context["page"].previous_cursor}
+    )
+    assert [e.pk for e in back.context["page"].rows] == [e.pk for e in response.context["page"].rows]
 
 
 def test_a_provider_message_is_unread_until_the_liaison_opens_the_details(client, world):

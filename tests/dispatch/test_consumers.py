@@ -7,6 +7,7 @@ from importlib import import_module
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
@@ -15,8 +16,9 @@ from django.test import Client
 from accounts import services as account_services
 from accounts.middleware import LAST_SEEN
 from accounts.models import Role
-from dispatch import services
-from dispatch.models import BoardEvent
+from dispatch import events, selectors, services
+from dispatch.consumers import REPLAYS
+from dispatch.models import BoardEvent, BoardWatch
 from dispatch.routing import websocket_urlpatterns
 from incidents import services as incident_services
 from tests.factories import report
@@ -124,6 +126,46 @@ async def test_replay_after_a_disconnect_gives_exactly_the_missed_events_in_orde
     await again.disconnect()
 
 
+async def resumed_storm(world, afters):
+    """Boards of agency X, each resuming from its own number, all at once: what each received."""
+    communicators = await asyncio.gather(*(connect("/ws/board/", world.liaison_x) for _ in afters))
+    assert all(connected for _, connected, _ in communicators)
+    sockets = [communicator for communicator, _, _ in communicators]
+    await asyncio.gather(
+        *(s.send_json_to({"type": "resume", "after": a}) for s, a in zip(sockets, afters, strict=True))
+    )
+    received = await asyncio.gather(*(frames_until_resumed(s) for s in sockets))
+    await asyncio.gather(*(s.disconnect() for s in sockets))
+    return received
+
+
+async def test_boards_catching_up_at_once_share_one_read_per_agency(world):
+    escalations = [await escalate(world) for _ in range(8)]
+    afters = [index % 9 for index in range(200)]  # 0 (everything) to 8 (nothing missed)
+    queries, served = REPLAYS.queries, REPLAYS.served
+    received = await resumed_storm(world, afters)
+    for after, (frames, last) in zip(afters, received, strict=True):
+        assert [frame["seq"] for frame in frames] == list(range(after + 1, 9))
+        assert [frame["escalation"]["id"] for frame in frames] == [
+            str(e.public_id) for e in escalations[after:]
+        ]
+        assert last == 8
+    assert REPLAYS.served - served == 200
+    # One read serves every socket waiting while the one before it ran: a few reads, not 200.
+    assert REPLAYS.queries - queries <= 3
+
+
+async def test_a_shared_read_cut_at_the_replay_limit_reads_on_for_each_board(world, monkeypatch):
+    monkeypatch.setattr(selectors, "REPLAY_LIMIT", 3)
+    for _ in range(7):
+        await escalate(world)
+    afters = [0, 2, 5, 6, 7, 0, 4]
+    received = await resumed_storm(world, afters)
+    for after, (frames, last) in zip(afters, received, strict=True):
+        assert [frame["seq"] for frame in frames] == list(range(after + 1, 8))
+        assert last == 7
+
+
 async def test_a_dropped_live_message_is_filled_from_the_database(world):
     communicator = await board(world.liaison_x)
     await frames_until_resumed(communicator)
@@ -145,6 +187,32 @@ async def test_a_dropped_live_message_is_filled_from_the_database(world):
     await escalate(world)
     seqs = [(await communicator.receive_json_from(timeout=5))["seq"] for _ in range(2)]
     assert seqs == [2, 3]
+    await communicator.disconnect()
+
+
+async def test_a_board_the_layer_forgot_catches_up_at_its_next_ping_and_hears_again(world):
+    """Redis restarted empty: the socket stays open but is no longer in its agency's group. The
+    fault run found such boards connected and deaf to the end; the next ping joins the group again
+    and sends what was missed, in order."""
+    communicator = await board(world.liaison_x)
+    await frames_until_resumed(communicator)
+    await escalate(world)
+    assert (await communicator.receive_json_from(timeout=5))["seq"] == 1
+    channel = await sync_to_async(lambda: BoardWatch.objects.get(closed_at=None).channel_name)()
+    await get_channel_layer().group_discard(events.board_group(world.agency_x.pk), channel)
+    missed = [await escalate(world) for _ in range(2)]
+    assert await communicator.receive_nothing(timeout=0.5)
+
+    await communicator.send_json_to({"type": "ping"})
+    assert await communicator.receive_json_from(timeout=5) == {"type": "pong"}
+    frames = [await communicator.receive_json_from(timeout=5) for _ in missed]
+    assert [frame["seq"] for frame in frames] == [2, 3]
+    assert [frame["escalation"]["id"] for frame in frames] == [str(e.public_id) for e in missed]
+    await escalate(world)
+    assert (await communicator.receive_json_from(timeout=5))["seq"] == 4  # live again
+    await communicator.send_json_to({"type": "ping"})
+    assert await communicator.receive_json_from(timeout=5) == {"type": "pong"}
+    assert await communicator.receive_nothing(timeout=0.3)  # nothing sent twice
     await communicator.disconnect()
 
 

@@ -232,10 +232,13 @@ def test_every_escalation_shares_the_incident_with_its_agency_once(world):
     assert IncidentShare.objects.filter(incident=panic.incident, agency=world.agency_x).exists()
 
 
-def test_an_agency_sees_an_incident_through_its_share_whatever_the_escalation_became(world):
+def test_an_agency_sees_an_incident_through_its_share_which_a_rejection_ends(world):
     incident = report(world.guard_a, world.a1)
     escalation = services.escalate_incident(incident=incident, by=world.supervisor_a)
+    assert incident_policy.can_view_incident(world.liaison_x, incident)
     services.reject_escalation(escalation=escalation, by=world.liaison_x, reason="Civil matter")
+    assert not incident_policy.can_view_incident(world.liaison_x, incident)  # README, "Who sees what"
+    services.escalate_incident(incident=incident, by=world.supervisor_a)
     assert incident_policy.can_view_incident(world.liaison_x, incident)
     IncidentShare.objects.filter(incident=incident).delete()
     assert Escalation.objects.filter(incident=incident).exists()

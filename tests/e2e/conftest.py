@@ -7,16 +7,35 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.db import connections
 
 from tests.e2e.helpers import assert_accessible
-from tests.processes import ROOT, base_environ, database_url, free_port, spawn, wait_for_text, wait_http
+from tests.processes import (
+    ROOT,
+    base_environ,
+    database_url,
+    free_port,
+    makefile_variable,
+    spawn,
+    wait_for_text,
+    wait_http,
+)
 from tests.services import CHROMIUM, browser_problem
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls in tests are safe here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ARTIFACTS = ROOT / "test-results"
+# The session's portal signs evidence bundles with a key of its own (tests/e2e/test_exports.py).
+E2E_SIGNING_KEY = (
+    Ed25519PrivateKey.generate()
+    .private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    .decode()
+)
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1366, "height": 900}}
 CHROMIUM_ARGS = [
@@ -69,8 +88,9 @@ def browser(migrated_contents) -> Iterator[object]:
 
 @pytest.fixture(scope="session")
 def server(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[str]:
-    """A daphne process serving the portal on the test database, for the whole session; with Redis
-    (CI), a real Celery worker (`make worker`) on a queue of the session's own runs its jobs."""
+    """A uvicorn process (as `make web` starts it) serving the portal on the test database, for the
+    whole session; with Redis (CI), a real Celery worker (`make worker`) on a queue of the session's
+    own runs its jobs."""
     folder = tmp_path_factory.mktemp("server")
     with django_db_blocker.unblock():
         env = base_environ(
@@ -78,12 +98,23 @@ def server(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[str
             DATA_DIR=str(folder),
             CELERY_QUEUE=f"e2e-{uuid.uuid4().hex[:8]}",
             WORKER_CONCURRENCY="2",
+            # The deployment's bundle-signing key, as a secret store would hand it over.
+            EXPORT_SIGNING_KEY=E2E_SIGNING_KEY,
         )
     port = free_port()
-    log = folder / "daphne.log"
-    args = [str(ROOT / ".venv/bin/python"), "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
+    log = folder / "uvicorn.log"
+    # The production server with the Makefile's flags (make web).
+    flags = makefile_variable("UVICORN_FLAGS").split()
+    args = [str(ROOT / ".venv/bin/python"), "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port)]
+    args += flags
     with ExitStack() as stack:
         if env.get("REDIS_URL"):
+            # What a test's own process publishes (a service called off the browser thread) goes to
+            # the session's worker too, as the server's does; on the default queue nothing runs it.
+            from portal.celery import app as celery_app
+
+            stack.callback(setattr, celery_app.conf, "task_default_queue", celery_app.conf.task_default_queue)
+            celery_app.conf.task_default_queue = env["CELERY_QUEUE"]
             worker_log = folder / "worker.log"
             worker = stack.enter_context(spawn(["make", "-s", "worker"], env, worker_log))
             wait_for_text(worker_log, "ready.", worker, timeout=120)

@@ -147,6 +147,10 @@ def test_the_board_maps_filters_and_shows_a_closed_incident_at_once(portal, brow
         {"resolution": "Store manager settled it.", "confirm": True},  # the police are still on it
     )
     expect(row["theft"]).to_contain_text("Incident closed by the provider", timeout=LIVE)
+    # At the site's time, its zone named as the server names it ("CST"), not "GMT-6".
+    expect(row["theft"]).to_contain_text(
+        re.compile(r"closed by the provider at \d\d:\d\d [A-Z]{2,5}(?![+\-])")
+    )
     expect(row["theft"]).to_contain_text("Accepted")  # the police's state is still the police's
     expect(row["theft"]).to_have_class(re.compile(r"\bclosed\b"))
     assert same_document(page)
@@ -286,6 +290,15 @@ def test_markers_at_one_site_spread_so_every_label_reads(portal, browser, look, 
     for i, a in enumerate(boxes):
         for j in range(i + 1, 5):
             assert not _boxes_overlap(a, boxes[j]), f"{texts[i]} and {texts[j]} overlap: {a} {boxes[j]}"
+    # No marker (its dot, ring and label) covers a site's name: a marker moved down sat on "Riverside Mall".
+    markers = board_map.locator("[data-marker]")
+    sites = board_map.locator("text.site-label")
+    expect(sites.first).to_be_visible()
+    site_boxes = [(sites.nth(i).text_content(), sites.nth(i).bounding_box()) for i in range(sites.count())]
+    for i in range(markers.count()):
+        marker = markers.nth(i).bounding_box()
+        for name, site in site_boxes:
+            assert not _boxes_overlap(marker, site), f"a marker covers the site name {name}: {marker} {site}"
     # A moved marker is still clickable and opens its escalation.
     board_map.locator("[data-marker]").filter(has_text=staged["theft"]).click()
     panel = page.get_by_role("region", name="Escalation details")
@@ -350,6 +363,13 @@ def test_selecting_a_row_keeps_the_filters_and_the_panels_actions_in_view(portal
             assert box["y"] >= 0, f"{control} is above the screen: {box}"
             assert box["y"] + box["height"] <= height, f"{control} is below the screen: {box}"
             assert box["y"] + box["height"] <= shown["y"] + shown["height"], f"{control} is cut by the panel"
+            assert box["x"] >= shown["x"], f"{control} starts left of the panel: {box}"
+            assert box["x"] + box["width"] <= shown["x"] + shown["width"], (
+                f"{control} runs past the panel: {box}"
+            )
+            assert control.evaluate("e => e.tagName !== 'BUTTON' || e.scrollWidth <= e.clientWidth + 1"), (
+                f"{control} is squeezed: its words are cut inside it"
+            )
 
     on_screen(  # requested: accept or reject, and the message box
         panel.get_by_role("button", name="Accept"),
@@ -357,6 +377,21 @@ def test_selecting_a_row_keeps_the_filters_and_the_panels_actions_in_view(portal
         panel.get_by_label("Message to the guards and supervisors"),
         panel.get_by_role("button", name="Send"),
     )
+    # Reject's cause, reason and button share the panel's width, also where the panel is narrower (a
+    # 1680-px control-room screen, or a panel with a scrollbar): the button stays inside the panel.
+    page.set_viewport_size({"width": 1680, "height": 1050})
+    reject = panel.get_by_role("button", name="Reject").bounding_box()
+    narrower = panel.bounding_box()
+    assert reject is not None
+    assert narrower is not None
+    assert reject["x"] + reject["width"] <= narrower["x"] + narrower["width"], (
+        f"Reject runs past the panel: {reject}"
+    )
+    assert panel.evaluate("node => node.scrollWidth <= node.clientWidth"), "the panel scrolls sideways"
+    assert panel.get_by_role("button", name="Reject").evaluate(
+        "button => button.scrollWidth <= button.clientWidth + 1"
+    ), "Reject is squeezed: its words are cut inside it"
+    page.set_viewport_size(CONTROL_ROOM["viewport"])
     panel.get_by_role("button", name="Accept").click()
     clear = panel.get_by_role("group", name="Clear the call")
     expect(clear).to_be_visible()

@@ -22,7 +22,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import services as account_services
-from accounts.models import ApiToken, Organization, Role, Site, User
+from accounts.models import ApiToken, Organization, Partnership, Role, Site, User
+from analytics import services as analytics_services
+from bulletins import services as bulletin_services
 from debriefs import services as debrief_services
 from debriefs.models import Debrief
 from debriefs.tasks import request_debrief_task
@@ -30,8 +32,13 @@ from dispatch import services as dispatch_services
 from incidents import services as incident_services
 from incidents.models import Category
 from notifications.models import EscalationPolicy, WebhookEndpoint
+from patrols.models import DailyReport
+from preparedness.models import CommunityEvent, Decision, Drill, Plan, PlanAttachment, Scenario
+from preparedness.selectors import current_version
 from seeding.demo.accounts import DEMO_PASSWORD, seed_accounts
 from seeding.demo.notifications import seed_policies
+from seeding.demo.patrols import seed_patrols
+from seeding.demo.preparedness import seed_preparedness
 from tests.access import ACCESS, PUBLIC_AUTH_PAGES, Actor, Outcome, Rule, Tenant
 from tests.e2e.helpers import accessibility_violations, off_the_browser_thread, pass_mfa, wait_signed_in
 from tests.incidents.evidence_samples import ORIGIN, jpeg
@@ -77,9 +84,31 @@ EXCUSED = {
     "incidents:evidence_download": "the evidence file itself",
     "incidents:evidence_thumbnail": "an image",
     "debriefs:pdf": "the PDF",
+    "analytics:incidents_csv": "a CSV file",
+    "analytics:incident_json": "a JSON file",
+    "analytics:incident_pdf": "the incident report's PDF",
     "debriefs:status": "JSON the debrief page polls",
+    "bulletins:live": "JSON the sites' pages redraw their bulletin banner and list from",
+    "dispatch:floor_plan": "the floor plan file itself",
+    "bulletins:cap": "the CAP 1.2 XML file (validated against the schema in tests/bulletins)",
+    "bulletins:photo": "the photo itself (shown on the bulletin page, the banner and the list)",
+    "bulletins:answers": "JSON the bulletin page redraws its receipts and sightings from",
+    "patrols:qr_sheet": "the PDF",
+    "patrols:report_pdf": "the PDF",
+    "analytics:report_pdf": "the partnership report's PDF",
+    "patrols:board_panel": "a fragment the patrol board redraws itself from (checked on the board)",
+    "exports:status": "JSON the bundles page polls",
+    "exports:ics214": "the ICS-214 PDF",
+    "exports:drill_ics214": "the drill's ICS-214 PDF",
+    "exports:download": "the bundle's ZIP",
+    "exports:verifier": "the verification script (Python)",
+    "exports:public_key": "the public key (PEM)",
     "dispatch:panel": "a fragment the board loads into its detail panel (checked on the board)",
     "notifications:desk": "a fragment the supervisor's home redraws its desk from (checked on the home)",
+    "healthz_detail": "JSON of the heartbeats (their page, notifications:health, is visited)",
+    "preparedness:attachment": "the PDF",
+    "preparedness:drill_export": "a CSV file",
+    "preparedness:briefing_ics": "an iCalendar file",
     # allauth's pages that the portal's settings switch off or that are no page
     "account_email": "one address per account, managed by org admins: allauth's email page is unused",
     "account_email_verification_sent": "email verification is off (ACCOUNT_EMAIL_VERIFICATION)",
@@ -197,6 +226,36 @@ def seed() -> SimpleNamespace:
         due_date=timezone.localdate() + timedelta(days=7),
     )
 
+    dispatch_services.save_site_profile(
+        site=site,
+        by=supervisor,
+        texts={"access_points": "Main gate on River Rd", "emergency_contacts": "Control room 555-0100"},
+        reverify_days=180,
+        verified=True,
+    )
+    w.site = site
+    w.bulletin = bulletin_services.publish_bulletin(
+        by=liaison,
+        data=bulletin_services.BulletinInput(
+            kind="vehicle",
+            title="Grey Ford Transit",
+            description="Roof rack, dented rear door.",
+            plate="KX19 TRN",
+            dont_text="Do not approach.",
+            expires_at=timezone.now() + timedelta(days=1),
+        ),
+    )
+    bulletin_services.mark_bulletin_read(bulletin=w.bulletin, by=guard)
+    seed_patrols()
+    w.site = site
+    w.report = DailyReport.objects.get(site=site)
+    w.partnership = Partnership.objects.get(provider=provider, agency=agency)
+    w.partnership_report = analytics_services.build_partnership_report(
+        report=analytics_services.request_partnership_report(
+            partnership=w.partnership, by=supervisor, month=timezone.localdate()
+        )
+    )
+
     w.members = {
         "provider": guard.membership.pk,
         "agency": liaison.membership.pk,
@@ -227,6 +286,22 @@ def seed() -> SimpleNamespace:
                 organization=organization, site=site, name="Riverside nights", updated_by=admin
             )
         w.policies[side] = policy.pk
+    # Preparedness: the demo's plans (the fire ERP approved and acknowledged), drill, briefing, event.
+    seed_preparedness()
+    w.plan = Plan.objects.get(site=site, scenario=Scenario.FIRE)
+    w.version = current_version(w.plan)
+    w.attachment = PlanAttachment.objects.create(
+        version=w.version,
+        name="floor-plan.pdf",
+        content=b"%PDF-1.4",
+        sha256="0" * 64,
+        size=8,
+        added_by=supervisor,
+    )
+    w.drill = Drill.objects.get(site=site)
+    w.decision = Decision.objects.filter(briefing__provider=provider).first()
+    w.briefing = w.decision.briefing
+    w.event = CommunityEvent.objects.get(provider=provider)
     return w
 
 
@@ -247,6 +322,18 @@ ARGS: dict[str, Callable[[SimpleNamespace, str, Person | None, str], Any]] = {
     "token_id": lambda w, name, p, subject: w.tokens[p.side if p else "provider"],
     "policy_id": lambda w, name, p, subject: w.policies[p.side if p else "provider"],
     "endpoint_id": lambda w, name, p, subject: w.endpoints[p.side if p else "provider"],
+    "bulletin_id": lambda w, name, p, subject: w.bulletin.public_id,
+    "site_id": lambda w, name, p, subject: w.site.pk,
+    "report_id": lambda w, name, p, subject: w.report.public_id,
+    "partnership_id": lambda w, name, p, subject: w.partnership.pk,
+    "partnership_report_id": lambda w, name, p, subject: w.partnership_report.public_id,
+    "plan_id": lambda w, name, p, subject: w.plan.public_id,
+    "version_id": lambda w, name, p, subject: w.version.public_id,
+    "attachment_id": lambda w, name, p, subject: w.attachment.public_id,
+    "drill_id": lambda w, name, p, subject: w.drill.public_id,
+    "briefing_id": lambda w, name, p, subject: w.briefing.public_id,
+    "decision_id": lambda w, name, p, subject: w.decision.public_id,
+    "event_id": lambda w, name, p, subject: w.event.public_id,
 }
 PARAMS = {e.name: e.params for e in ENDPOINTS}
 

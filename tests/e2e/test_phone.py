@@ -16,6 +16,7 @@ from incidents import services
 from incidents.models import Category, Incident
 from notifications.models import Notification
 from seeding.demo.accounts import seed_accounts
+from seeding.demo.bulletins import seed_bulletins
 from tests.e2e.conftest import PHONE
 from tests.e2e.helpers import make_photo, off_the_browser_thread, sign_in
 
@@ -352,7 +353,7 @@ def test_the_guards_header_fits_the_phone_with_the_unread_count_and_the_rest_beh
     menu = guard.locator("[data-nav-more] > summary")
     expect(menu).to_be_visible()
     expect(menu.locator("[data-unread-count]")).to_have_text(str(unread))
-    for locator in (menu, guard.get_by_role("link", name="Incidents", exact=True)):
+    for locator in (menu, guard.get_by_role("link", name="Shift", exact=True)):
         box = locator.bounding_box()
         assert box is not None
         assert box["x"] >= 0
@@ -395,3 +396,44 @@ def test_after_guard_is_safe_the_guards_incident_page_shows_the_panic_cleared(po
     expect(guard.get_by_role("button", name="Move the PANIC")).to_have_count(0)
     expect(guard.get_by_role("button", name=re.compile("Cancel: false alarm"))).to_have_count(0)
     look(guard, "the guard's incident page after guard is safe")
+
+
+# A socket that never opens: a phone on a slow or captive network, before the connection says anything.
+STALLED_SOCKET = """window.WebSocket = class {
+    constructor() { this.readyState = 0; }
+    addEventListener() {}
+    send() {}
+    close() {}
+};"""
+
+
+def test_the_incident_page_shows_no_empty_red_pill_while_its_socket_is_still_connecting(
+    portal, browser, look
+):
+    """The live indicator shows words ("Live", "Connection lost since …") once the socket says
+    something; before that it showed an empty red pill under the message box."""
+    seed_accounts()
+    incident = file_report(site="riverside", narrative="A man left with two jackets without paying.")
+    guard = phone(browser, portal)
+    guard.add_init_script(STALLED_SOCKET)
+    guard.goto(f"{portal}/incidents/{incident.public_id}/")
+    indicator = guard.locator("[data-live-status] [data-connection]")
+    expect(indicator).to_have_count(1)
+    expect(indicator).to_have_text("")
+    expect(indicator).to_be_hidden()
+    look(guard, "the guard's incident page while its socket connects")
+
+
+def test_the_photo_field_is_on_the_report_forms_first_screen_under_a_live_bulletin(portal, browser, look):
+    """With the demo's BOLO live over every page, the photo field fell under the panic bar on the
+    phone's first screen: a guard in a hurry did not see where the photo goes."""
+    seed_accounts()
+    seed_bulletins()
+    guard = phone(browser, portal)
+    guard.goto(f"{portal}/incidents/report/")
+    expect(guard.locator("[data-bulletin-banner]")).to_contain_text("BOLO")
+    box = guard.get_by_label("Photos, video, audio or PDF").bounding_box()
+    assert box is not None
+    bar_top = guard.evaluate(BAR_TOP)
+    assert box["y"] + box["height"] <= bar_top, f"the photo field is under the panic bar: {box}"
+    look(guard, "the report form under a live bulletin", "report-phone-bulletin")

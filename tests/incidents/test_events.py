@@ -76,6 +76,7 @@ def test_what_follows_a_submission_a_question_a_status_change_and_a_closing():
         "dispatch.apply_escalation_rules",
         "notifications.notify_report_submitted",
         "notifications.announce_triage",
+        "patrols.escalate_joint_patrol_report",  # a report during a joint patrol goes to its agency
     )
     assert realtime.follow_ups("incident.closed").tasks == ("debriefs.request_debrief",)
     # The boards show an escalated incident verified, sent back or closed (docs/board.md); triage moves.

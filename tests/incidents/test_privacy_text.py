@@ -22,6 +22,35 @@ def test_the_form_no_longer_says_only_the_organization_sees_names(client, world)
     assert "only your organization" not in sentence.lower()
     assert "police agency" in sentence
     assert "escalated" in sentence
+    # who sees what, and when (README, "Who sees what"): the redaction, its release, the end, internal
+    for words in ("victim", "minor", "initials", "releases them", "ends its access", "internal", "never"):
+        assert words in sentence, words
+
+
+def test_the_agency_does_not_see_a_victims_contact_as_the_form_says(client, world):
+    client.force_login(world.guard_a)
+    client.post(
+        reverse("incidents:report"),
+        {
+            "idempotency_key": str(uuid.uuid4()),
+            "site": world.a1.pk,
+            "category": Category.objects.get(code="theft").pk,
+            "severity": "3",
+            "occurred_at": "2026-11-29T08:30",
+            "narrative": "Bag snatched from a shopper",
+            "party_role": "victim",
+            "party_description": "The shopper",
+            "party_name": "Alex Victim",
+            "party_contact": "+447700900999",
+            "action": "submit",
+        },
+    )
+    incident = Incident.objects.get()
+    dispatch_services.escalate_incident(incident=incident, by=world.supervisor_a)
+    client.force_login(world.liaison_x)
+    text = client.get(reverse("incidents:detail", args=[incident.public_id])).content.decode()
+    assert "Alex Victim" in text
+    assert "+447700900999" not in text
 
 
 def test_the_agency_sees_the_names_once_the_report_is_escalated_as_the_form_says(client, world):

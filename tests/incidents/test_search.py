@@ -1,5 +1,5 @@
-"""incidents.search: one definition of the search index and document, which migration 0002 and the
-scale seeder agree with."""
+"""incidents.search: one definition of the search index, its trigger and the document, which
+migration 0009 and the scale seeder agree with."""
 
 import importlib
 import inspect
@@ -7,20 +7,28 @@ import uuid
 
 from incidents import services
 from incidents.models import Category
-from incidents.search import SEARCH_CONFIG, SEARCH_INDEX_NAME, SEARCH_INDEX_SQL, search_text
+from incidents.search import (
+    SEARCH_CONFIG,
+    SEARCH_INDEX_NAME,
+    SEARCH_INDEX_SQL,
+    SEARCH_TRIGGER_SQL,
+    search_text,
+)
 
 # A migration is frozen history and imports no app code, so it keeps its own copy to compare.
-MIGRATION = importlib.import_module("incidents.migrations.0002_categories_and_search_index")
+MIGRATION = importlib.import_module("incidents.migrations.0009_search_vector_and_exact_keys")
 
 
-def test_the_migration_creates_the_index_the_constant_defines():
-    assert MIGRATION.SEARCH_INDEX == SEARCH_INDEX_SQL
+def test_the_migration_creates_the_index_and_trigger_the_constants_define():
+    assert MIGRATION.INDEX == SEARCH_INDEX_SQL
+    assert MIGRATION.TRIGGER == SEARCH_TRIGGER_SQL
     assert SEARCH_INDEX_NAME in SEARCH_INDEX_SQL
-    assert f"to_tsvector('{SEARCH_CONFIG}'::regconfig" in SEARCH_INDEX_SQL
+    assert "(provider_id, search_vector)" in SEARCH_INDEX_SQL
+    assert f"'pg_catalog.{SEARCH_CONFIG}'" in SEARCH_TRIGGER_SQL
 
 
 def test_the_migration_drops_the_index_by_its_name():
-    assert f"DROP INDEX IF EXISTS {SEARCH_INDEX_NAME}" in inspect.getsource(MIGRATION.drop_search_index)
+    assert f"DROP INDEX IF EXISTS {SEARCH_INDEX_NAME}" in inspect.getsource(MIGRATION.whole_table_search)
 
 
 def test_the_text_of_the_inputs_is_the_document_the_service_stores(world):

@@ -196,6 +196,17 @@ def test_list_search_and_filters(client, world):
     assert b"Select a valid choice" in response.content
 
 
+def test_the_filters_count_only_what_narrows_the_list(client, world):
+    """The form sends its drills select at its default ("hide"): counting it said "2 active" for one."""
+    client.force_login(world.guard_a)
+    page = client.get(
+        reverse("incidents:list"), {"q": "", "severity": "1", "drills": "hide"}
+    ).content.decode()
+    assert "Filters (1 active)" in page
+    page = client.get(reverse("incidents:list"), {"severity": "1", "drills": "include"}).content.decode()
+    assert "Filters (2 active)" in page
+
+
 @pytest.mark.parametrize("rows", [3, 30])
 def test_the_list_costs_the_same_queries_whatever_the_rows(
     client, world, rows, django_assert_max_num_queries
@@ -204,8 +215,9 @@ def test_the_list_costs_the_same_queries_whatever_the_rows(
         report(world.guard_a, world.a1)
     client.force_login(world.supervisor_a)
     client.get(reverse("incidents:list"))  # the session's first request also records its last use
-    # 13: the page, the navigation's unread and triage counts, and one's own open reports first.
-    with django_assert_max_num_queries(13):
+    # 14: the page, the navigation's unread and triage counts, one's own open reports first, and the
+    # live police bulletins' banner (one query).
+    with django_assert_max_num_queries(14):
         response = client.get(reverse("incidents:list"))
     assert response.status_code == 200
 

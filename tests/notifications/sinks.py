@@ -23,6 +23,7 @@ class Received:
     headers: dict[str, str]
     body: bytes
     signature_ok: bool
+    at: float = field(default_factory=time.time)
 
     @property
     def json(self) -> Any:
@@ -47,7 +48,8 @@ def verify(secret: str, headers: dict[str, str], body: bytes, tolerance: int = 3
 class HttpSink:
     """Answers every POST with ``status`` (and JSON ``reply``); keeps what arrived. Events are
     processed once per Idempotency-Key, as receivers are told to. ``hold`` keeps the next request
-    waiting until released (to kill a worker mid-send)."""
+    waiting until released (to kill a worker mid-send); ``delay`` slows every answer by that many
+    seconds (a receiver slower than the sender's timeout still processes what the sender gave up on)."""
 
     secret: str = ""
     status: int = 200
@@ -55,6 +57,7 @@ class HttpSink:
     received: list[Received] = field(default_factory=list)
     processed: list[str] = field(default_factory=list)
     hold_next: bool = False
+    delay: float = 0.0
     arrived: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
     port: int = 0
@@ -75,6 +78,8 @@ class HttpSink:
                     sink.arrived.set()
                     sink.release.wait(60)
                     return  # the sender is gone: no answer
+                if sink.delay:
+                    time.sleep(sink.delay)
                 if item.key and item.key not in sink.processed and 200 <= sink.status < 300:
                     sink.processed.append(item.key)
                 data = json.dumps(sink.reply).encode()
@@ -90,7 +95,7 @@ class HttpSink:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port or free_port()), Handler)
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
@@ -114,15 +119,17 @@ class HttpSink:
 class SmtpSink:
     """A real SMTP server on a free port that keeps every message it accepts."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.messages: list[EmailMessage] = []
-        self.port = free_port()
+        self.times: list[float] = []  # when each message was accepted (time.time())
+        self.port = port or free_port()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
     async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
         parsed = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
         assert isinstance(parsed, EmailMessage)
         self.messages.append(parsed)
+        self.times.append(time.time())
         return "250 OK"
 
     def wait_for(self, count: int, timeout: float = 30) -> list[EmailMessage]:

@@ -128,6 +128,29 @@ def test_a_report_is_announced_once_by_the_channels_each_supervisor_chose(world)
     assert OutboxMessage.objects.filter(incident=incident, kind=Kind.REPORT).count() == 2
 
 
+def test_a_report_whose_announcement_task_was_lost_is_announced_by_the_sweep_once(world):
+    """The fault run found reports whose supervisors were never told: their after-commit task went
+    down with Redis. This test's transaction never commits, so its follow-ups never run: the same."""
+    lost = report(world.guard_a, world.a1)
+    assert not OutboxMessage.objects.filter(incident=lost).exists()
+    later = lost.submitted_at + timedelta(minutes=1)
+    fresh = report(world.guard_a, world.a1)
+    Incident.objects.filter(pk=fresh.pk).update(submitted_at=later - timedelta(seconds=5))
+
+    assert services.sweep_report_announcements(now=later) == 1  # the fresh one may still be on its way
+    assert told(Kind.REPORT, incident=lost) == {(world.supervisor_a, Channel.IN_APP)}
+    assert services.sweep_report_announcements(now=later) == 0  # announced once, however often it runs
+    assert OutboxMessage.objects.filter(incident=lost, kind=Kind.REPORT).count() == 1
+    assert services.sweep_report_announcements(now=later + timedelta(days=2)) == 0  # past the window
+
+
+def test_the_sweep_leaves_panics_and_drafts_alone(world):
+    dispatch_services.press_panic(guard=world.guard_a, site=world.a1, idempotency_key=uuid.uuid4())
+    report(world.guard_a, world.a1, submit=False)
+    assert services.sweep_report_announcements(now=timezone.now() + timedelta(minutes=1)) == 0
+    assert not OutboxMessage.objects.filter(kind=Kind.REPORT).exists()
+
+
 def test_a_draft_is_announced_only_once_it_is_sent(world, committed):
     draft = report(world.guard_a, world.a1, submit=False)
     services.notify_report_submitted(incident=draft)

@@ -47,6 +47,9 @@ def test_a_notification_is_created_with_the_unread_count(world, escalate, publis
         "notification": {
             "id": notification.pk,
             "kind": "page",
+            "alert": "Escalation",
+            "sound": "escalation",
+            "needs_ack": True,
             "title": notification.title,
             "body": notification.body,
             "url": f"/incidents/{message.incident.public_id}/",

@@ -8,10 +8,12 @@ import os
 import signal
 import socket
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable
 from contextlib import ExitStack, contextmanager
+from datetime import timedelta
 
 import pytest
 import redis
@@ -20,7 +22,7 @@ from django.utils import timezone
 
 from notifications import tasks
 from notifications.models import Channel, Kind, OutboxMessage, Target
-from notifications.services import create_webhook_endpoint
+from notifications.services import create_webhook_endpoint, outbox
 from portal.celery import app
 from tests.notifications.helpers import step
 from tests.processes import base_environ, database_url, free_port, spawn, wait_for_text
@@ -48,7 +50,9 @@ def queue():
 
 def forget_queue(client, name):
     """Leave nothing of the queue in Redis: its list, bindings, and messages a killed worker held."""
-    client.delete(name, f"_kombu.binding.{name}", f"_kombu.binding_permanent.{name}")
+    # Priorities are lists of their own: "<queue>\x06\x16<priority>" beside the queue's (priority 0).
+    priorities = [f"{name}\x06\x16{priority}" for priority in (3, 6, 9)]
+    client.delete(name, *priorities, f"_kombu.binding.{name}", f"_kombu.binding_permanent.{name}")
     for tag, raw in client.hscan_iter("unacked"):
         if json.loads(raw)[-1] == name:  # [message, exchange, routing key]
             client.hdel("unacked", tag)
@@ -74,14 +78,14 @@ def workers(tmp_path, queue, smtp):
     )
     with ExitStack() as stack:
 
-        def start(name):
+        def start(name, **more):
             log = tmp_path / f"{name}.log"
             args = [
                 sys.executable, "-m", "celery", "-A", "portal", "worker", "-Q", queue,
                 "-n", f"{name}-{queue}@%h", "--pool=prefork", "--concurrency=1",
                 "--without-gossip", "--without-mingle", "--loglevel=INFO",
             ]  # fmt: skip
-            process = stack.enter_context(spawn(args, env, log))
+            process = stack.enter_context(spawn(args, {**env, **more}, log))
             wait_for_text(log, "ready.", process, timeout=120)
             process.log = log
             return process
@@ -224,3 +228,102 @@ def test_with_the_broker_unreachable_at_commit_the_sweep_delivers_later(world, e
     (email,) = smtp.wait_for(1)
     assert email["To"] == world.liaison_x.email
     wait_until(lambda: states(escalation, kind=Kind.PAGE) == {State.DELIVERED}, what="delivery")
+
+
+def test_the_ladders_timers_go_ahead_of_a_backlog_of_deliveries(workers, queue):
+    """The fault run found the beat's timer task expiring in the queue behind deliveries, so the
+    ladder climbed up to a minute late: the timers are sent at priority 0, ahead of the rest."""
+    for missing in range(1_000_000, 1_000_030):
+        tasks.deliver_notification.delay(missing)  # nothing to send: each returns at once
+    entry = app.conf.beat_schedule["notifications-fire-due-timers"]
+    app.send_task(entry["task"], **entry["options"])
+    worker = workers("w1")
+    wait_until(lambda: worker.log.read_text().count("succeeded in") >= 31, what="every task run")
+    received = [
+        line.split("Task ", 1)[1].split("[", 1)[0]
+        for line in worker.log.read_text().splitlines()
+        if "] received" in line
+    ]
+    assert received[0] == "notifications.fire_due_timers", received[:3]
+    assert received.count("notifications.deliver") == 30
+
+
+def test_behind_a_backlog_the_sweep_gives_a_lapsed_message_another_lease_not_another_task(
+    world, escalate, queue
+):
+    """The fault run's 1,000 escalations: behind a backlog longer than the lease, every sweep queued
+    another task for each waiting message, and the queue grew to 12,000 for 3,000 messages."""
+    escalation = escalate()  # its deliveries are queued; no worker runs here
+    pages = OutboxMessage.objects.filter(escalation=escalation)
+    count = pages.count()
+    queued = outbox.queue_backlog()  # their deliveries and the report's follow-ups
+    assert queued is not None
+    assert queued >= count
+    for missing in range(outbox.SWEEP_LIMIT):
+        tasks.deliver_notification.delay(10_000_000 + missing)  # a backlog ahead of them
+    lapsed = timezone.now() - timedelta(seconds=1)
+    pages.update(lease_until=lapsed)  # queued longer than their lease
+
+    assert tasks.sweep_outbox.apply().get() == 0
+    assert outbox.queue_backlog() == queued + outbox.SWEEP_LIMIT  # no second task each
+    assert all(page.lease_until > timezone.now() for page in pages)
+
+    forget_queue(redis.Redis.from_url(str(settings.REDIS_URL)), queue)  # Redis restarted empty
+    pages.update(lease_until=lapsed)
+    assert tasks.sweep_outbox.apply().get() == count  # lost with the queue: queued again
+    assert outbox.queue_backlog() == count
+
+
+RESTARTS = 3
+LEASE_HERE = 10  # seconds: longer than the held request (8 s), which outlasts the restart
+
+
+def test_a_task_that_ends_after_the_broker_restarted_acknowledges_and_the_worker_lives_on(
+    world, escalate, agency_policy, hooked, workers, sink, tmp_path
+):
+    """Redis (a redis-server of the test's own, nothing on disk) stops and starts again while a task
+    is mid-send; the task ends once the worker has reconnected, and acknowledges its message on the
+    channel of the lost connection (kombu 5.7: the old channel's QoS makes a client of its own; the
+    tag is unknown to the new server, so nothing is removed and nothing raises). The worker survives
+    every restart and goes on delivering; each message is acted on once by the receiver."""
+    from tests.chaos.cluster import RedisServer
+
+    agency_policy(step(0, Target.WEBHOOKS))
+    broker = RedisServer(free_port(), tmp_path)
+    broker.start()
+    try:
+        with broker_at(broker.url):
+            # the held request outlasts the restart: the task ends only after the reconnection
+            lease = str(LEASE_HERE)
+            worker = workers("w1", REDIS_URL=broker.url, WEBHOOK_TIMEOUT="8", NOTIFY_LEASE_SECONDS=lease)
+            for restart in range(RESTARTS):
+                sink.hold_next, sink.release = True, threading.Event()
+                sink.arrived.clear()
+                escalation = escalate()
+                assert sink.arrived.wait(30), worker.log.read_text()[-3000:]
+                broker.kill()
+                time.sleep(1)
+                broker.start()
+                # The consumer reconnects (it polls the new server) before the task is let go.
+                wait_until(
+                    lambda n=restart: worker.log.read_text().count("Connected to redis://") > n + 1,
+                    30,
+                    "the worker's reconnection",
+                )
+                sink.release.set()
+
+                def delivered(e=escalation):
+                    tasks.sweep_outbox.apply()  # what beat runs every few seconds
+                    return states(e, channel=Channel.WEBHOOK) == {State.DELIVERED}
+
+                wait_until(delivered, 3 * LEASE_HERE, "delivery")
+                time.sleep(2)  # the acknowledgement, after the task's end, on the lost channel
+                assert worker.poll() is None, worker.log.read_text()[-3000:]
+            after = escalate()  # and the worker, on the new connection, takes new work
+            wait_until(lambda: states(after, channel=Channel.WEBHOOK) == {State.DELIVERED}, what="delivery")
+    finally:
+        broker.kill()
+    assert worker.poll() is None, worker.log.read_text()[-3000:]
+    assert "Unrecoverable error" not in worker.log.read_text()
+    keys = [m.idempotency_key for m in OutboxMessage.objects.filter(channel=Channel.WEBHOOK)]
+    assert sorted(sink.processed) == sorted(keys)  # each delivered, acted on once

@@ -59,3 +59,12 @@ def test_weasyprint_renders_with_these_libraries():
     pdf = HTML(string="<h1>Debrief</h1><p>Ünïcödé, 10:42 — ok</p>").write_pdf()
     assert pdf is not None
     assert pdf.startswith(b"%PDF")
+
+
+def test_the_long_running_services_are_started_again_when_they_exit_and_migrate_is_not():
+    """A worker that exits stops every delivery until it runs again (the fault run saw both exit at
+    one Redis restart): compose starts web, worker and beat again; the migrations run once."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    for name in ("web", "worker", "beat"):
+        assert compose["services"][name].get("restart") == "unless-stopped", name
+    assert compose["services"]["migrate"]["restart"] == "no"

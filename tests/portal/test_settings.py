@@ -133,3 +133,48 @@ def test_links_follow_port_and_public_url_and_the_lockout_its_settings(tmp_path,
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == expected
+
+
+SHOW_SCALE_OUT = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps([[h['address'] for h in s.CHANNEL_LAYERS['default']['CONFIG']['hosts']], "
+    "sorted(s.DATABASES), s.DATABASE_ROUTERS, s.MIDDLEWARE[0]]))"
+)
+
+
+def test_channel_shards_and_a_replica_come_from_the_environment(tmp_path):
+    env = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DATA_DIR": str(tmp_path),
+        "REDIS_URL": "redis://127.0.0.1:6379/3",
+        "REDIS_CHANNEL_URLS": "redis://r1:6379/0, redis://r2:6380/0",
+        "DATABASE_REPLICA_URL": "postgres://app@replica:5432/watchpost",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", SHOW_SCALE_OUT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [
+        ["redis://r1:6379/0", "redis://r2:6380/0"],
+        ["default", "replica"],
+        ["portal.db.PrimaryReplicaRouter"],
+        "portal.db.ReplicaScopeMiddleware",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        (
+            {"REDIS_URL": "redis://127.0.0.1:6379/3", "REDIS_CHANNEL_URLS": "redis://r1:6379/0,http://r2/"},
+            "REDIS_CHANNEL_URLS: expected redis://host:port/db",
+        ),
+        ({"REDIS_CHANNEL_URLS": "redis://r1:6379/0"}, "REDIS_CHANNEL_URLS: set REDIS_URL too"),
+        ({"DATABASE_REPLICA_URL": "mysql://replica/watchpost"}, "DATABASE_REPLICA_URL"),
+    ],
+)
+def test_a_bad_scale_out_setting_stops_start_up_with_its_name(tmp_path, environ, message):
+    result = boot(tmp_path, **environ)
+    assert result.returncode != 0
+    assert message in result.stderr

@@ -1,15 +1,24 @@
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import ApiToken, Invitation, Membership, Organization, Site, User
+from bulletins.selectors import list_live_bulletins
 from debriefs.models import CorrectiveAction
 from debriefs.policy import can_see_review_queue
 from debriefs.selectors import list_awaiting_agency
 from debriefs.services import remind_corrective_actions
-from incidents.models import Incident, TimelineEntry
-from notifications.models import Kind, Notification
+from dispatch.models import SiteProfile
+from incidents.models import Incident, InvolvedParty, PartyRelease, TimelineEntry
+from notifications.models import Kind, Notification, OutboxMessage
+from patrols.models import Checkpoint, ClientContact, DailyReport, Tour, TourRound
+from preparedness.models import Briefing, CommunityEvent, Decision, Drill, Plan, PlanVersion, Scenario
+from preparedness.selectors import current_version
 from seeding.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, PROVIDERS
 from seeding.demo.board import STORIES
+from seeding.demo.bulletins import BOLO_TITLE
+from seeding.demo.incidents import INTERNAL_NOTE, VICTIM
 
 
 @pytest.mark.django_db
@@ -22,7 +31,20 @@ def test_seed_demo_is_idempotent_and_complete(settings, capsys):
     assert Site.objects.count() == 5
     assert Membership.objects.count() == len(DEMO_ACCOUNTS) == 10
     assert User.objects.filter(is_staff=True).count() == 1
-    assert Incident.objects.count() == 9 + len(STORIES)
+    history = Incident.objects.filter(narrative__endswith="reported by the patrol.").count()
+    assert history > 1500  # two years of closed incidents for the analytics (seeding/demo/history.py)
+    assert Incident.objects.count() == 9 + len(STORIES) + history
+    # Preparedness: an approved (frozen) ERP, a scheduled drill, a briefing with minutes, a public event.
+    fire = Plan.objects.get(scenario=Scenario.FIRE)
+    assert current_version(fire).status == PlanVersion.Status.APPROVED
+    assert Plan.objects.count() == 3
+    assert Drill.objects.filter(starts_at__gt=timezone.now(), closed_at=None).count() == 1
+    assert Briefing.objects.exclude(minutes="").count() == 1
+    assert Decision.objects.filter(status=Decision.Status.OPEN).count() == 2
+    # ...whose two decisions are corrective actions, one owned by the police, on the actions page.
+    from_briefing = CorrectiveAction.objects.filter(origin=CorrectiveAction.Origin.BRIEFING)
+    assert {a.owner.email for a in from_briefing} == {"liaison@metro.example", "supervisor@sentinel.example"}
+    assert CommunityEvent.objects.filter(starts_at__gt=timezone.now()).count() == 1
     # A drafted debrief of an escalated incident waits for the agency's account (its liaison's home).
     (waiting,) = list_awaiting_agency(for_user=User.objects.get(email="liaison@metro.example"))
     assert waiting.status == "draft"
@@ -38,9 +60,33 @@ def test_seed_demo_is_idempotent_and_complete(settings, capsys):
     assert sentinel.debrief_reviewers == Organization.DebriefReviewers.SUPERVISOR_OR_ADMIN
     assert harbor.debrief_reviewers == Organization.DebriefReviewers.SUPERVISOR_OR_ADMIN
     assert can_see_review_queue(User.objects.get(email="admin@sentinel.example"))
+    # A live BOLO on the guard's phone, and a profile beside every escalation (one of them overdue).
+    guard = User.objects.get(email="guard@sentinel.example")
+    assert [b.title for b in list_live_bulletins(for_user=guard)] == [BOLO_TITLE]
+    assert list_live_bulletins(for_user=guard).get().photos.count() == 1
+    assert SiteProfile.objects.count() == 5
+    assert [p.site.code for p in SiteProfile.objects.all() if p.state == "stale"] == ["pier9"]
     output = capsys.readouterr().out
     assert "liaison@metro.example" in output
     assert DEMO_PASSWORD in output
+
+
+@pytest.mark.django_db
+def test_the_demo_event_page_takes_a_residents_registration(settings, client):
+    settings.DEBUG = True
+    settings.COMMUNITY_FORM_MIN_SECONDS = 0
+    call_command("seed_demo")
+    event = CommunityEvent.objects.get()
+    page = client.get(f"/community/{event.public_id}/")
+    assert page.status_code == 200
+    assert "Riverside safety open house" in page.content.decode()
+    token = page.context["form"]["token"].value()
+    response = client.post(
+        f"/community/{event.public_id}/",
+        {"name": "Ada", "email": "ada@example.org", "token": token, "website": ""},
+    )
+    assert "you are registered" in response.content.decode()
+    assert event.registrations.count() == 1
 
 
 @pytest.mark.django_db
@@ -74,6 +120,61 @@ def test_seed_demo_shows_who_is_told_what(settings, eager, django_capture_on_com
     assert "stairwell" in question.body
     supervisor = User.objects.get(email="supervisor@sentinel.example")
     assert Notification.objects.filter(recipient=supervisor, kind=Kind.REPORT).exists()
-    assert CorrectiveAction.objects.count() == 1
+    assert CorrectiveAction.objects.filter(origin=CorrectiveAction.Origin.INCIDENT).count() == 1
+    assert CorrectiveAction.objects.count() == 3  # and the briefing's two, due in a week and in four
     assert remind_corrective_actions() == 1
     assert remind_corrective_actions() == 0
+
+
+@pytest.mark.django_db
+def test_the_demo_has_patrols_to_walk(settings, eager, django_capture_on_commit_callbacks):
+    """Riverside has checkpoints and tours; yesterday's shift missed a round (the supervisors were
+    alerted) and its daily activity report waits for review, with a client contact to send it to."""
+    settings.DEBUG = True
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo")
+    call_command("seed_demo")
+    assert Checkpoint.objects.filter(site__code="riverside").count() == 4
+    assert Tour.objects.filter(site__code="riverside").count() == 2
+    joint = Tour.objects.get(site__code="northgate")
+    assert joint.agency.name == "Metro Police Department"
+    assert [site.code for site in joint.area] == ["northgate", "riverside"]
+    assert ClientContact.objects.filter(site__code="riverside").count() == 1
+    assert TourRound.objects.filter(status=TourRound.Status.MISSED).count() == 1
+    supervisor = User.objects.get(email="supervisor@sentinel.example")
+    assert OutboxMessage.objects.filter(recipient=supervisor, kind=Kind.PATROL).exists()
+    (report,) = DailyReport.objects.all()
+    assert report.status == DailyReport.Status.READY
+    assert report.pdf_sha256
+
+
+@pytest.mark.django_db
+def test_the_demos_escalated_report_hides_its_internal_note_and_the_victims_contact_until_released(
+    settings, client
+):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    victim = InvolvedParty.objects.get(name=VICTIM.name)
+    incident = victim.incident
+    assert incident.escalations.filter(status="dispatched").exists()
+    assert incident.timeline.filter(internal=True, data__text=INTERNAL_NOTE).exists()
+    page = reverse("incidents:detail", args=[incident.public_id])
+    client.force_login(User.objects.get(email="liaison@metro.example"))
+    text = client.get(page).content.decode()
+    assert VICTIM.name in text
+    assert VICTIM.contact not in text
+    assert INTERNAL_NOTE not in text
+    supervisor = User.objects.get(email="supervisor@sentinel.example")
+    client.force_login(supervisor)
+    text = client.get(page).content.decode()
+    assert VICTIM.contact in text
+    assert INTERNAL_NOTE in text
+    client.post(
+        reverse("incidents:release_party", args=[incident.public_id]),
+        {"party": victim.pk, "agency": incident.site.agency_id, "reason": "Statement for case 24-11873"},
+    )
+    assert PartyRelease.objects.filter(party=victim).exists()
+    client.force_login(User.objects.get(email="liaison@metro.example"))
+    assert VICTIM.contact in client.get(page).content.decode()
+    call_command("seed_demo")  # idempotent: the victim is not added twice
+    assert InvolvedParty.objects.filter(name=VICTIM.name).count() == 1

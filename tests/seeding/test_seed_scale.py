@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import F
 
 from accounts.models import Role, User
 from dispatch.models import BoardCursor, BoardEvent, Escalation
@@ -73,3 +74,18 @@ def test_running_again_changes_nothing_and_another_count_needs_reset():
     seed(60, reset=True)
     assert scale.scale_incidents().count() == 60
     assert Incident.objects.count() == 60
+
+
+def test_a_top_up_adds_the_rest_with_their_own_ids_tenants_and_search_vectors():
+    seed(150)
+    first_ids = set(scale.scale_incidents().values_list("public_id", flat=True))
+    assert "Added" in seed(400, top_up=True)
+    incidents = scale.scale_incidents()
+    assert incidents.count() == 400
+    assert len(set(incidents.values_list("public_id", flat=True))) == 400
+    assert first_ids < set(incidents.values_list("public_id", flat=True))
+    assert not incidents.exclude(provider_id=F("site__provider_id")).exists()
+    assert not incidents.filter(search_vector__isnull=True).exists()  # the trigger fills it on COPY
+    escalations = Escalation.objects.filter(incident__in=incidents)
+    assert escalations.exists()
+    assert not escalations.exclude(provider_id=F("incident__provider_id")).exists()

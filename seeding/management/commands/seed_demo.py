@@ -6,10 +6,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from seeding.demo.accounts import DEMO_PASSWORD, seed_accounts
 from seeding.demo.alerts import seed_alerts
 from seeding.demo.board import seed_board
+from seeding.demo.bulletins import seed_bulletins
 from seeding.demo.debriefs import seed_debriefs
+from seeding.demo.history import seed_history
 from seeding.demo.incidents import seed_incidents
 from seeding.demo.notifications import seed_policies
+from seeding.demo.patrols import seed_patrols
 from seeding.demo.people import seed_people_extras
+from seeding.demo.preparedness import seed_preparedness
 
 
 class Command(BaseCommand):
@@ -30,6 +34,10 @@ class Command(BaseCommand):
         incidents += seed_board()
         seed_people_extras()
         incidents += seed_debriefs()
+        seed_bulletins()
+        seed_patrols()
+        seed_preparedness()
+        incidents += seed_history()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready ({incidents} new demo incidents). "

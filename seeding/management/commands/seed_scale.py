@@ -18,8 +18,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset", action="store_true", help="First remove the scale tenants' incidents (any number)."
         )
+        parser.add_argument(
+            "--top-up",
+            action="store_true",
+            help="Add incidents on top of fewer that are there until there are N (a bench at two sizes).",
+        )
 
-    def handle(self, *args: Any, incidents: int, reset: bool, **options: Any) -> None:
+    def handle(self, *args: Any, incidents: int, reset: bool, top_up: bool = False, **options: Any) -> None:
         if connection.vendor != "postgresql":
             raise CommandError(
                 "seed_scale writes with PostgreSQL's COPY: set DATABASE_URL to a PostgreSQL database."
@@ -29,6 +34,11 @@ class Command(BaseCommand):
         self.stderr.ending = ""  # the progress bar ends its own lines
         started = time.monotonic()
         existing = scale.scale_incidents().count()
+        if existing and top_up and existing < incidents and not reset:
+            counts = scale.seed(total=incidents - existing, out=self.stderr, batch=existing)
+            rows = ", ".join(f"{count:,} {label.split('.')[-1]}" for label, count in counts.items())
+            self.stdout.write(self.style.SUCCESS(f"Added {rows} in {time.monotonic() - started:.0f} s."))
+            return
         if existing and reset:
             scale.reset(out=self.stderr)
         elif existing == incidents:

@@ -1,0 +1,245 @@
+"""The analytics' reads: counts of the incidents analytics policy lets the user count.
+
+Every incident is placed in the calendar of its own site (its zone, its daylight-saving rules): a
+theft at 23:30 on a Sunday in Detroit is a Sunday-23:00 theft there, whatever the viewer's zone.
+Only counts leave this module, never a name: a liaison's figures are made of what was escalated
+to their agency and nothing else.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from accounts.policy import AnyUser
+from analytics import hotspots, policy
+from incidents.models import Severity
+from portal import zones
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTHS_SHOWN = 12
+WEEKS_SHOWN = 12
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """One period's count beside the period before it and the same period a year earlier."""
+
+    label: str
+    start: date
+    count: int
+    previous: int
+    last_year: int
+
+
+@dataclass(frozen=True)
+class Share:
+    """A group's count in the window and in the window before it."""
+
+    label: str
+    count: int
+    previous: int
+
+    @property
+    def change(self) -> int:
+        return self.count - self.previous
+
+
+@dataclass
+class Trends:
+    today: date
+    months: list[Bucket] = field(default_factory=list)
+    weeks: list[Bucket] = field(default_factory=list)
+    by_site: list[Share] = field(default_factory=list)
+    by_category: list[Share] = field(default_factory=list)
+    by_severity: list[Share] = field(default_factory=list)
+    # [weekday][hour] in each incident's site's zone, over the months shown.
+    matrix: list[list[int]] = field(default_factory=lambda: [[0] * 24 for _ in WEEKDAYS])
+    total: int = 0
+    previous_total: int = 0
+
+
+def _month_start(day: date, back: int = 0) -> date:
+    index = day.year * 12 + day.month - 1 - back
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _shares(current: Counter[str], previous: Counter[str], order: list[str] | None = None) -> list[Share]:
+    labels = (
+        order if order is not None else sorted(set(current) | set(previous), key=lambda k: (-current[k], k))
+    )
+    return [Share(label, current[label], previous[label]) for label in labels]
+
+
+def get_trends(*, for_user: AnyUser, today: date) -> Trends:
+    """Incidents per month and week (with the period before and the same period a year earlier),
+    per site, category and severity, and the weekday-by-hour matrix, for the 12 months to ``today``.
+
+    ``today`` is the viewer's calendar day; each incident is counted on its own site's day."""
+    first_month = _month_start(today, MONTHS_SHOWN - 1)
+    # The earliest day any figure compares with: the same months a year earlier.
+    earliest = _month_start(today, 2 * MONTHS_SHOWN - 1) - timedelta(days=1)
+    week_start = today - timedelta(days=today.weekday())
+    rows = (
+        policy.counted_incidents(for_user)
+        .filter(occurred_at__gte=datetime.combine(earliest, datetime.min.time(), tzinfo=zones.zone("UTC")))
+        .values_list("occurred_at", "site__name", "site__time_zone", "category__name", "severity")
+    )
+    months: Counter[date] = Counter()
+    weeks: Counter[date] = Counter()
+    groups = {key: (Counter[str](), Counter[str]()) for key in ("site", "category", "severity")}
+    trends = Trends(today=today)
+    zone_cache: dict[str, object] = {}
+    for occurred_at, site_name, zone_name, category_name, severity in rows.iterator(chunk_size=2000):
+        in_zone = zone_cache.setdefault(zone_name, zones.zone(zone_name))
+        local = occurred_at.astimezone(in_zone)  # type: ignore[arg-type]
+        day = local.date()
+        if day > today:
+            continue
+        months[day.replace(day=1)] += 1
+        weeks[day - timedelta(days=day.weekday())] += 1
+        if day >= first_month:
+            window = 0
+            trends.total += 1
+            trends.matrix[local.weekday()][local.hour] += 1
+        elif day >= _month_start(today, 2 * MONTHS_SHOWN - 1):
+            window = 1
+            trends.previous_total += 1
+        else:
+            continue
+        groups["site"][window][site_name] += 1
+        groups["category"][window][category_name or "Uncategorized"] += 1
+        groups["severity"][window][Severity(severity).label if severity else "Not set"] += 1
+    for back in range(MONTHS_SHOWN - 1, -1, -1):
+        start = _month_start(today, back)
+        trends.months.append(
+            Bucket(
+                start.strftime("%b %Y"),
+                start,
+                months[start],
+                months[_month_start(start, 1)],
+                months[_month_start(start, 12)],
+            )
+        )
+    for back in range(WEEKS_SHOWN - 1, -1, -1):
+        start = week_start - timedelta(weeks=back)
+        last_year = start - timedelta(weeks=52)  # the same ISO week a year earlier, Monday to Monday
+        trends.weeks.append(
+            Bucket(
+                f"Week of {start.day} {start.strftime('%b')}",
+                start,
+                weeks[start],
+                weeks[start - timedelta(weeks=1)],
+                weeks[last_year],
+            )
+        )
+    trends.by_site = _shares(*groups["site"])
+    trends.by_category = _shares(*groups["category"])
+    severities = [label for _, label in Severity.choices] + ["Not set"]
+    current, previous = groups["severity"]
+    trends.by_severity = [s for s in _shares(current, previous, severities) if s.count or s.previous]
+    return trends
+
+
+@dataclass
+class Hotspots:
+    today: date
+    by_site: list[hotspots.Rise] = field(default_factory=list)
+    by_area: list[hotspots.Rise] = field(default_factory=list)
+
+    @property
+    def rising(self) -> list[hotspots.Rise]:
+        return [r for r in self.by_site + self.by_area if r.rising]
+
+
+def get_hotspots(*, for_user: AnyUser, today: date) -> Hotspots:
+    """Each site's and each area's (the report's place on the site) count in the latest 28 days to
+    ``today`` (the site's days), against its own mean of the 13 windows before, with the Poisson test."""
+    windows = hotspots.HISTORY_WINDOWS + 1
+    earliest = today - timedelta(days=hotspots.WINDOW_DAYS * windows + 1)
+    rows = (
+        policy.counted_incidents(for_user)
+        .filter(occurred_at__gte=datetime.combine(earliest, datetime.min.time(), tzinfo=zones.zone("UTC")))
+        .values_list("occurred_at", "site__name", "site__time_zone", "location")
+    )
+    sites: dict[str, list[int]] = {}
+    areas: dict[str, list[int]] = {}
+    for occurred_at, site_name, zone_name, location in rows.iterator(chunk_size=2000):
+        day = occurred_at.astimezone(zones.zone(zone_name)).date()
+        window = (today - day).days // hotspots.WINDOW_DAYS
+        if not 0 <= window < windows:
+            continue
+        sites.setdefault(site_name, [0] * windows)[window] += 1
+        if location.strip():
+            areas.setdefault(f"{site_name} · {location.strip()}", [0] * windows)[window] += 1
+    result = Hotspots(today=today)
+    for target, counts in ((result.by_site, sites), (result.by_area, areas)):
+        target.extend(
+            sorted(
+                (hotspots.rise_against_history(place, c[1:], c[0]) for place, c in counts.items()),
+                key=lambda r: (r.p_value, -r.observed, r.place),
+            )
+        )
+    return result
+
+
+def rising_sites(*, for_user: AnyUser, today: date) -> list[tuple[int, hotspots.Rise]]:
+    """The sites whose counts rose against their own history (as ``get_hotspots`` tests them), by
+    site id and most significant first: what patrols offers to target (settings.PATROL_HOTSPOTS)."""
+    windows = hotspots.HISTORY_WINDOWS + 1
+    earliest = today - timedelta(days=hotspots.WINDOW_DAYS * windows + 1)
+    rows = (
+        policy.counted_incidents(for_user)
+        .filter(occurred_at__gte=datetime.combine(earliest, datetime.min.time(), tzinfo=zones.zone("UTC")))
+        .values_list("occurred_at", "site_id", "site__name", "site__time_zone")
+    )
+    counts: dict[int, list[int]] = {}
+    names: dict[int, str] = {}
+    for occurred_at, site_id, site_name, zone_name in rows.iterator(chunk_size=2000):
+        window = (today - occurred_at.astimezone(zones.zone(zone_name)).date()).days // hotspots.WINDOW_DAYS
+        if 0 <= window < windows:
+            counts.setdefault(site_id, [0] * windows)[window] += 1
+            names[site_id] = site_name
+    rises = [
+        (site_id, hotspots.rise_against_history(names[site_id], c[1:], c[0])) for site_id, c in counts.items()
+    ]
+    return sorted(
+        ((site_id, rise) for site_id, rise in rises if rise.rising),
+        key=lambda pair: (pair[1].p_value, -pair[1].observed, pair[1].place),
+    )
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """Incidents whose reported coordinates round to the same cell (0.001°, about 100 m)."""
+
+    latitude: float
+    longitude: float
+    site: str
+    count: int
+
+
+@dataclass(frozen=True)
+class SitePoint:
+    name: str
+    latitude: float
+    longitude: float
+
+
+def get_hotspot_map(*, for_user: AnyUser, since: datetime) -> tuple[list[Cluster], list[SitePoint]]:
+    """The clusters of the counted incidents that carry coordinates, and their sites' own points."""
+    rows = (
+        policy.counted_incidents(for_user)
+        .filter(occurred_at__gte=since, latitude__isnull=False, longitude__isnull=False)
+        .values_list("latitude", "longitude", "site__name", "site__latitude", "site__longitude")
+    )
+    cells: Counter[tuple[float, float, str]] = Counter()
+    sites: dict[str, SitePoint] = {}
+    for latitude, longitude, site, site_lat, site_lon in rows.iterator(chunk_size=2000):
+        if latitude is None or longitude is None:
+            continue
+        cells[(round(float(latitude), 3), round(float(longitude), 3), site)] += 1
+        if site_lat is not None and site_lon is not None:
+            sites.setdefault(site, SitePoint(site, float(site_lat), float(site_lon)))
+    clusters = [Cluster(lat, lon, site, count) for (lat, lon, site), count in cells.items()]
+    clusters.sort(key=lambda c: (-c.count, c.site, c.latitude, c.longitude))
+    return clusters, sorted(sites.values(), key=lambda s: s.name)

@@ -1,0 +1,73 @@
+"""Every change to plans, drills, briefings and community events goes through these functions."""
+
+from preparedness.services.briefings import (
+    answer_invitation,
+    invite_attendees,
+    make_action,
+    pull_trend_summary,
+    record_decision,
+    record_minutes,
+    schedule_briefing,
+    update_agenda,
+)
+from preparedness.services.community import (
+    Refused,
+    create_community_event,
+    delete_resident_data,
+    form_token,
+    record_attendance,
+    register_resident,
+    send_reminder,
+)
+from preparedness.services.drills import (
+    add_participants,
+    cancel_drill,
+    close_drill,
+    close_due_drills,
+    schedule_drill,
+)
+from preparedness.services.plans import (
+    acknowledge_version,
+    approve_version,
+    attach_file,
+    comment_on_version,
+    create_plan,
+    edit_version,
+    publish_post_orders,
+    return_version,
+    start_new_version,
+    submit_for_approval,
+)
+
+__all__ = [
+    "Refused",
+    "acknowledge_version",
+    "add_participants",
+    "answer_invitation",
+    "approve_version",
+    "attach_file",
+    "cancel_drill",
+    "close_drill",
+    "close_due_drills",
+    "comment_on_version",
+    "create_community_event",
+    "create_plan",
+    "delete_resident_data",
+    "edit_version",
+    "form_token",
+    "invite_attendees",
+    "make_action",
+    "publish_post_orders",
+    "pull_trend_summary",
+    "record_attendance",
+    "record_decision",
+    "record_minutes",
+    "register_resident",
+    "return_version",
+    "schedule_briefing",
+    "schedule_drill",
+    "send_reminder",
+    "start_new_version",
+    "submit_for_approval",
+    "update_agenda",
+]

@@ -1,0 +1,129 @@
+"""A guard's whole shift on a phone (issue 23): start it, scan two checkpoints by typing their codes
+(headless Chromium has no camera), check in, end it; the supervisor then sees the daily activity
+report, reviews it and sends it to the site's client contact."""
+
+import pytest
+import segno
+from playwright.sync_api import expect
+
+from patrols.models import Checkpoint
+from seeding.demo.accounts import seed_accounts
+from seeding.demo.patrols import seed_patrols
+from tests.e2e.conftest import DESKTOP, PHONE
+from tests.e2e.helpers import off_the_browser_thread, sign_in
+from tests.e2e.test_story import GUARD, SUPERVISOR
+from tests.processes import ROOT
+
+pytestmark = pytest.mark.axe
+
+BUILT = 60_000  # ms: the report is built by a worker (or in process without Redis)
+
+
+def seed() -> list[tuple[str, str]]:
+    seed_accounts()
+    seed_patrols()
+    points = Checkpoint.objects.filter(site__code="riverside", name__in=["North entrance", "Loading dock"])
+    return sorted((c.name, c.code) for c in points)
+
+
+def test_a_guard_walks_a_shift_on_the_phone_and_the_supervisor_sends_its_report(portal, browser, look):
+    points = off_the_browser_thread(seed)
+    phone = browser.new_context(**PHONE).new_page()
+    sign_in(phone, portal, GUARD)
+    phone.get_by_role("link", name="Shift").click()
+    phone.get_by_label("Site").select_option(label="Riverside Mall")
+    look(phone, "the guard's shift page before the shift")
+    phone.get_by_role("button", name="Start shift").click()
+    expect(phone.get_by_text("Shift started at Riverside Mall.")).to_be_visible()
+    look(phone, "the guard's shift page on duty", "patrol-phone-on-duty")
+    for name, code in points:
+        phone.get_by_label("Or type the code under the QR code").fill(code.lower().replace("-", " "))
+        phone.get_by_role("button", name="Record scan").click()
+        expect(phone.get_by_text(f"{name} scanned at")).to_be_visible()
+    phone.get_by_role("button", name="I'm OK").click()
+    expect(phone.get_by_text("Checked in at")).to_be_visible()
+    phone.get_by_label("Notes for the daily activity report").fill(
+        "Fire door on level 2 propped open; closed it."
+    )
+    phone.get_by_role("button", name="End shift").click()
+    expect(phone.get_by_text("Shift ended.")).to_be_visible()
+    expect(phone.get_by_role("button", name="Start shift")).to_be_visible()
+
+    desk = browser.new_context(**DESKTOP).new_page()
+    sign_in(desk, portal, SUPERVISOR)
+    desk.get_by_role("link", name="Patrols").click()
+    look(desk, "the patrol board", "patrol-board")
+    desk.get_by_role("link", name="Riverside Mall").first.click()
+    look(desk, "the site's patrols page")
+    desk.get_by_role("link", name="Patrol board").click()
+    desk.locator("[data-board-panel] a", has_text="Riverside Mall").filter(has_text="·").first.click()
+    expect(desk.get_by_text("Fire door on level 2 propped open")).to_be_visible(timeout=BUILT)
+    for name, _ in points:
+        expect(desk.get_by_text(name).first).to_be_visible()
+    desk.get_by_role("button", name="Mark as reviewed").click()
+    look(desk, "the daily activity report", "patrol-report")
+    desk.get_by_role("button", name="Send report").click()
+    expect(desk.get_by_text("Sending to facilities@riverside-mall.example.")).to_be_visible()
+
+
+def test_the_camera_decoder_reads_a_checkpoint_qr_where_there_is_no_barcode_detector(portal, browser):
+    """Headless Chromium on Linux has no BarcodeDetector: the shift page's own code loads jsQR from
+    the portal (under its CSP) and reads a checkpoint's printed QR code (segno, as the sheet prints
+    it) drawn on a canvas, as it reads camera frames."""
+    points = off_the_browser_thread(seed)
+    _name, code = points[0]
+    qr_text = off_the_browser_thread(lambda: Checkpoint.objects.get(code=code).qr_text)
+    image = segno.make(qr_text, error="m").png_data_uri(scale=6, border=4)
+    phone = browser.new_context(**PHONE).new_page()
+    refused: list[str] = []
+    phone.on(
+        "console",
+        lambda message: refused.append(message.text) if "Content Security" in message.text else None,
+    )
+    sign_in(phone, portal, GUARD)
+    phone.get_by_role("link", name="Shift").click()
+    phone.get_by_label("Site").select_option(label="Riverside Mall")
+    phone.get_by_role("button", name="Start shift").click()
+    expect(phone.get_by_text("Shift started at Riverside Mall.")).to_be_visible()
+    assert phone.evaluate("'BarcodeDetector' in window") is False
+    # The camera's button is offered (getUserMedia exists) though there is no BarcodeDetector.
+    expect(phone.get_by_role("button", name="Scan with the camera")).to_be_visible()
+    decoded = phone.evaluate(
+        """async (image) => {
+            const script = document.querySelector("script[src*='patrol']").src;
+            const { loadJsQR, readFrame } = await import(script);
+            const form = document.querySelector("[data-scan-form]");
+            const decode = await loadJsQR(form.dataset.jsqrSrc);
+            const picture = new Image();
+            picture.src = image;
+            await picture.decode();
+            return readFrame(decode, picture, document.createElement("canvas"));
+        }""",
+        image,
+    )
+    assert decoded == code
+    # Another QR (not a checkpoint's) is not taken for one.
+    other = segno.make("https://example.org/not-a-checkpoint").png_data_uri(scale=6, border=4)
+    assert (
+        phone.evaluate(
+            """async (image) => {
+                const { readFrame } = await import(document.querySelector("script[src*='patrol']").src);
+                const picture = new Image();
+                picture.src = image;
+                await picture.decode();
+                return readFrame(window.jsQR, picture, document.createElement("canvas"));
+            }""",
+            other,
+        )
+        is None
+    )
+    assert refused == []
+    # The file served is the pinned npm package's (package-lock.json), byte for byte.
+    served = phone.request.get(
+        phone.evaluate(
+            "new URL(document.querySelector('[data-scan-form]').dataset.jsqrSrc, location.href).href"
+        )
+    )
+    assert served.ok
+    assert served.body() == (ROOT / "node_modules/jsqr/dist/jsQR.js").read_bytes()
+    assert (ROOT / "static/vendor/jsqr/jsQR.js").read_bytes() == served.body()
