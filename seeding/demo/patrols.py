@@ -4,7 +4,8 @@ contact; Northgate has a joint patrol with Metro PD that walks on to Riverside's
 Yesterday's shift of the Sentinel guard missed a round (its supervisors were alerted) and its daily
 activity report waits for review."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -20,7 +21,12 @@ CHECKPOINTS = [
 ]
 
 
-def seed_patrols() -> int:
+# Yesterday's demo shift starts at this hour of the site's day, whatever the clock says when the demo
+# is seeded: the roof check's fixed rounds (22:00, 02:00) fall outside it, so it misses one round.
+SHIFT_STARTS = time(9, 0)
+
+
+def seed_patrols(*, now: datetime | None = None) -> int:
     """How many demo checkpoints were made now (0 when they exist already)."""
     guard = User.objects.get(email="guard@sentinel.example")
     supervisor = User.objects.get(email="supervisor@sentinel.example")
@@ -62,7 +68,9 @@ def seed_patrols() -> int:
         site=site, email="facilities@riverside-mall.example", defaults={"name": "Riverside facilities desk"}
     )
     # Yesterday's shift: the first round walked, the second missed, then the shift ended.
-    start = timezone.now().replace(microsecond=0) - timedelta(days=1)
+    zone = ZoneInfo(site.time_zone)
+    yesterday = timezone.localdate(now or timezone.now(), timezone=zone) - timedelta(days=1)
+    start = datetime.combine(yesterday, SHIFT_STARTS, tzinfo=zone)
     shift = patrol_services.start_shift(guard=guard, site=site, by=guard, hours=1.5, now=start)
     for minutes, point in ((6, points[0]), (14, points[1]), (22, points[2])):
         patrol_services.record_scan(

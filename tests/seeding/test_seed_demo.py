@@ -1,3 +1,6 @@
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
@@ -12,7 +15,7 @@ from debriefs.services import remind_corrective_actions
 from dispatch.models import SiteProfile
 from incidents.models import Incident, InvolvedParty, PartyRelease, TimelineEntry
 from notifications.models import Kind, Notification, OutboxMessage
-from patrols.models import Checkpoint, ClientContact, DailyReport, Tour, TourRound
+from patrols.models import Checkpoint, ClientContact, DailyReport, Shift, Tour, TourRound
 from preparedness.models import Briefing, CommunityEvent, Decision, Drill, Plan, PlanVersion, Scenario
 from preparedness.selectors import current_version
 from seeding.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, PROVIDERS
@@ -124,6 +127,30 @@ def test_seed_demo_shows_who_is_told_what(settings, eager, django_capture_on_com
     assert CorrectiveAction.objects.count() == 3  # and the briefing's two, due in a week and in four
     assert remind_corrective_actions() == 1
     assert remind_corrective_actions() == 0
+
+
+# The clock when the demo is seeded, in Riverside's zone: the evening (its shift, a day earlier,
+# spanned the roof check's 22:00 round, so the demo missed two rounds, and a test failed by the
+# time of day), the small hours, and the morning.
+@pytest.mark.django_db
+@pytest.mark.parametrize("clock", ["21:17", "01:40", "09:30"])
+def test_the_demo_shift_misses_one_round_whenever_it_is_seeded(eager, clock):
+    from seeding.demo.accounts import seed_accounts
+    from seeding.demo.patrols import SHIFT_STARTS, seed_patrols
+
+    seed_accounts()
+    riverside = Site.objects.get(code="riverside")
+    zone = ZoneInfo(riverside.time_zone)
+    hour, minute = map(int, clock.split(":"))
+    today = timezone.localdate(timezone=zone) - timedelta(days=1)  # a clock in the past
+    now = datetime.combine(today, time(hour, minute), tzinfo=zone)
+    seed_patrols(now=now)
+    assert list(
+        TourRound.objects.filter(status=TourRound.Status.MISSED).values_list("tour__name", flat=True)
+    ) == ["Perimeter"]
+    (shift,) = Shift.objects.all()
+    assert shift.started_at.astimezone(zone).time() == SHIFT_STARTS
+    assert shift.started_at.astimezone(zone).date() == today - timedelta(days=1)
 
 
 @pytest.mark.django_db
