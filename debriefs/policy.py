@@ -39,6 +39,11 @@ def visible_debriefs(user: AnyUser) -> QuerySet[Debrief]:
     return Debrief.objects.filter(incident__in=incident_policy.visible_incidents(user))
 
 
+# The staff of each side who follow debriefs in progress and plan the actions of a joint briefing
+# (as preparedness's).
+PROVIDER_STAFF = (Role.SUPERVISOR, Role.ORG_ADMIN)
+AGENCY_STAFF = (Role.LIAISON, Role.ORG_ADMIN)
+
 IN_PROGRESS = (
     Debrief.Status.GENERATING,
     Debrief.Status.DRAFT,
@@ -48,15 +53,16 @@ IN_PROGRESS = (
 
 
 def can_see_debriefs_in_progress(user: AnyUser) -> bool:
-    """A provider's supervisors, who write its debriefs, follow the ones not approved yet."""
+    """A provider's supervisors, who write its debriefs, and its org admins, who answer for them (and
+    approve them where the provider says so), follow the ones not approved yet."""
     membership = account_policy.membership_of(user)
     return (
-        membership is not None and membership.role == Role.SUPERVISOR and membership.organization.is_provider
+        membership is not None and membership.role in PROVIDER_STAFF and membership.organization.is_provider
     )
 
 
 def debriefs_in_progress(user: AnyUser) -> QuerySet[Debrief]:
-    """The debriefs not approved yet of the supervisor's own provider, which its supervisors write
+    """The debriefs not approved yet of the user's own provider, which its supervisors write
     (drafts included; nobody else's list grows)."""
     if not can_see_debriefs_in_progress(user):
         return Debrief.objects.none()
@@ -114,11 +120,6 @@ def debriefs_awaiting_agency(user: AnyUser) -> QuerySet[Debrief]:
         )
         .distinct()
     )
-
-
-# The staff of each side who plan and track the actions of a joint briefing (as preparedness's).
-PROVIDER_STAFF = (Role.SUPERVISOR, Role.ORG_ADMIN)
-AGENCY_STAFF = (Role.LIAISON, Role.ORG_ADMIN)
 
 
 def _briefing_staff(user: AnyUser, provider_id: int | None, agency_id: int | None) -> bool:

@@ -52,7 +52,7 @@ def notify_waiting_for_review(*, debrief: Debrief, by: User) -> list[OutboxMessa
         reason="Debrief waiting for your review",
         payload=notification_content.written(
             event="debrief.submitted",
-            title=f"Debrief of {incident.reference} v{debrief.version} waits for your review",
+            title=f"Debrief of {incident.reference}, version {debrief.version}, waits for your review",
             text=(
                 f"{by} submitted the debrief of {incident.reference} ({incident.site.name}). "
                 "Approve it or ask for changes; its submitter cannot approve it."

@@ -46,6 +46,14 @@ def test_the_list_is_empty_with_a_reason_before_any_draft(client, world):
     assert "No debrief is being written" in _in_progress(client.get(reverse("debriefs:index")))
 
 
+def test_the_providers_org_admin_follows_the_drafts_too(client, world, drafted):
+    client.force_login(world.admin_a)
+    section = _in_progress(client.get(reverse("debriefs:index")))
+    assert drafted.incident.reference in section
+    assert "Version 1 \u00b7 Draft" in section
+    assert client.get(reverse("debriefs:detail", args=[drafted.public_id])).status_code == 200
+
+
 def test_another_providers_supervisor_sees_only_their_own(client, world, drafted):
     client.force_login(world.supervisor_b)
     page = client.get(reverse("debriefs:index"))
@@ -53,7 +61,7 @@ def test_another_providers_supervisor_sees_only_their_own(client, world, drafted
     assert drafted.incident.reference.encode() not in page.content
 
 
-@pytest.mark.parametrize("who", ["guard_a", "admin_a", "liaison_x", "liaison_y"])
+@pytest.mark.parametrize("who", ["guard_a", "liaison_x", "liaison_y"])
 def test_nobody_else_gets_the_drafts(client, world, drafted, who):
     client.force_login(getattr(world, who))
     page = client.get(reverse("debriefs:index"))
@@ -77,3 +85,6 @@ def test_the_debrief_page_names_its_versions_in_words(client, world, drafted):
     html = client.get(reverse("debriefs:detail", args=[drafted.public_id])).content.decode()
     assert "Version 1 \u00b7 Draft" in html
     assert "v1 (draft)" not in html
+    assert f"<title>Debrief {drafted.incident.reference}, version 1" in html
+    assert "Download PDF (version 1)" in html or "Download PDF" not in html
+    assert " v1" not in html

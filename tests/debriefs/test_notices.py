@@ -46,7 +46,7 @@ def test_a_submitted_debrief_reaches_its_reviewers_but_not_its_submitter(
     assert told(Kind.DEBRIEF, incident=drafted.incident, reason__contains="review") == {reviewer}
     client.force_login(reviewer)
     page = client.get(reverse("notifications:inbox")).content.decode()
-    assert f"Debrief of {drafted.incident.reference} v1 waits for your review" in page
+    assert f"Debrief of {drafted.incident.reference}, version 1, waits for your review" in page
 
 
 def test_org_admins_are_told_where_the_provider_lets_them_review(world, drafted):

@@ -237,7 +237,7 @@ def test_the_pdf_carries_reference_version_intervals_and_actions(world, drafted)
     assert hashlib.sha256(data).hexdigest() == rendered.pdf_sha256
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
     assert drafted.incident.reference in text
-    assert "debrief v1" in text
+    assert "debrief version 1" in text
     assert "Escalated → accepted" in text
     assert "Train staff on door 3" in text
 

@@ -86,7 +86,7 @@ def test_close_generate_submit_approve_and_download_the_debrief(portal, browser,
     assert hashlib.sha256(data).hexdigest() == shown_hash
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
     assert reference in text
-    assert "debrief v1" in text
+    assert "debrief version 1" in text
     assert "Approved" in text
     assert "The north doors' camera did not record." in text
     assert "Received → triaged" in text
