@@ -30,6 +30,8 @@ def incident_police(context: template.Context, incident: Incident) -> dict[str, 
         # Every escalation listed is this incident's: who may cancel one may cancel each.
         "can_cancel": any(policy.can_cancel_escalation(user, escalation) for escalation in escalations),
         "can_message": can_message,
+        # The guard of an active PANIC reads and writes to the police on the first screen.
+        "messages_first": pressed and cleared is None and not incident.is_closed and can_message,
         "recent_messages": recent,
         "earlier_messages": total - len(recent),
         "panic_cancel_until": selectors.panic_cancel_deadline(incident) if cancellable else None,

@@ -377,6 +377,40 @@ def test_the_guards_header_fits_the_phone_with_the_unread_count_and_the_rest_beh
     guard.wait_for_url("**/accounts/login/**")
 
 
+def test_on_an_active_panic_the_police_messages_and_the_box_are_on_the_first_screen(portal, browser, look):
+    """The guard who pressed PANIC talks to the police before anything else: the police's message
+    and the message box sit above the panic bar without scrolling (they were under the site mover,
+    the escalation's details and the verification level)."""
+    seed_accounts()
+    guard = phone(browser, portal)
+    hold_the_panic(guard)
+    pressed = Incident.objects.get(category__code="panic")
+
+    def police_write() -> None:
+        liaison = User.objects.get(email=LIAISON)
+        dispatch_services.post_message(
+            incident=pressed, by=liaison, text="Units two minutes out. Stay inside."
+        )
+
+    off_the_browser_thread(police_write)
+    guard.goto(f"{portal}/incidents/{pressed.public_id}/")
+    assert guard.evaluate("() => window.scrollY") == 0
+    bar_top = guard.evaluate(BAR_TOP)
+    police = guard.get_by_role("region", name="Police")
+    said = police.locator(".messages-list").get_by_text("Units two minutes out. Stay inside.")
+    box = guard.get_by_label("Message to the police and your team")
+    send = police.get_by_role("button", name="Send message")
+    expect(said).to_be_visible()
+    look(guard, "the guard's incident page during a PANIC, messages first", "guard-panic-messages")
+    for name, element in (("the police's message", said), ("the message box", box), ("Send message", send)):
+        expect(element).to_be_visible()
+        where = element.bounding_box()
+        assert where is not None
+        assert where["y"] + where["height"] <= bar_top, (
+            f"{name} is below the first screen ({where}, bar at {bar_top})"
+        )
+
+
 def test_after_guard_is_safe_the_guards_incident_page_shows_the_panic_cleared(portal, browser, look):
     seed_accounts()
     guard = phone(browser, portal)
