@@ -410,4 +410,8 @@ def test_selecting_a_row_keeps_the_filters_and_the_panels_actions_in_view(portal
     expect(panel).to_contain_text(
         "Escalated by a supervisor"
     )  # the source in words, not a stray "Supervisor"
+    # The map beside the open panel still reads from the control room's chair (it was 176 px tall).
+    drawn = page.locator(".board-map .map").bounding_box()
+    assert drawn is not None
+    assert drawn["height"] >= 250, f"the map is a strip while the panel is open: {drawn}"
     look(page, "the board's panel at 1920x1080", "board-panel-fits")
