@@ -2,22 +2,26 @@
 // over /ws/patrols/joint/. Each push (a shift started or ended, a scan, a check-in, an alert, a
 // missed round, a report) fetches the panel again from the server, which renders it under its own
 // access rules; the panel is polled every 10 seconds only while the socket is down. It is not
-// redrawn while someone is typing in it.
+// redrawn while someone is typing in it or has a form of it unfolded (start a shift for a guard):
+// the redraw waits until it is folded again.
 import { connectLive } from "./live.js";
 
 const POLL_MS = 10000;
 const panel = document.querySelector("[data-board-panel]");
 
 function typing() {
-  return panel.contains(document.activeElement) && document.activeElement.matches("input, select, textarea");
+  const focused = panel.contains(document.activeElement) && document.activeElement.matches("input, select, textarea");
+  return focused || panel.querySelector("details[open]") !== null;
 }
 
 // Pushes that arrive while a fetch runs (a busy provider's many scans) cost one more fetch, not one each.
 let fetching = false;
 let again = false;
 
+let deferred = false;
+
 async function refresh() {
-  if (typing()) return;
+  if (typing()) { deferred = true; return; }
   if (fetching) { again = true; return; }
   fetching = true;
   try {
@@ -32,6 +36,10 @@ async function refresh() {
 }
 
 if (panel) {
+  // "toggle" does not bubble: listen in the capture phase for any folded form of the panel.
+  panel.addEventListener("toggle", (event) => {
+    if (deferred && !event.target.open) { deferred = false; refresh(); }
+  }, true);
   let poll = null;
   const stopPolling = () => { clearInterval(poll); poll = null; };
   connectLive({

@@ -83,6 +83,7 @@ def test_a_bolo_reaches_the_guard_live_and_a_sighting_reaches_the_board_with_the
     thumbnail = live_list.get_by_role("img", name=re.compile("Photo of the bulletin"))
     expect(thumbnail).to_be_visible()
     assert thumbnail.evaluate("image => image.naturalWidth") == 96  # served to the audience
+    expect(guard.locator(".panic-bar")).to_be_in_viewport()  # the live list comes in above it
     look(guard, "the guard's live bulletin", "bulletin-guard")
 
     read_at = re.compile(r" at \d{1,2} \w{3} \d{2}:\d{2}")

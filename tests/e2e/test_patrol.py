@@ -6,7 +6,9 @@ import pytest
 import segno
 from playwright.sync_api import expect
 
-from patrols.models import Checkpoint
+from accounts.models import Site, User
+from patrols import services as patrol_services
+from patrols.models import Checkpoint, Shift
 from seeding.demo.accounts import seed_accounts
 from seeding.demo.patrols import seed_patrols
 from tests.e2e.conftest import DESKTOP, PHONE
@@ -127,3 +129,45 @@ def test_the_camera_decoder_reads_a_checkpoint_qr_where_there_is_no_barcode_dete
     assert served.ok
     assert served.body() == (ROOT / "node_modules/jsqr/dist/jsQR.js").read_bytes()
     assert (ROOT / "static/vendor/jsqr/jsQR.js").read_bytes() == served.body()
+
+
+def test_the_supervisor_starts_a_shift_for_a_guard_from_a_fold_a_live_push_leaves_alone(
+    portal, browser, look
+):
+    """On the patrol board "start a shift for a guard" is folded under its site, with its fields
+    named on screen; while it is unfolded, a live push (the guard's own shift at another site
+    started and ended) does not redraw the board over what the supervisor typed."""
+    off_the_browser_thread(seed)
+    desk = browser.new_context(**DESKTOP).new_page()
+    sign_in(desk, portal, SUPERVISOR)
+    desk.get_by_role("link", name="Patrols").click()
+    sites = desk.get_by_role("region", name="Sites")
+    why = sites.get_by_label("Why (kept in the shift's record)")
+    expect(why).to_have_count(2)  # the sites with a guard: Northgate and Riverside
+    expect(why.first).to_be_hidden()  # folded: the list of sites reads as a list
+    riverside = sites.get_by_role("listitem").filter(has=desk.get_by_role("link", name="Riverside Mall"))
+    riverside.get_by_text("Start a shift for a guard here").click()
+    riverside.get_by_label("Why (kept in the shift's record)").fill(
+        "Guard's phone is broken; started by phone call."
+    )
+    desk.locator(
+        "h1"
+    ).click()  # nothing in the fold has the focus now: only its being unfolded holds the board
+
+    def elsewhere() -> None:
+        guard = User.objects.get(email=GUARD)
+        northgate = Site.objects.get(code="northgate")
+        shift = patrol_services.start_shift(guard=guard, site=northgate, by=guard, hours=1)
+        patrol_services.end_shift(shift=shift, by=guard)
+
+    off_the_browser_thread(elsewhere)
+    desk.wait_for_timeout(1500)  # a push redraws the board within a few hundred ms
+    expect(riverside.get_by_label("Why (kept in the shift's record)")).to_have_value(
+        "Guard's phone is broken; started by phone call."
+    )
+    look(desk, "the patrol board with the start-for fold open")
+    riverside.get_by_role("button", name="Start the shift").click()
+    on_duty = desk.get_by_role("region", name="On duty now")
+    expect(on_duty).to_contain_text("Riverside Mall")
+    shift = off_the_browser_thread(lambda: Shift.objects.get(ended_at__isnull=True))
+    assert shift.start_reason == "Guard's phone is broken; started by phone call."
