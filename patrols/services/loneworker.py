@@ -142,13 +142,20 @@ def check_in(
     shift.last_checkin_at = now
     shift.save(update_fields=["last_checkin_at"])
     announce_board(shift.site, "checked_in")
-    LoneWorkerAlert.objects.filter(
+    resolve_by_the_guard(shift=shift, now=now)
+    return checkin
+
+
+def resolve_by_the_guard(*, shift: Shift, now: datetime) -> int:
+    """The guard's own sign of life (a check-in, or ending their own shift) closes the shift's alerts
+    that have not yet gone past the guard; once others were told, only they acknowledge one.
+    Returns how many were closed."""
+    return LoneWorkerAlert.objects.filter(
         shift=shift,
         step=LoneWorkerAlert.Step.GUARD,
         acknowledged_at__isnull=True,
         resolved_by_checkin_at__isnull=True,
     ).update(resolved_by_checkin_at=now, next_step_at=None)
-    return checkin
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ from patrols.events import JointCause
 from patrols.models import DailyReport, Shift
 from patrols.services.common import alert, announce_board, coordinate, local
 from patrols.services.joint import announce_joint_patrol
+from patrols.services.loneworker import resolve_by_the_guard
 from patrols.services.tours import close_rounds, ensure_rounds
 from portal.realtime import publish_on_commit
 
@@ -124,6 +125,10 @@ def end_shift(
     locked.end_longitude = coordinate(longitude, limit=180, name="longitude")
     locked.save()
     close_rounds(shift=locked, now=now)
+    if by.pk == locked.guard_id:
+        # Ending their own shift on the phone is the guard's sign of life, as a check-in is: an alert
+        # still at the guard's step ends here instead of climbing the ladder after the shift.
+        resolve_by_the_guard(shift=locked, now=now)
     report = DailyReport.objects.create(
         site=locked.site, day=timezone.localtime(locked.started_at, locked.site.zone).date(), shift=locked
     )

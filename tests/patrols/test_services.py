@@ -179,6 +179,33 @@ def test_checking_in_resets_the_timer_and_closes_an_alert_only_the_guard_has_see
     assert not OutboxMessage.objects.filter(recipient=p.w.supervisor_a).exists()
 
 
+def test_the_guard_ending_their_own_shift_closes_an_alert_only_they_have_seen(patrol):
+    """Ending the shift on the phone is the guard's sign of life: the alert at the guard's step ends
+    there, and no ladder climbs to the supervisors and the police after the shift (it did)."""
+    p = patrol
+    shift = _start(p)
+    assert services.sweep_checkins(now=at(p, 26)) == (1, 0)
+    services.end_shift(shift=shift, by=p.w.guard_a, now=at(p, 28))
+    alert = LoneWorkerAlert.objects.get(shift=shift)
+    assert alert.resolved_by_checkin_at == at(p, 28)
+    assert not alert.is_open
+    assert services.sweep_checkins(now=at(p, 31)) == (0, 0)
+    assert services.sweep_checkins(now=at(p, 36)) == (0, 0)
+    assert not OutboxMessage.objects.filter(recipient=p.w.supervisor_a, kind=Kind.PATROL).exists()
+    assert not OutboxMessage.objects.filter(recipient=p.w.liaison_x, kind=Kind.PANIC).exists()
+
+
+def test_a_supervisor_ending_the_shift_leaves_the_guards_alert_climbing(patrol):
+    """A supervisor's end is no sign of the guard's life: the unanswered alert still climbs."""
+    p = patrol
+    shift = _start(p)
+    assert services.sweep_checkins(now=at(p, 26)) == (1, 0)
+    services.end_shift(shift=shift, by=p.w.supervisor_a, reason="Guard not answering", now=at(p, 28))
+    assert LoneWorkerAlert.objects.get(shift=shift).is_open
+    assert services.sweep_checkins(now=at(p, 31)) == (0, 1)
+    assert OutboxMessage.objects.filter(recipient=p.w.supervisor_a, kind=Kind.PATROL).exists()
+
+
 def test_one_open_shift_per_guard_and_only_at_their_sites(patrol):
     p = patrol
     with pytest.raises(ValidationError):
