@@ -304,6 +304,18 @@ def hold_the_panic(guard) -> None:
     assert sent.value.status == 201
 
 
+def panic_then_open_its_page(browser, portal, then):
+    """The demo guard holds PANIC on the phone; ``then(incident)`` runs off the browser's thread
+    (someone else acts on it); the guard then opens the panic's incident page."""
+    seed_accounts()
+    guard = phone(browser, portal)
+    hold_the_panic(guard)
+    pressed = Incident.objects.get(category__code="panic")
+    off_the_browser_thread(then, incident=pressed)
+    guard.goto(f"{portal}/incidents/{pressed.public_id}/")
+    return guard
+
+
 def test_after_a_panic_its_whole_status_is_on_screen_and_the_page_still_makes_room(portal, browser, look):
     seed_accounts()
     guard = phone(browser, portal)
@@ -381,19 +393,14 @@ def test_on_an_active_panic_the_police_messages_and_the_box_are_on_the_first_scr
     """The guard who pressed PANIC talks to the police before anything else: the police's message
     and the message box sit above the panic bar without scrolling (they were under the site mover,
     the escalation's details and the verification level)."""
-    seed_accounts()
-    guard = phone(browser, portal)
-    hold_the_panic(guard)
-    pressed = Incident.objects.get(category__code="panic")
 
-    def police_write() -> None:
+    def police_write(incident: Incident) -> None:
         liaison = User.objects.get(email=LIAISON)
         dispatch_services.post_message(
-            incident=pressed, by=liaison, text="Units two minutes out. Stay inside."
+            incident=incident, by=liaison, text="Units two minutes out. Stay inside."
         )
 
-    off_the_browser_thread(police_write)
-    guard.goto(f"{portal}/incidents/{pressed.public_id}/")
+    guard = panic_then_open_its_page(browser, portal, police_write)
     assert guard.evaluate("() => window.scrollY") == 0
     bar_top = guard.evaluate(BAR_TOP)
     police = guard.get_by_role("region", name="Police")
@@ -412,17 +419,12 @@ def test_on_an_active_panic_the_police_messages_and_the_box_are_on_the_first_scr
 
 
 def test_after_guard_is_safe_the_guards_incident_page_shows_the_panic_cleared(portal, browser, look):
-    seed_accounts()
-    guard = phone(browser, portal)
-    hold_the_panic(guard)
-    pressed = Incident.objects.get(category__code="panic")
 
-    def clear() -> None:
+    def clear(incident: Incident) -> None:
         supervisor = User.objects.get(email=SUPERVISOR)
-        dispatch_services.clear_panic(escalation=Escalation.objects.get(incident=pressed), by=supervisor)
+        dispatch_services.clear_panic(escalation=Escalation.objects.get(incident=incident), by=supervisor)
 
-    off_the_browser_thread(clear)
-    guard.goto(f"{portal}/incidents/{pressed.public_id}/")
+    guard = panic_then_open_its_page(browser, portal, clear)
     police = guard.get_by_role("region", name="Police")
     expect(police).to_contain_text("PANIC cleared")
     expect(police).to_contain_text("Guard is safe: cleared by")
