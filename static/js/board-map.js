@@ -5,6 +5,7 @@ const SVG = "http://www.w3.org/2000/svg";
 const WIDTH = 1000;
 const HEIGHT = 560;
 const PAD = 48;
+const PAD_BELOW = 80; // room under the lowest place for its site's name (SITE_LABEL_BELOW and its glyphs)
 const TILE = 256;
 const MAX_TILES = 64;
 
@@ -43,9 +44,9 @@ function fit(points) {
   const least = 2e-5; // about 800 m: one site alone is not drawn at an absurd zoom
   if (maxX - minX < least) { minX -= least / 2; maxX += least / 2; }
   if (maxY - minY < least) { minY -= least / 2; maxY += least / 2; }
-  const scale = Math.min((WIDTH - 2 * PAD) / (maxX - minX), (HEIGHT - 2 * PAD) / (maxY - minY));
+  const scale = Math.min((WIDTH - 2 * PAD) / (maxX - minX), (HEIGHT - PAD - PAD_BELOW) / (maxY - minY));
   const offsetX = (WIDTH - scale * (maxX - minX)) / 2 - scale * minX;
-  const offsetY = (HEIGHT - scale * (maxY - minY)) / 2 - scale * minY;
+  const offsetY = PAD + (HEIGHT - PAD - PAD_BELOW - scale * (maxY - minY)) / 2 - scale * minY;
   const toScreen = (lat, lon) => {
     const [x, y] = project(lat, lon);
     return [offsetX + scale * x, offsetY + scale * y];
@@ -86,17 +87,20 @@ function box(x, y, text, panic) {
 
 const overlaps = (a, b) => a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
 
-// The nearest free place to (x, y), trying up and down in steps (then right of the crowd), and
-// taking it.
+// The nearest free place to (x, y), trying up and down in steps, then in columns beside the crowd
+// (a crowded site's column can run into the map's edge or another site's name), and taking it.
+const COLUMN = 240; // a column beside: a marker and a reference's label
 export function place(x, y, text, panic, taken) {
-  for (let ring = 0; ring < 40; ring += 1) {
-    const shifts = ring === 0 ? [0] : [ring * STEP, -ring * STEP];
-    for (const dy of shifts) {
-      const candidate = box(x, y + dy, text, panic);
-      if (candidate[1] < 0 || candidate[3] > HEIGHT) continue;
-      if (!taken.some((other) => overlaps(candidate, other))) {
-        taken.push(candidate);
-        return [x, y + dy];
+  for (const dx of [0, COLUMN, -COLUMN, 2 * COLUMN, -2 * COLUMN]) {
+    for (let ring = 0; ring < 12; ring += 1) {
+      const shifts = ring === 0 ? [0] : [ring * STEP, -ring * STEP];
+      for (const dy of shifts) {
+        const candidate = box(x + dx, y + dy, text, panic);
+        if (candidate[0] < 0 || candidate[2] > WIDTH || candidate[1] < 0 || candidate[3] > HEIGHT) continue;
+        if (!taken.some((other) => overlaps(candidate, other))) {
+          taken.push(candidate);
+          return [x + dx, y + dy];
+        }
       }
     }
   }
@@ -106,22 +110,34 @@ export function place(x, y, text, panic, taken) {
 
 const SITE_CHAR = 12; // the width of a character of the 20-px site name, a little over
 
-// Where a site's name goes: under its place, unless a marker (placed first: the escalations keep
-// their places) or another site's name is there; then the nearest free line below or above it.
-export function siteLabelAt(x, y, name, taken) {
+export const SITE_LABEL_BELOW = 58; // a site's name sits this far under its place, clear of a panic marker there
+const SITE_LABEL_ABOVE = 34; // or this far above it (its baseline), where the line below is another site's
+const SITE_LABEL_NEAR = 3; // lines: how far a name may move for another site's; never further from its site
+
+// Where a site's name goes: right under its place, else right above it. Names are placed before the
+// markers, which move around them (with a line back to where they are), so a name always marks its
+// own site: a line nearer another site's place (``others``, two sites close together) is not used,
+// nor one another name holds; then the nearest free line within a few, else its own line.
+export function siteLabelAt(x, y, name, taken, others = []) {
   const half = (name.length * SITE_CHAR) / 2 + 4;
-  for (let step = 0; step < 12; step += 1) {
-    const lines = step === 0 ? [y + 30] : [y + 30 + step * 22, y - 22 - step * 22];
-    for (const line of lines) {
-      const candidate = [x - half, line - 22, x + half, line + 14]; // the glyphs, their outline, a gap
-      if (candidate[1] < 0 || candidate[3] > HEIGHT) continue;
+  const own = y + SITE_LABEL_BELOW;
+  const mine = (line) => {
+    const [cx, cy] = [x, line - 8]; // the middle of the name's glyphs
+    const distance = Math.abs(cy - y);
+    return others.every(([ox, oy]) => Math.hypot(cx - ox, cy - oy) > distance);
+  };
+  for (let step = 0; step <= SITE_LABEL_NEAR; step += 1) {
+    for (const line of [own + step * 22, y - SITE_LABEL_ABOVE - step * 22]) {
+      const candidate = [x - half, line - 26, x + half, line + 14]; // the glyphs, their outline, a gap
+      if (candidate[1] < 0 || candidate[3] > HEIGHT || !mine(line)) continue;
       if (!taken.some((other) => overlaps(candidate, other))) {
         taken.push(candidate);
         return line;
       }
     }
   }
-  return y + 30;
+  taken.push([x - half, own - 26, x + half, own + 14]);
+  return own;
 }
 
 export function createMap(svg, { sites, tileUrl, onSelect }) {
@@ -129,9 +145,14 @@ export function createMap(svg, { sites, tileUrl, onSelect }) {
     parent.append(node("text", { x, y, class: className }, text));
   }
 
-  function drawSite(group, view, site, taken) {
+  function drawSite(group, view, site, taken, others) {
     const outline = (site.outline ?? []).filter((point) => point.length === 2);
     const item = node("g", { class: "site-shape", "data-site": site.id });
+    if (site.latitude !== null && site.longitude !== null) {
+      const [px, py] = view.toScreen(site.latitude, site.longitude);
+      item.dataset.x = px.toFixed(1);
+      item.dataset.y = py.toFixed(1);
+    }
     item.append(node("title", {}, site.name));
     if (outline.length >= 3) {
       const path = outline.map(([lat, lon], i) => `${i ? "L" : "M"}${view.toScreen(lat, lon).map((v) => v.toFixed(1)).join(" ")}`);
@@ -140,7 +161,7 @@ export function createMap(svg, { sites, tileUrl, onSelect }) {
     if (site.latitude !== null && site.longitude !== null) {
       const [x, y] = view.toScreen(site.latitude, site.longitude);
       if (outline.length < 3) item.append(node("rect", { x: x - 7, y: y - 7, width: 14, height: 14, class: "site-outline" }));
-      label(item, x, siteLabelAt(x, y, site.name, taken), site.name, "site-label");
+      label(item, x, siteLabelAt(x, y, site.name, taken, others), site.name, "site-label");
     }
     group.append(item);
   }
@@ -189,14 +210,19 @@ export function createMap(svg, { sites, tileUrl, onSelect }) {
       const view = fit(points);
       const layers = [node("g", { class: "tiles" }), node("g", { class: "sites" }), node("g", { class: "leaders" }), node("g", { class: "markers" })];
       if (tileUrl) tiles(layers[0], view, tileUrl);
-      // The most urgent first (it keeps its true place), then drawn last, so that it is on top.
-      let unplaced = 0;
+      // The sites' names first, each under its own place (placed after the markers, a name was pushed
+      // along a crowded site's column of markers and read as another site's); then the markers, the
+      // most urgent first (it keeps its true place), around the names; the most urgent drawn last, on top.
       const taken = [];
+      const placed = sites.filter((site) => site.latitude !== null && site.longitude !== null);
+      for (const site of sites) {
+        const others = placed.filter((other) => other !== site).map((other) => view.toScreen(other.latitude, other.longitude));
+        drawSite(layers[1], view, site, taken, others);
+      }
+      let unplaced = 0;
       for (const escalation of escalations) {
         if (!drawMarker(layers[3], view, escalation, selected, taken, layers[2])) unplaced += 1;
       }
-      // The sites' names after the markers, clear of them (a marker moved down covered "Riverside Mall").
-      for (const site of sites) drawSite(layers[1], view, site, taken);
       layers[3].replaceChildren(...[...layers[3].children].reverse());
       svg.replaceChildren(...layers);
       svg.dataset.markers = String(escalations.length - unplaced);

@@ -299,6 +299,23 @@ def test_markers_at_one_site_spread_so_every_label_reads(portal, browser, look, 
         marker = markers.nth(i).bounding_box()
         for name, site in site_boxes:
             assert not _boxes_overlap(marker, site), f"a marker covers the site name {name}: {marker} {site}"
+    # Every site's name marks its own site: it is nearer its site's place than any other site's (in
+    # the map's units). Placed after the markers, a name was pushed down a crowded site's column of
+    # markers and read as the name of the site below.
+    places = board_map.locator("g.site-shape[data-y]").evaluate_all(
+        """groups => groups.map(g => ({name: g.querySelector('title').textContent,
+            x: +g.dataset.x, y: +g.dataset.y,
+            lx: +g.querySelector('text.site-label').getAttribute('x'),
+            ly: +g.querySelector('text.site-label').getAttribute('y')}))"""
+    )
+    assert len(places) >= 2
+    for site in places:
+        nearest = min(
+            places, key=lambda other: (other["x"] - site["lx"]) ** 2 + (other["y"] - site["ly"]) ** 2
+        )
+        assert nearest["name"] == site["name"], f"{site['name']}'s name is nearer {nearest['name']}: {places}"
+        assert abs(site["ly"] - site["y"]) <= 58 + 3 * 22, f"{site['name']}'s name is far from it: {site}"
+        assert 22 <= site["ly"] <= 560 - 8, f"{site['name']}'s name is cut by the map's edge: {site}"
     # A moved marker is still clickable and opens its escalation.
     board_map.locator("[data-marker]").filter(has_text=staged["theft"]).click()
     panel = page.get_by_role("region", name="Escalation details")
