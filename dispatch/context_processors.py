@@ -19,4 +19,5 @@ def panic(request: HttpRequest) -> dict[str, Any]:
         "panic_site": suggested,
         "panic_key": uuid.uuid4(),
         "panic_radius_m": settings.PANIC_SITE_RADIUS_M,
+        "panic_active": selectors.get_own_active_panic(guard=request.user) if sites else None,
     }

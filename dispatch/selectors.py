@@ -208,6 +208,26 @@ def list_active_panics(*, for_user: AnyUser) -> QuerySet[Incident]:
     )
 
 
+def get_own_active_panic(*, guard: AnyUser) -> Incident | None:
+    """The guard's own panic still active (the desk's rule, ``list_active_panics``), newest, or None:
+    every page the guard opens says so in the panic bar."""
+    return list_active_panics(for_user=guard).filter(reporter_id=getattr(guard, "pk", None)).first()
+
+
+def panic_state(incident: Incident) -> str | None:
+    """A panic's state in one word for lists and badges: "active", "cancelled" (the guard's false
+    press, in the window), "cleared" (guard is safe) or "closed"; None for any other incident."""
+    if not is_panic(incident):
+        return None
+    if incident.timeline.filter(data__panic="cancelled").exists():
+        return "cancelled"
+    if get_panic_clearance(incident=incident) is not None:
+        return "cleared"
+    if incident.status == Incident.Status.CLOSED:
+        return "closed"
+    return "active"
+
+
 def list_open_escalations(*, for_user: AnyUser) -> QuerySet[Escalation]:
     """The supervisor's desk: the provider's escalations the police have not finished with, the
     oldest request first (the longest wait is the one to chase)."""

@@ -19,9 +19,9 @@ def incident_police(context: template.Context, incident: Incident) -> dict[str, 
     can_message = policy.can_message_on_incident(user, incident)
     recent, total = selectors.list_recent_messages(incident=incident) if escalations else ([], 0)
     pressed = policy.can_cancel_panic(user, incident) and selectors.is_panic(incident)
-    cleared = selectors.get_panic_clearance(incident=incident) if pressed else None
-    cancellable = pressed and cleared is None and selectors.panic_cancellable(incident)
-    movable = pressed and cleared is None and not incident.is_closed
+    # Active: not cancelled by the guard, not cleared as "guard is safe", not closed.
+    active = pressed and selectors.panic_state(incident) == "active"
+    cancellable = active and selectors.panic_cancellable(incident)
     return {
         "incident": incident,
         "escalations": escalations,
@@ -31,11 +31,11 @@ def incident_police(context: template.Context, incident: Incident) -> dict[str, 
         "can_cancel": any(policy.can_cancel_escalation(user, escalation) for escalation in escalations),
         "can_message": can_message,
         # The guard of an active PANIC reads and writes to the police on the first screen.
-        "messages_first": pressed and cleared is None and not incident.is_closed and can_message,
+        "messages_first": active and can_message,
         "recent_messages": recent,
         "earlier_messages": total - len(recent),
         "panic_cancel_until": selectors.panic_cancel_deadline(incident) if cancellable else None,
-        "move_sites": list(policy.panic_sites(user)) if movable else [],
+        "move_sites": list(policy.panic_sites(user)) if active else [],
         "verification_levels": VerificationLevel.choices,
         # Rejected as outside the jurisdiction: the agency one action re-escalates to (mutual aid).
         "fallbacks": [
@@ -52,3 +52,10 @@ def stale_site_profiles(context: template.Context) -> dict[str, Any]:
     user = context["request"].user
     rows = selectors.list_profile_sites(for_user=user) if policy.can_list_site_profiles(user) else []
     return {"stale": [(site, profile) for site, profile in rows if profile.is_stale()]}
+
+
+@register.inclusion_tag("dispatch/_panic_badge.html")
+def panic_badge(incident: Incident) -> dict[str, Any]:
+    """A panic's state as a badge wherever the incident is listed: an active PANIC is unmistakable,
+    and a cancelled or cleared one is not taken for one still waiting."""
+    return {"state": selectors.panic_state(incident)}

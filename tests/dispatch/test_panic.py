@@ -289,3 +289,42 @@ def test_a_panic_keeps_its_category_when_a_supervisor_edits_it(world, client):
     )
     assert edited.category.code == "panic"
     assert edited.narrative == "The guard pressed it at the loading bay."
+
+
+# The panic's state wherever the guard and the supervisor look
+
+
+def test_every_page_the_guard_opens_says_a_panic_is_active_until_it_is_over(client, two_sites):
+    """The panic bar said "Press and hold 2 s" on every page after a panic, as if nothing were on:
+    now it says since when and from where, with a link to it; once cancelled, it is a button again."""
+    w = two_sites
+    result = press(w, site=w.a1)
+    page = reverse("incidents:detail", args=[result.incident.public_id])
+    client.force_login(w.guard_a)
+    for url in (reverse("home"), reverse("incidents:list"), page):
+        bar = client.get(url).content.decode().split('class="panic-bar"')[1]
+        assert "PANIC active</strong> since" in bar
+        assert f'href="{page}" data-panic-active' in bar
+    client.post(reverse("dispatch:panic_cancel", args=[result.incident.public_id]))
+    bar = client.get(reverse("home")).content.decode().split('class="panic-bar"')[1]
+    assert "Press and hold 2 s" in bar
+    assert "data-panic-active" not in bar
+
+
+def test_a_cancelled_panic_is_marked_so_in_the_queue_and_on_its_page_which_offers_no_move(client, two_sites):
+    w = two_sites
+    cancelled = press(w, site=w.a1)
+    services.cancel_panic(incident=cancelled.incident, by=w.guard_a)
+    press(w, site=w.a2)  # and a second, still active
+    client.force_login(w.supervisor_a)
+    queue = client.get(reverse("incidents:triage")).content.decode()
+    assert 'data-panic-state="cancelled">PANIC cancelled: false alarm' in queue
+    assert 'data-panic-state="active">PANIC active' in queue
+    assert queue.count("data-panic-state=") == 2
+
+    client.force_login(w.guard_a)
+    html = client.get(reverse("incidents:detail", args=[cancelled.incident.public_id])).content.decode()
+    header = html.split('<header class="incident-header">')[1].split("</header>")[0]
+    assert "PANIC cancelled: false alarm" in header
+    assert "PANIC active" not in header
+    assert "Move the PANIC" not in html

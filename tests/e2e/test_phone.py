@@ -149,6 +149,11 @@ def test_the_panic_site_is_the_last_reports_without_a_location_and_the_nearest_w
     guard.wait_for_url(f"**/incidents/{pressed.public_id}/")
     expect(guard.get_by_role("region", name="Timeline")).to_contain_text("PANIC cancelled by")
     expect(guard.get_by_role("button", name="Cancel: false alarm")).to_have_count(0)
+    # The page says at once that it is over, and offers nothing for a panic still on.
+    expect(guard.locator(".incident-header")).to_contain_text("PANIC cancelled: false alarm")
+    expect(guard.locator(".incident-header")).to_be_in_viewport()
+    expect(guard.get_by_role("button", name="Move the PANIC")).to_have_count(0)
+    expect(guard.locator(".panic-bar [data-panic-status]")).to_have_text("Press and hold 2 s")
 
 
 def test_the_report_forms_first_screen_counter_and_error_summary(portal, browser, look, tmp_path):
@@ -409,13 +414,25 @@ def test_on_an_active_panic_the_police_messages_and_the_box_are_on_the_first_scr
     send = police.get_by_role("button", name="Send message")
     expect(said).to_be_visible()
     look(guard, "the guard's incident page during a PANIC, messages first", "guard-panic-messages")
-    for name, element in (("the police's message", said), ("the message box", box), ("Send message", send)):
+    active = guard.locator(".incident-header").get_by_text("PANIC active")
+    for name, element in (
+        ("the PANIC active badge", active),
+        ("the police's message", said),
+        ("the message box", box),
+        ("Send message", send),
+    ):
         expect(element).to_be_visible()
         where = element.bounding_box()
         assert where is not None
         assert where["y"] + where["height"] <= bar_top, (
             f"{name} is below the first screen ({where}, bar at {bar_top})"
         )
+    # On every other page the bar says the PANIC is on, and leads back to it.
+    guard.get_by_role("link", name="Home").click()
+    status = guard.locator(".panic-bar [data-panic-status]")
+    expect(status).to_contain_text("PANIC active since")
+    status.get_by_role("link", name="open it").click()
+    expect(guard.locator(".incident-header")).to_contain_text("PANIC active")
 
 
 def test_after_guard_is_safe_the_guards_incident_page_shows_the_panic_cleared(portal, browser, look):
