@@ -12,16 +12,53 @@ after the task (CELERY_TASK_ACKS_LATE) and prefetching, some message is nearly a
 Here the close that fails that way is logged and the consumer goes on to reconnect as it does for
 any other broker loss. The messages it could not restore stay in Redis's unacknowledged set, which
 kombu restores after the visibility timeout; the outbox does not wait for that: its sweep queues
-again what a lost task leaves behind (notifications.services.outbox)."""
+again what a lost task leaves behind (notifications.services.outbox).
+
+The same fault has a second path: a task that was running while the connection was lost ends after
+the consumer reconnected, and acknowledges (or rejects) its message on the old channel. kombu's
+QoS.ack builds a pool for it from the transport's client, which is gone (Channel.pool, _connparams:
+``self.connection.client.hostname``), and the AttributeError ends the worker from its event loop
+("Unrecoverable error"). So an acknowledgement on a channel closed with its connection is not tried:
+it is logged and the message is left where it is, in the unacknowledged set kombu restores after the
+visibility timeout (a Redis restarted empty has forgotten it anyway)."""
 
 import logging
+from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 from celery.worker.consumer import Consumer
 
 logger = logging.getLogger(__name__)
 
 
+def _connection_gone(channel: Any) -> bool:
+    """The channel was closed with its connection: nothing acknowledged on it can reach Redis."""
+    return bool(getattr(channel, "closed", False)) or getattr(channel.connection, "client", None) is None
+
+
+def _settle_unless_connection_gone(settle: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run ``message.ack_log_error`` (or ``reject_log_error``) unless its channel is gone."""
+    message = getattr(settle, "__self__", None)
+    channel = getattr(message, "channel", None)
+    if channel is not None and _connection_gone(channel):
+        logger.warning(
+            "acknowledgement on a lost broker connection left undone: task %s (delivery tag %s) stays "
+            "unacknowledged and is restored after the visibility timeout",
+            (getattr(message, "headers", None) or {}).get("id"),
+            getattr(message, "delivery_tag", None),
+        )
+        return None
+    return settle(*args, **kwargs)
+
+
 class BrokerLossConsumer(Consumer):
+    def call_soon_ack(self, p: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        # Every task message's ack and reject pass here (create_task_handler); the check runs when
+        # the event loop calls it, after the task ended, not when the task was received.
+        # celery-types does not declare call_soon_ack (Celery 5.7 has it: consumer.py)
+        return super().call_soon_ack(partial(_settle_unless_connection_gone, p), *args, **kwargs)  # type: ignore[misc]
+
     def on_connection_error_after_connected(self, exc: Exception) -> None:
         connection = self.connection
         if connection is not None:

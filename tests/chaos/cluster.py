@@ -102,27 +102,6 @@ class Proc:
         return self.log.read_text(errors="replace")[-3000:] if self.log.exists() else ""
 
 
-# The one exit the run knows and does not fail on (docs/RELIABILITY.md, "Open"): kombu, restoring the
-# unacknowledged messages of a task that finished after Redis restarted, builds a pool from the client
-# that is gone and Celery's consumer ends the worker. Nothing is lost by it (the messages are restored,
-# the outbox's sweep queues again what a lost task leaves) and the deployment starts the worker again
-# (docker-compose.yml: restart: unless-stopped), as the supervisor below does; every such exit is
-# still counted and listed in the run's figures. Any other exit fails the run.
-KNOWN_WORKER_EXIT = "[known: kombu's restore after a broker loss] "
-UNRECOVERABLE_RESTORE = (
-    "Unrecoverable error: AttributeError(\"'NoneType' object has no attribute 'hostname'\")"
-)
-
-
-def _known_worker_exit(proc: Proc) -> bool:
-    """A worker whose log, since its last start, ends its life on kombu's broken restore."""
-    if not proc.name.startswith("worker") or not proc.log.exists():
-        return False
-    log = proc.log.read_text(errors="replace")
-    since_start = log[log.rfind(proc.ready) :] if proc.ready and proc.ready in log else log
-    return UNRECOVERABLE_RESTORE in since_start
-
-
 class Supervisor:
     """Starts again a process that exited by itself, as production's restart policy does
     (docker-compose.yml: restart: unless-stopped), and keeps each exit in ``Proc.exits``: the run
@@ -150,10 +129,7 @@ class Supervisor:
                     if proc.process is None or proc.process.poll() is None or self.stopped.is_set():
                         continue
                     last = [line for line in proc.tail().splitlines() if line.strip()][-1:]
-                    known = KNOWN_WORKER_EXIT if _known_worker_exit(proc) else ""
-                    proc.exits.append(
-                        f"{known}{time.strftime('%H:%M:%S')} exit {proc.process.returncode}: {last}"
-                    )
+                    proc.exits.append(f"{time.strftime('%H:%M:%S')} exit {proc.process.returncode}: {last}")
                     time.sleep(self.delay)
                     try:
                         proc.start()

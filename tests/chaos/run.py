@@ -23,7 +23,7 @@ import aiohttp
 
 from tests.bench.common import SERVERS, raise_open_files, server_command
 from tests.chaos.boards import BoardClients
-from tests.chaos.cluster import KNOWN_WORKER_EXIT, PYTHON, Database, Proc, RedisServer, Supervisor
+from tests.chaos.cluster import PYTHON, Database, Proc, RedisServer, Supervisor
 from tests.processes import ROOT, free_port
 
 SECRET = "chaos-only-secret-key-not-used-anywhere-else-0123456789abcdef"
@@ -499,16 +499,8 @@ def run(config: Config) -> dict[str, Any]:
         figures["fault_log"] = faults.log
         figures["restarts"] = {proc.name: proc.starts - 1 for proc in [*webs, *workers, beat]}
         figures["unexpected_exits"] = {proc.name: proc.exits for proc in processes if proc.exits}
-        unexplained = {
-            name: [e for e in exits if not e.startswith(KNOWN_WORKER_EXIT)]
-            for name, exits in figures["unexpected_exits"].items()
-        }
-        figures["unexplained_exits"] = {name: exits for name, exits in unexplained.items() if exits}
-        figures["known_worker_exits"] = sum(
-            e.startswith(KNOWN_WORKER_EXIT) for exits in figures["unexpected_exits"].values() for e in exits
-        )
-        if figures["unexplained_exits"]:
-            figures["problems"].append(f"processes exited by themselves: {figures['unexplained_exits']}")
+        if figures["unexpected_exits"]:
+            figures["problems"].append(f"processes exited by themselves: {figures['unexpected_exits']}")
             figures["verdict"] = "fail"
     figures["seed"] = config.seed
     figures["escalations_asked"] = config.escalations

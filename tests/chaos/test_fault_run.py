@@ -61,7 +61,5 @@ def test_the_fault_run_loses_nothing_and_duplicates_only_what_the_receiver_drops
     assert figures["escalations_committed"] >= figures["escalations_acknowledged"]
     assert figures["boards_checked"] == 100
     assert figures["board_reconnects"] > 0
-    # A worker ended by kombu's broken restore after a Redis restart is counted, listed and started
-    # again (tests/chaos/cluster.py, KNOWN_WORKER_EXIT; docs/RELIABILITY.md, "Open"); any other exit fails.
-    assert figures["unexplained_exits"] == {}, figures["unexpected_exits"]
+    assert figures["unexpected_exits"] == {}, figures["unexpected_exits"]  # no process exited by itself
     assert seconds < 300, f"the CI fault run took {seconds:.0f}s"

@@ -78,11 +78,11 @@ def workers(tmp_path, queue, smtp):
     )
     with ExitStack() as stack:
 
-        def start(name, **more):
+        def start(name, concurrency=1, **more):
             log = tmp_path / f"{name}.log"
             args = [
                 sys.executable, "-m", "celery", "-A", "portal", "worker", "-Q", queue,
-                "-n", f"{name}-{queue}@%h", "--pool=prefork", "--concurrency=1",
+                "-n", f"{name}-{queue}@%h", "--pool=prefork", f"--concurrency={concurrency}",
                 "--without-gossip", "--without-mingle", "--loglevel=INFO",
             ]  # fmt: skip
             process = stack.enter_context(spawn(args, {**env, **more}, log))
@@ -321,6 +321,58 @@ def test_a_task_that_ends_after_the_broker_restarted_acknowledges_and_the_worker
                 assert worker.poll() is None, worker.log.read_text()[-3000:]
             after = escalate()  # and the worker, on the new connection, takes new work
             wait_until(lambda: states(after, channel=Channel.WEBHOOK) == {State.DELIVERED}, what="delivery")
+    finally:
+        broker.kill()
+    assert worker.poll() is None, worker.log.read_text()[-3000:]
+    assert "Unrecoverable error" not in worker.log.read_text()
+    keys = [m.idempotency_key for m in OutboxMessage.objects.filter(channel=Channel.WEBHOOK)]
+    assert sorted(sink.processed) == sorted(keys)  # each delivered, acted on once
+
+
+def test_a_task_that_ends_after_the_broker_restarted_while_the_worker_polled_for_more_does_not_end_the_worker(
+    world, escalate, agency_policy, hooked, workers, sink, tmp_path
+):
+    """The fault run's workers (two pool processes each): with a process free, the consumer is
+    waiting in BRPOP when Redis goes away, so closing the lost channel fails half-way (its pools
+    dropped, the transport's client gone) and the task's acknowledgement, once it ends, builds a pool
+    from that client: ``AttributeError: 'NoneType' object has no attribute 'hostname'``, and the
+    worker exited ("Unrecoverable error"). Now that acknowledgement is logged and left undone; the
+    message stays in Redis's unacknowledged set (restored after the visibility timeout), and the
+    worker goes on taking work on the new connection."""
+    from tests.chaos.cluster import RedisServer
+
+    agency_policy(step(0, Target.WEBHOOKS))
+    broker = RedisServer(free_port(), tmp_path)
+    broker.start()
+    try:
+        with broker_at(broker.url):
+            lease = str(LEASE_HERE)
+            worker = workers(
+                "w1", concurrency=2, REDIS_URL=broker.url, WEBHOOK_TIMEOUT="8", NOTIFY_LEASE_SECONDS=lease
+            )
+            sink.hold_next, sink.release = True, threading.Event()
+            sink.arrived.clear()
+            escalation = escalate()
+            assert sink.arrived.wait(30), worker.log.read_text()[-3000:]
+            time.sleep(1)  # the other tasks done: one pool process free, the consumer waits in BRPOP
+            broker.kill()
+            time.sleep(1)
+            broker.start()
+            wait_until(lambda: worker.log.read_text().count("Connected to redis://") > 1, 30, "reconnection")
+            ended = worker.log.read_text().count("succeeded in")
+            sink.release.set()
+            wait_until(
+                lambda: worker.log.read_text().count("succeeded in") > ended or worker.poll() is not None,
+                30,
+                "the task's end",
+            )
+            time.sleep(2)  # the acknowledgement, after the task's end, on the lost channel
+            assert worker.poll() is None, worker.log.read_text()[-3000:]
+            assert "acknowledgement on a lost broker connection" in worker.log.read_text()
+            for done in (escalation, escalate()):  # and the worker, on the new connection, takes new work
+                wait_until(
+                    lambda e=done: states(e, channel=Channel.WEBHOOK) == {State.DELIVERED}, what="delivery"
+                )
     finally:
         broker.kill()
     assert worker.poll() is None, worker.log.read_text()[-3000:]
