@@ -22,6 +22,7 @@ Two deliberate exceptions, and only these:
 """
 
 import logging
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,8 +83,17 @@ def send_event(event: Event) -> None:
             logger.exception("could not queue %s after %s", task_name, event.name)
 
 
+# Celery's autodiscovery runs once: a second thread asking for the tasks modules while the first is
+# still importing them returned at once and found the task "never registered" (a fresh web process's
+# first requests, side by side, lost their follow-ups: the fault run's unannounced reports).
+_importing_tasks = threading.Lock()
+
+
 def _task(name: str) -> Any:
-    """A registered task by name; outside a worker the apps' tasks modules are imported on first use."""
+    """A registered task by name; outside a worker the apps' tasks modules are imported on first use,
+    by one thread while the others wait for them."""
     if name not in current_app.tasks:
-        current_app.loader.import_default_modules()
+        with _importing_tasks:
+            if name not in current_app.tasks:
+                current_app.loader.import_default_modules()
     return current_app.tasks[name]
