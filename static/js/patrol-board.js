@@ -26,7 +26,11 @@ async function refresh() {
   fetching = true;
   try {
     const response = await fetch(panel.dataset.url, { headers: { Accept: "text/html" }, credentials: "same-origin" });
-    if (response.ok) panel.innerHTML = await response.text();
+    const html = response.ok ? await response.text() : null;
+    // A redraw asked for before the supervisor unfolded a form or began typing lands after: it
+    // waits too (it closed the form over what was typed when the socket's first fetch came back late).
+    if (html !== null && typing()) deferred = true;
+    else if (html !== null) panel.innerHTML = html;
   } catch (error) {
     // The next push or tick tries again; the page still shows the last panel.
   } finally {
