@@ -182,6 +182,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Celery's consumer exits the worker when Redis goes away with a message unacknowledged (nearly always,
 # with ACKS_LATE): this one reconnects instead (portal/worker.py; found by the fault run).
 CELERY_WORKER_CONSUMER = "portal.worker:BrokerLossConsumer"
+# On a broker connection loss a running task goes on to its end (Celery 5's behaviour, written out
+# because Celery 6 turns it round): a delivery half-way through an SMTP or webhook send finishes and
+# records its outbox state in PostgreSQL, which has not gone away. Cancelling it would leave its row
+# leased until the lease runs out and send it again later; its message, unacknowledged, comes back
+# after the visibility timeout either way and finds the row done (docs/RELIABILITY.md).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_DEFAULT_QUEUE = env.string("CELERY_QUEUE", "watchpost")
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 # Redis lists emulate priorities, 0 served first: the beat's ladder timers and sweeps (priority 0,
