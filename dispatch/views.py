@@ -223,9 +223,11 @@ def _confirm_clear_panic(request: HttpRequest, escalation: Escalation) -> HttpRe
         title=f"Clear the PANIC on {incident.reference}?",
         question=f"Have you confirmed that {escalation.requested_by} is safe?",
         consequences=[
-            "The PANIC stops being active: the desk, the guard's screen and the board show it as cleared, guard safe.",
+            "The PANIC stops being active: the desk, the guard's screen and the board show it as "
+            "cleared, guard safe.",
             f"Told: {', '.join(_told_of_clearing(escalation))}.",
-            f"The escalation itself stays {escalation.get_status_display().lower()}: the police close their part.",
+            f"The escalation itself stays {escalation.get_status_display().lower()}: "
+            "the police close their part.",
         ],
         button="Yes, the guard is safe: clear panic",
         cancel=page,

@@ -131,7 +131,8 @@ def test_clearing_the_panic_says_what_it_cleared_and_who_was_told(client, world,
     assert '<input type="hidden" name="confirmed" value="yes">' in html
     assert f'action="{url}"' in html
     panic.escalation.refresh_from_db()
-    assert panic.escalation.panic_cleared_at is None and panic.escalation.panic_active
+    assert panic.escalation.panic_cleared_at is None
+    assert panic.escalation.panic_active
     client.post(url, {"confirmed": "no"})  # anything but the confirmation's own value clears nothing
     panic.escalation.refresh_from_db()
     assert panic.escalation.panic_cleared_at is None

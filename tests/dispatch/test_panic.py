@@ -352,10 +352,8 @@ def test_a_cancelled_panics_page_offers_no_escalation_and_says_what_happened(cli
         assert "PANIC cancelled: false alarm." in note
         assert f"Cancelled by {w.guard_a} at" in note
         assert entry.at.astimezone(ZoneInfo(w.a1.time_zone)).strftime("%H:%M:%S") in note
-        assert (
-            f"Told of the cancellation: {w.a1.agency.name}&#x27;s board (its request withdrawn), {w.supervisor_a}."
-            in note
-        )
+        board = f"{w.a1.agency.name}&#x27;s board (its request withdrawn)"
+        assert f"Told of the cancellation: {board}, {w.supervisor_a}." in note
 
     client.force_login(w.supervisor_a)
     response = client.post(escalate, {"reason": "Again"}, follow=True)
