@@ -182,7 +182,6 @@ def _confirm_end(request: HttpRequest, unwalked: list, *, notes: str | None) -> 
         title="End the shift anyway?",
         question=" ".join([*lines, "End the shift anyway?"]),
         consequences=[
-            *lines,
             "The round ends as it stands: the checkpoints not scanned stay unwalked in this shift, "
             "and your supervisor sees the round in your daily activity report.",
         ],
