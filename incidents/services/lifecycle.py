@@ -199,6 +199,7 @@ def answer_question(
     """The reporter answers the supervisor's open question: the answer lands on the timeline beside
     it, the report goes back to the supervisors, and the one who asked is told."""
     current = _lock(incident, expected_version)
+    require(current.reporter_id == by.pk, "Only the reporter answers a question about their report.")
     question = selectors.get_open_question(incident=current)
     if question is None:
         raise ValidationError(
