@@ -219,6 +219,11 @@ def open_photo(*, photo: BulletinPhoto, bulletin: Bulletin, by: AnyUser) -> File
     return photo.file.open("rb")
 
 
+def _notification_key(bulletin: Bulletin) -> str:
+    """The key a version's notifications are sent under, and marked read by once it is read."""
+    return f"bulletin:{bulletin.public_id}"
+
+
 def _announce(bulletin: Bulletin, *, sites: list[Site], by: User) -> None:
     """Tell the sites' guards and supervisors by the channels each chose, push it live after commit."""
     verb: dict[str, str] = {
@@ -235,7 +240,7 @@ def _announce(bulletin: Bulletin, *, sites: list[Site], by: User) -> None:
         users=selectors.list_recipients(bulletin=bulletin),
         kind=Kind.BULLETIN,
         exclude=by,
-        key=f"bulletin:{bulletin.public_id}",
+        key=_notification_key(bulletin),
         reason="Police bulletin for your site",
         payload=notification_content.written(
             event="bulletin.published", title=title, text=text, path=f"/bulletins/{bulletin.public_id}/"
@@ -381,6 +386,8 @@ def _answer_site(bulletin: Bulletin, *, by: User, site: Site | None) -> Site:
 @transaction.atomic
 def mark_bulletin_read(*, bulletin: Bulletin, by: User, site: Site | None = None) -> ReadReceipt:
     """The person has read this version (once; again is a no-op)."""
+    # Read on its page is read in the inbox too (the notification sent about this version).
+    notifications.mark_read_about(user=by, key=_notification_key(bulletin))
     existing = ReadReceipt.objects.filter(bulletin=bulletin, user=by).first()
     if existing is not None:
         return existing
@@ -435,6 +442,7 @@ def report_sighting(
     )
     if not ReadReceipt.objects.filter(bulletin=bulletin, user=by).exists():
         ReadReceipt.objects.create(bulletin=bulletin, user=by, site=chosen, read_at=timezone.now())
+    notifications.mark_read_about(user=by, key=_notification_key(bulletin))
     audit.record(
         action="bulletin.sighted", actor=by, obj=bulletin, incident=incident.reference, site=chosen.name
     )

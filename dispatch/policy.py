@@ -53,11 +53,23 @@ def visible_escalations(user: AnyUser) -> QuerySet[Escalation]:
     return tenant.filter(incident__in=incident_policy.visible_incidents(user))
 
 
+def is_cancelled_panic(incident: Incident) -> bool:
+    """A panic its guard cancelled as a false press: its police request was withdrawn, and it is
+    not escalated again (a real need is a new PANIC or a report)."""
+    return (
+        incident.category is not None
+        and incident.category.code == "panic"
+        and incident.timeline.filter(data__panic="cancelled").exists()
+    )
+
+
 def can_escalate_incident(user: AnyUser, incident: Incident) -> bool:
     """Supervisors escalate at any time; a guard directly when the report is life-threatening."""
     if incident.status in (Incident.Status.DRAFT, Incident.Status.CLOSED):
         return False
     if incident.site.agency_id is None:
+        return False
+    if is_cancelled_panic(incident):
         return False
     if incident_policy.can_triage_incident(user, incident):
         return True

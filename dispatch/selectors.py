@@ -340,6 +340,21 @@ def panic_cancellable(incident: Incident, *, now: datetime | None = None) -> boo
     )
 
 
+def get_panic_cancellation(*, incident: Incident) -> TimelineEntry | None:
+    """The guard's cancellation of a false press (its timeline note, with who and when), else None."""
+    if not is_panic(incident):
+        return None
+    return (
+        incident.timeline.filter(data__panic="cancelled").select_related("actor").order_by("at", "pk").first()
+    )
+
+
+def list_panic_alerted(*, incident: Incident) -> list[str]:
+    """Whom the panic alerted on the provider's side, as its "People alerted" record names them."""
+    entry = incident.timeline.filter(kind=TimelineEntry.Kind.ALERTED).order_by("at", "pk").first()
+    return [str(name) for name in (entry.data.get("people") or [])] if entry else []
+
+
 def get_panic_clearance(*, incident: Incident) -> Escalation | None:
     """The panic escalation a supervisor cleared ("guard is safe"), with who cleared it, else None:
     once cleared the panic is over for the guard too (the desk's rule, ``list_active_panics``), so

@@ -25,7 +25,7 @@ from incidents import policy as incident_policy
 from incidents import selectors as incident_selectors
 from incidents.models import Incident
 from portal import keyset
-from portal.edges import back, current_user, flash_errors, found_or_404, parse_int, wants_json
+from portal.edges import back, confirm, current_user, flash_errors, found_or_404, parse_int, wants_json
 
 RECENT_LIMIT = 30
 HISTORY_PAGE = 25
@@ -186,6 +186,8 @@ def escalation_act(request: HttpRequest, escalation_id: Any, action: str) -> Htt
     if action not in services.ACTIONS:
         raise Http404("No such action.")
     escalation = _escalation(request, escalation_id)
+    if action == "clear_panic" and request.POST.get("confirmed") != "yes" and not wants_json(request):
+        return _confirm_clear_panic(request, escalation)
     values = {**request.POST.dict(), "version": parse_int(request.POST.get("version"))}
     try:
         updated = services.ACTIONS[action].take(
@@ -202,15 +204,44 @@ def escalation_act(request: HttpRequest, escalation_id: Any, action: str) -> Htt
     return back(request, f"/incidents/{escalation.incident.public_id}/")
 
 
+def _told_of_clearing(escalation: Escalation) -> list[str]:
+    """Who hears that a supervisor cleared the panic (the confirmation says it before, the answer after)."""
+    told = [f"{escalation.agency}'s board (at once)", f"the guard who pressed it ({escalation.requested_by})"]
+    if escalation.accepted_by is not None:
+        told.append(f"{escalation.accepted_by} of {escalation.agency}")
+    told.append("your organization's other supervisors")
+    return told
+
+
+def _confirm_clear_panic(request: HttpRequest, escalation: Escalation) -> HttpResponse:
+    """ "Guard is safe" is one click from ending a PANIC: it asks first, saying what will happen; only
+    the confirmation's POST (``confirmed=yes``) clears it."""
+    incident = escalation.incident
+    page = f"/incidents/{incident.public_id}/"
+    return confirm(
+        request,
+        title=f"Clear the PANIC on {incident.reference}?",
+        question=f"Have you confirmed that {escalation.requested_by} is safe?",
+        consequences=[
+            "The PANIC stops being active: the desk, the guard's screen and the board show it as "
+            "cleared, guard safe.",
+            f"Told: {', '.join(_told_of_clearing(escalation))}.",
+            f"The escalation itself stays {escalation.get_status_display().lower()}: "
+            "the police close their part.",
+        ],
+        button="Yes, the guard is safe: clear panic",
+        cancel=page,
+        fields={"confirmed": "yes", "next": page},
+        danger=False,
+    )
+
+
 def _done(escalation: Escalation, *, action: str) -> str:
     """What an action did, in words: for clearing a panic, what was cleared and who was told."""
     reference = escalation.incident.reference
     if action != "clear_panic":
         return f"{reference}: {escalation.get_status_display().lower()}."
-    told = [f"{escalation.agency}'s board (at once)", f"the guard who pressed it ({escalation.requested_by})"]
-    if escalation.accepted_by is not None:
-        told.append(f"{escalation.accepted_by} of {escalation.agency}")
-    told.append("your organization's other supervisors")
+    told = _told_of_clearing(escalation)
     state = "The PANIC is no longer active: the board shows it as cleared, guard safe."
     return (
         f"Panic cleared on {reference}: you confirmed the guard is safe. {state} "

@@ -10,6 +10,8 @@
   pixel budget). Its subject is ``(evidence pk,)``; it goes to no group.
 - ``incident.info_requested``: a supervisor sent a report back to its reporter with a question;
   its subject also carries the question's timeline entry (the reporter is told of each question).
+- ``incident.info_provided``: the reporter answered that question (and the report went back to
+  the supervisors); its subject carries the answer's timeline entry (the one who asked is told).
 
 Each goes to everyone watching the incident's page. Its ``subject`` is ``(incident pk, actor pk or
 None)``: the arguments of its follow-up tasks (portal/celery.py FOLLOW_UPS), which re-fetch both.
@@ -59,6 +61,16 @@ def info_requested(incident: Incident, *, by: User, entry: TimelineEntry) -> Eve
     """``incident.info_requested``: subject (incident pk, actor pk, the question's entry pk)."""
     return Event(
         name="incident.info_requested",
+        payload=incident_payload(incident),
+        groups=(incident_group(incident),),
+        subject=(incident.pk, by.pk, entry.pk),
+    )
+
+
+def info_provided(incident: Incident, *, by: User, entry: TimelineEntry) -> Event:
+    """``incident.info_provided``: subject (incident pk, actor pk, the answer's entry pk)."""
+    return Event(
+        name="incident.info_provided",
         payload=incident_payload(incident),
         groups=(incident_group(incident),),
         subject=(incident.pk, by.pk, entry.pk),

@@ -266,6 +266,7 @@ class TimelineEntry(models.Model):
         VEHICLE_ADDED = "vehicle_added", "Vehicle added"
         STATUS_CHANGED = "status_changed", "Status changed"
         INFO_REQUESTED = "info_requested", "More information requested"
+        INFO_PROVIDED = "info_provided", "Answer to the supervisor"
         ESCALATED = "escalated", "Escalated to the police"
         ESCALATION_UPDATED = "escalation_updated", "Police response"
         MESSAGE = "message", "Message"

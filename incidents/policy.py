@@ -107,6 +107,12 @@ def can_contribute_to_incident(user: AnyUser, incident: Incident) -> bool:
     return can_view_incident(user, incident)
 
 
+def sees_evidence_hashes(user: AnyUser) -> bool:
+    """Evidence fingerprints (SHA-256) are for those who check custody: supervisors, admins and
+    liaisons see them in the open; a guard's own views keep them folded, out of the way."""
+    return account_policy.role_of(user) != Role.GUARD
+
+
 def visible_evidence(user: AnyUser) -> QuerySet[Evidence]:
     """Evidence of visible incidents; an agency never sees an internal item (not even by its id)."""
     items = Evidence.objects.filter(incident__in=visible_incidents(user))

@@ -11,6 +11,7 @@ urlpatterns = [
     path("incidents/<uuid:incident_id>/", detail.incident_detail, name="detail"),
     path("incidents/<uuid:incident_id>/edit/", reports.incident_edit, name="edit"),
     path("incidents/<uuid:incident_id>/submit/", detail.incident_submit, name="submit"),
+    path("incidents/<uuid:incident_id>/answer/", detail.incident_answer, name="answer"),
     path("incidents/<uuid:incident_id>/triage/", detail.incident_triage, name="triage_action"),
     path("incidents/<uuid:incident_id>/notes/", detail.incident_add_note, name="add_note"),
     path("incidents/<uuid:incident_id>/parties/", detail.incident_add_party, name="add_party"),

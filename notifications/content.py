@@ -284,8 +284,20 @@ def info_requested(incident: Incident, *, question: str, by: User) -> dict[str, 
     return {
         "event": "incident.info_requested",
         "title": _one_line(f"{by} asks about your report {incident.reference}"),
-        "text": f"{question}\nAnswer by editing the report and sending it again.",
+        "text": f"{question}\nAnswer it on the report's page (or edit the report and send it again).",
         "sms": _one_line(f"Watchpost: {by} asks about {incident.reference}: {question}", 140),
+        "path": incident_path(incident),
+        "data": _incident_data(incident),
+    }
+
+
+def info_provided(incident: Incident, *, question: str, answer: str, by: User) -> dict[str, Any]:
+    """The guard's answer to the supervisor's question; the report is back in the triage queue."""
+    return {
+        "event": "incident.info_provided",
+        "title": _one_line(f"{by} answered your question about {incident.reference}"),
+        "text": f"You asked: {question}\n{by} answered: {answer}\nThe report is back in the triage queue.",
+        "sms": _one_line(f"Watchpost: {by} answered about {incident.reference}: {answer}", 140),
         "path": incident_path(incident),
         "data": _incident_data(incident),
     }

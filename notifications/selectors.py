@@ -217,6 +217,21 @@ class Desk(NamedTuple):
     unwatched: "list[Unwatched]"
 
 
+def get_guard_phone(*, incident: Incident, for_user: AnyUser) -> str | None:
+    """The number to call the guard of an active PANIC on, for the provider's staff: "" when none is on
+    record (their notification settings hold it), None for anyone else or any other incident."""
+    if not incident_policy.is_provider_staff_of(for_user, incident):
+        return None
+    if dispatch_selectors.panic_state(incident) != "active":
+        return None
+    phone = (
+        NotificationProfile.objects.filter(user_id=incident.reporter_id)
+        .values_list("phone", flat=True)
+        .first()
+    )
+    return phone or ""
+
+
 def get_desk(*, for_user: AnyUser) -> Desk:
     """What a supervisor's desk shows, each part scoped by its own app's policy."""
     queue = incident_selectors.list_triage_queue(for_user=for_user)

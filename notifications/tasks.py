@@ -81,6 +81,17 @@ def notify_info_requested(incident_id: int, actor_id: int | None = None, entry_i
 
 
 @shared_task(
+    name="notifications.notify_info_provided", acks_late=True, reject_on_worker_lost=True, ignore_result=True
+)
+def notify_info_provided(incident_id: int, actor_id: int | None = None, entry_id: int | None = None) -> int:
+    """Tell the supervisor who asked of the guard's answer (once per answer)."""
+    entry = TimelineEntry.objects.select_related("incident__site", "actor").filter(pk=entry_id or 0).first()
+    if entry is None or entry.incident_id != incident_id:
+        return 0
+    return len(services.notify_info_provided(incident=entry.incident, entry=entry))
+
+
+@shared_task(
     name="notifications.announce_triage", acks_late=True, reject_on_worker_lost=True, ignore_result=True
 )
 def announce_triage(incident_id: int, actor_id: int | None = None) -> None:

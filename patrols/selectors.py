@@ -62,6 +62,24 @@ def list_shift_rounds(*, shift: Shift) -> list[TourRound]:
     return list(shift.rounds.select_related("tour").annotate(visited=Count("visits")).order_by("due_at"))
 
 
+def list_unwalked(*, shift: Shift) -> list[tuple[TourRound, list[str]]]:
+    """The shift's open rounds with the checkpoints not scanned in them yet, by name (what ending
+    the shift now leaves unwalked); rounds with nothing left are not listed."""
+    unwalked = []
+    for tour_round in (
+        shift.rounds.filter(status=TourRound.Status.OPEN).select_related("tour").order_by("due_at")
+    ):
+        visited = set(tour_round.visits.values_list("checkpoint_id", flat=True))
+        names = [
+            stop.checkpoint.name
+            for stop in tour_round.tour.stops.select_related("checkpoint")
+            if stop.checkpoint_id not in visited
+        ]
+        if names:
+            unwalked.append((tour_round, names))
+    return unwalked
+
+
 def list_shift_scans(*, shift: Shift, limit: int = 20) -> QuerySet[Scan]:
     return shift.scans.select_related("checkpoint").order_by("-received_at", "-pk")[:limit]
 

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
@@ -17,7 +18,7 @@ from accounts.models import Role, User
 from accounts.policy import has_role
 from patrols import policy, qr, selectors, services
 from patrols.models import ClientContact, DailyReport, LoneWorkerAlert, Scan
-from portal.edges import current_user, flash_errors, found_or_404, parse_int
+from portal.edges import confirm, current_user, flash_errors, found_or_404, parse_int
 
 
 def _device_time(request: HttpRequest) -> Any:
@@ -151,6 +152,9 @@ def end(request: HttpRequest) -> HttpResponse:
         if open_shift is None:
             raise ValidationError("You are not on a shift.")
         notes_text = request.POST.get("notes")
+        unwalked = selectors.list_unwalked(shift=open_shift)
+        if unwalked and request.POST.get("confirmed") != "yes":
+            return _confirm_end(request, unwalked, notes=notes_text)
         services.end_shift(shift=open_shift, by=user, notes=notes_text, **_place(request))
     except ValidationError as error:
         flash_errors(request, error)
@@ -159,6 +163,32 @@ def end(request: HttpRequest) -> HttpResponse:
             request, "Shift ended. Your daily activity report is being built for your supervisor."
         )
     return redirect("patrols:shift")
+
+
+def _confirm_end(request: HttpRequest, unwalked: list, *, notes: str | None) -> HttpResponse:
+    """Ending the shift with checkpoints of an open round not scanned asks first, naming them; only
+    the confirmation's POST (``confirmed=yes``) ends it."""
+    lines = []
+    for tour_round, names in unwalked:
+        count = len(names)
+        lines.append(
+            f"{count} checkpoint{'s' if count != 1 else ''} not scanned in this round of "
+            f"{tour_round.tour.name}: {', '.join(names)}."
+        )
+    fields = {"confirmed": "yes", **({"notes": notes} if notes is not None else {})}
+    fields.update({name: request.POST[name] for name in ("latitude", "longitude") if request.POST.get(name)})
+    return confirm(
+        request,
+        title="End the shift anyway?",
+        question=" ".join([*lines, "End the shift anyway?"]),
+        consequences=[
+            "The round ends as it stands: the checkpoints not scanned stay unwalked in this shift, "
+            "and your supervisor sees the round in your daily activity report.",
+        ],
+        button="End the shift anyway",
+        cancel=reverse("patrols:shift"),
+        fields=fields,
+    )
 
 
 # --- Supervisors -------------------------------------------------------------------------------------

@@ -184,6 +184,8 @@ FOLLOW_UPS: dict[str, FollowUps] = {
         tasks=("dispatch.announce_incident_change", "notifications.announce_triage")
     ),
     "incident.info_requested": FollowUps(tasks=("notifications.notify_info_requested",)),
+    # The guard's answer reaches the supervisor who asked (subject: incident, guard, answer's entry).
+    "incident.info_provided": FollowUps(tasks=("notifications.notify_info_provided",)),
     # A panic alerts the provider's own people in the panic's transaction, beside the police's pages
     # (subject: incident, guard, escalation or None); the guard's screen says who was alerted.
     "panic.pressed": FollowUps(in_transaction=("notifications.services.alerts.handle_panic_pressed",)),

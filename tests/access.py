@@ -213,6 +213,7 @@ ACCESS: dict[str, Rule | tuple[Rule, ...]] = {
     "incidents:detail": (incident(), draft()),
     "incidents:edit": incident({SUPERVISOR, PROVIDER_ADMIN}),
     "incidents:submit": draft(method=POST),
+    "incidents:answer": incident({GUARD}, method=POST, note="the reporter answers the supervisor's question"),
     "incidents:triage_action": incident({SUPERVISOR}, method=POST),
     "incidents:add_note": incident(PROVIDER_SIDE, method=POST),
     "incidents:add_party": incident(PROVIDER_SIDE, method=POST),

@@ -321,6 +321,11 @@ def escalate_incident(*, incident: Incident, by: User, reason: str = "") -> Esca
         .select_related("site", "category")
         .get(pk=incident.pk)
     )
+    if policy.is_cancelled_panic(current):
+        raise ValidationError(
+            f"{current.reference} is a PANIC cancelled as a false alarm: it is not escalated again. "
+            "If help is needed, press PANIC again or report what is happening."
+        )
     require(policy.can_escalate_incident(by, current), "You may not escalate this incident.")
     _require_partnership(current, agency_id=current.site.agency_id)
     source = Source.SUPERVISOR if incident_policy.can_triage_incident(by, current) else Source.GUARD

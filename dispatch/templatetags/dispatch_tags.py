@@ -22,6 +22,7 @@ def incident_police(context: template.Context, incident: Incident) -> dict[str, 
     # Active: not cancelled by the guard, not cleared as "guard is safe", not closed.
     active = pressed and selectors.panic_state(incident) == "active"
     cancellable = active and selectors.panic_cancellable(incident)
+    cancellation = selectors.get_panic_cancellation(incident=incident)
     return {
         "incident": incident,
         "escalations": escalations,
@@ -34,6 +35,18 @@ def incident_police(context: template.Context, incident: Incident) -> dict[str, 
         "messages_first": active and can_message,
         "recent_messages": recent,
         "earlier_messages": total - len(recent),
+        # A cancelled PANIC says what happened: when, by whom, and who was told of the cancellation.
+        "panic_cancellation": cancellation,
+        "panic_told": [
+            *dict.fromkeys(
+                f"{escalation.agency}'s board (its request withdrawn)"
+                for escalation in escalations
+                if escalation.is_panic
+            ),
+            *selectors.list_panic_alerted(incident=incident),
+        ]
+        if cancellation
+        else [],
         "panic_cancel_until": selectors.panic_cancel_deadline(incident) if cancellable else None,
         "move_sites": list(policy.panic_sites(user)) if active else [],
         "verification_levels": VerificationLevel.choices,

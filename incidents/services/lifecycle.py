@@ -192,6 +192,34 @@ def request_more_information(
     return current
 
 
+@transaction.atomic
+def answer_question(
+    *, incident: Incident, by: User, text: str, expected_version: int | None = None
+) -> TimelineEntry:
+    """The reporter answers the supervisor's open question: the answer lands on the timeline beside
+    it, the report goes back to the supervisors, and the one who asked is told."""
+    current = _lock(incident, expected_version)
+    require(current.reporter_id == by.pk, "Only the reporter answers a question about their report.")
+    question = selectors.get_open_question(incident=current)
+    if question is None:
+        raise ValidationError(
+            f"{current.reference} has no open question to answer.", code="invalid_transition"
+        )
+    require(
+        policy.can_submit_incident(by, current), "Only the reporter answers a question about their report."
+    )
+    text = clean_text(text, field="text", limit=MAX_TEXT, what="the answer")
+    if not text:
+        raise ValidationError({"text": "Write the answer first."})
+    require_complete(current)
+    entry = add_timeline_entry(
+        incident=current, kind=Kind.INFO_PROVIDED, actor=by, text=text, question=question.pk
+    )
+    _transition(current, action="submit", by=by)
+    publish_on_commit(events.info_provided(current, by=by, entry=entry))
+    return entry
+
+
 CONFIRM_CLOSE = "confirm_close"
 
 

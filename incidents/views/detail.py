@@ -30,6 +30,7 @@ def incident_detail(request: HttpRequest, incident_id: Any) -> HttpResponse:
             "incident": incident,
             "timeline": selectors.list_timeline(incident=incident, for_user=user),
             "question": selectors.get_open_question(incident=incident),
+            "is_reporter": incident.reporter_id == user.pk,
             "evidence": selectors.list_evidence(incident=incident, for_user=user),
             "parties": selectors.list_parties(incident=incident, for_user=user),
             "sharing": _sharing(user, incident),
@@ -117,6 +118,24 @@ def incident_submit(request: HttpRequest, incident_id: Any) -> HttpResponse:
         flash_errors(request, error)
     else:
         messages.success(request, f"{incident.reference} sent to your supervisors.")
+    return back(request, "incidents:detail", incident_id=incident.public_id)
+
+
+@require_POST
+def incident_answer(request: HttpRequest, incident_id: Any) -> HttpResponse:
+    """The reporter answers the supervisor's question from where it is shown."""
+    incident = incident_or_404(request, incident_id)
+    try:
+        services.answer_question(
+            incident=incident,
+            by=current_user(request),
+            text=request.POST.get("text", ""),
+            expected_version=parse_int(request.POST.get("version")),
+        )
+    except ValidationError as error:
+        flash_errors(request, error)
+    else:
+        messages.success(request, f"Answer sent: {incident.reference} is back with your supervisors.")
     return back(request, "incidents:detail", incident_id=incident.public_id)
 
 

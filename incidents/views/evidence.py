@@ -119,6 +119,7 @@ def evidence_detail(request: HttpRequest, evidence_id: Any) -> HttpResponse:
             "versions": versions,
             "newest": versions[-1],
             "can_contribute": policy.can_contribute_to_incident(user, found.incident),
+            "show_hashes": policy.sees_evidence_hashes(user),
             "thumbnail_budget_megapixels": settings.THUMBNAIL_MAX_PIXELS // 1_000_000,
         },
     )

@@ -4,6 +4,7 @@ from notifications.services.alerts import (
     alert_panic,
     announce_triage,
     notify,
+    notify_info_provided,
     notify_info_requested,
     notify_panic_cancelled,
     notify_report_submitted,
@@ -24,7 +25,13 @@ from notifications.services.configuration import (
     update_webhook_endpoint,
 )
 from notifications.services.outbox import DELIVER_TASK, Outcome, deliver_message, queue_messages, sweep_outbox
-from notifications.services.people import mark_all_read, mark_read, save_notification_settings, set_on_duty
+from notifications.services.people import (
+    mark_all_read,
+    mark_read,
+    mark_read_about,
+    save_notification_settings,
+    set_on_duty,
+)
 
 __all__ = [
     "DELIVER_TASK",
@@ -40,7 +47,9 @@ __all__ = [
     "fire_timer",
     "mark_all_read",
     "mark_read",
+    "mark_read_about",
     "notify",
+    "notify_info_provided",
     "notify_info_requested",
     "notify_panic_cancelled",
     "notify_report_submitted",

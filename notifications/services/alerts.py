@@ -350,6 +350,36 @@ def notify_info_requested(*, incident: Incident, entry: TimelineEntry) -> list[O
     )
 
 
+@transaction.atomic
+def notify_info_provided(*, incident: Incident, entry: TimelineEntry) -> list[OutboxMessage]:
+    """The guard's answer reaches the supervisor who asked, as a message on the incident would: in-app
+    always, and the channels the supervisor chose for messages. Once per answer."""
+    question = (
+        TimelineEntry.objects.select_related("actor")
+        .filter(pk=entry.data.get("question") or 0, incident=incident)
+        .first()
+    )
+    if question is None or question.actor is None:
+        return []
+    by = entry.actor or incident.reporter
+    return queue_messages(
+        person_messages(
+            users=unique_people([question.actor], exclude=entry.actor),
+            kind=Kind.MESSAGE,
+            incident=incident,
+            payload=content.info_provided(
+                incident,
+                question=str(question.data.get("comment", "")),
+                answer=str(entry.data.get("text", "")),
+                by=by,
+            ),
+            key=f"answer:{entry.pk}",
+            reason=f"Answer to your question about {incident.reference}",
+            required=(Channel.IN_APP,),
+        )
+    )
+
+
 def announce_triage(*, incident: Incident) -> Event:
     """Push the provider's triage queue count to its supervisors' open pages (navigation and the
     triage page), after any change of a report's status."""

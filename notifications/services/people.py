@@ -88,6 +88,16 @@ def mark_all_read(*, user: User) -> int:
     return _read(user, policy.visible_notifications(user))
 
 
+@transaction.atomic
+def mark_read_about(*, user: User, key: str) -> int:
+    """Mark read the person's own notifications sent under ``key`` (what ``notify`` was given): the
+    higher app says its thing was seen there (a bulletin read on its page), the inbox follows."""
+    return _read(
+        user,
+        policy.visible_notifications(user).filter(message__idempotency_key__startswith=f"{key}:u{user.pk}:"),
+    )
+
+
 def mark_received(*, user: User, notification_id: int) -> bool:
     """The person's open page says the in-app notification arrived (over its socket): the message
     is delivered, not only sent. Only the recipient's own; the first receipt's time is kept."""

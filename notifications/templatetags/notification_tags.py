@@ -26,7 +26,17 @@ def incident_notifications(context: template.Context, incident: Incident) -> dic
 @register.inclusion_tag("notifications/_desk.html", takes_context=True)
 def supervisor_desk(context: template.Context) -> dict[str, Any]:
     """The supervisor's live desk: active panics, open police responses, the triage queue."""
-    return {"desk": selectors.get_desk(for_user=context["request"].user)}
+    request = context["request"]
+    return {"desk": selectors.get_desk(for_user=request.user), "request": request}
+
+
+@register.inclusion_tag("notifications/_guard_phone.html", takes_context=True)
+def guard_phone(context: template.Context, incident: Incident) -> dict[str, Any]:
+    """On an active PANIC, the guard's phone number as a tel: link for the provider's staff."""
+    return {
+        "incident": incident,
+        "phone": selectors.get_guard_phone(incident=incident, for_user=context["request"].user),
+    }
 
 
 @register.filter

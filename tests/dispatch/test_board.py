@@ -301,7 +301,9 @@ def test_a_cleared_panic_stays_on_the_board_as_guard_safe_not_as_an_alarm(client
     assert board(client, world.liaison_x, state="panic").context["escalations"][0] == panic.escalation
 
     client.force_login(world.supervisor_a)
-    client.post(reverse("dispatch:act", args=[panic.escalation.public_id, "clear_panic"]))
+    client.post(
+        reverse("dispatch:act", args=[panic.escalation.public_id, "clear_panic"]), {"confirmed": "yes"}
+    )
 
     response = board(client, world.liaison_x)
     rows = {row["id"]: row for row in response.context["snapshot"]["escalations"]}

@@ -122,7 +122,21 @@ def test_the_timeline_tells_what_dispatch_knows_at_every_step(world, panic):
 def test_clearing_the_panic_says_what_it_cleared_and_who_was_told(client, world, panic):
     client.force_login(world.supervisor_a)
     url = reverse("dispatch:act", args=[panic.escalation.public_id, "clear_panic"])
-    response = client.post(url)
+    # One click asks first (issue 14.6, found walking the story): nothing is cleared yet.
+    asked = client.post(url)
+    assert asked.status_code == 200
+    html = asked.content.decode()
+    assert f"Have you confirmed that {world.guard_a} is safe?" in html
+    assert f"{world.a1.agency.name}&#x27;s board (at once)" in html
+    assert '<input type="hidden" name="confirmed" value="yes">' in html
+    assert f'action="{url}"' in html
+    panic.escalation.refresh_from_db()
+    assert panic.escalation.panic_cleared_at is None
+    assert panic.escalation.panic_active
+    client.post(url, {"confirmed": "no"})  # anything but the confirmation's own value clears nothing
+    panic.escalation.refresh_from_db()
+    assert panic.escalation.panic_cleared_at is None
+    response = client.post(url, {"confirmed": "yes"})
     (message,) = [str(m) for m in get_messages(response.wsgi_request)]
     assert message.startswith(
         f"Panic cleared on {panic.incident.reference}: you confirmed the guard is safe."

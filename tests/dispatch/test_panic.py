@@ -255,7 +255,11 @@ def test_after_guard_is_safe_the_guards_page_shows_the_panic_cleared_and_offers_
     move = reverse("dispatch:panic_move", args=[result.incident.public_id])
     cancel = reverse("dispatch:panic_cancel", args=[result.incident.public_id])
     client.force_login(w.supervisor_a)
-    client.post(reverse("dispatch:act", args=[result.escalation.public_id, "clear_panic"]), follow=True)
+    client.post(
+        reverse("dispatch:act", args=[result.escalation.public_id, "clear_panic"]),
+        {"confirmed": "yes"},
+        follow=True,
+    )
     cleared = Escalation.objects.get(pk=result.escalation.pk)
     assert cleared.panic_cleared_at is not None  # the liaison has not accepted: the request is still open
 
@@ -328,3 +332,34 @@ def test_a_cancelled_panic_is_marked_so_in_the_queue_and_on_its_page_which_offer
     assert "PANIC cancelled: false alarm" in header
     assert "PANIC active" not in header
     assert "Move the PANIC" not in html
+
+
+def test_a_cancelled_panics_page_offers_no_escalation_and_says_what_happened(client, two_sites):
+    """Issue 14.1 (found walking the story): a cancelled PANIC still offered "Escalate" and "Guard is
+    safe"; its page says it was cancelled, when, by whom and who was told, and a post escalates nothing."""
+    w = two_sites
+    result = press(w, site=w.a1)
+    entry = services.cancel_panic(incident=result.incident, by=w.guard_a)
+    page = reverse("incidents:detail", args=[result.incident.public_id])
+    escalate = reverse("dispatch:escalate", args=[result.incident.public_id])
+    for user in (w.supervisor_a, w.guard_a):
+        client.force_login(user)
+        html = client.get(page).content.decode()
+        police = html.split('<section class="card police"')[1].split("</section>")[0]
+        assert escalate not in police
+        assert "Guard is safe: clear panic" not in police
+        note = police.split("data-panic-cancelled>")[1].split("</p>")[0]
+        assert "PANIC cancelled: false alarm." in note
+        assert f"Cancelled by {w.guard_a} at" in note
+        assert entry.at.astimezone(ZoneInfo(w.a1.time_zone)).strftime("%H:%M:%S") in note
+        board = f"{w.a1.agency.name}&#x27;s board (its request withdrawn)"
+        assert f"Told of the cancellation: {board}, {w.supervisor_a}." in note
+
+    client.force_login(w.supervisor_a)
+    response = client.post(escalate, {"reason": "Again"}, follow=True)
+    assert "cancelled as a false alarm: it is not escalated again" in response.content.decode()
+    assert result.incident.escalations.count() == 1
+    # An active PANIC still offers "Guard is safe".
+    active = press(w, site=w.a2)
+    html = client.get(reverse("incidents:detail", args=[active.incident.public_id])).content.decode()
+    assert "Guard is safe: clear panic" in html

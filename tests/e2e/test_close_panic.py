@@ -44,8 +44,14 @@ def test_closing_during_a_panic_asks_first_and_clearing_the_panic_says_what_it_d
     assert pressed.status != Incident.Status.CLOSED
     page.get_by_role("link", name="Keep it open").click()
 
-    # Guard is safe: the answer says what was cleared and who was told.
+    # Guard is safe: it asks first, saying what will happen; then the answer says what it did.
     page.get_by_role("button", name="Guard is safe: clear panic").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"Clear the PANIC on {pressed.reference}?")
+    expect(page.get_by_text(f"Have you confirmed that {guard} is safe?")).to_be_visible()
+    look(page, "the guard-is-safe confirmation")
+    pressed.refresh_from_db()
+    assert not pressed.escalations.filter(panic_cleared_at__isnull=False).exists()
+    page.get_by_role("button", name="Yes, the guard is safe: clear panic").click()
     answer = page.get_by_role("status").filter(has_text="Panic cleared on")
     expect(answer).to_contain_text("you confirmed the guard is safe")
     expect(answer).to_contain_text("The PANIC is no longer active")

@@ -48,7 +48,18 @@ def test_a_guard_walks_a_shift_on_the_phone_and_the_supervisor_sends_its_report(
         "Fire door on level 2 propped open; closed it."
     )
     phone.get_by_role("button", name="End shift").click()
-    expect(phone.get_by_text("Shift ended.")).to_be_visible()
+    # A round of another of the site's tours (the demo's, by the time of day) may be open with its
+    # checkpoints unscanned: then the guard is asked first, with them named, and ends it anyway.
+    ended, anyway = (
+        phone.get_by_text("Shift ended."),
+        phone.get_by_role("button", name="End the shift anyway"),
+    )
+    expect(ended.or_(anyway)).to_be_visible()
+    if anyway.is_visible():
+        expect(phone.get_by_text("not scanned in this round of").first).to_be_visible()
+        look(phone, "the end-shift confirmation naming what is unwalked")
+        anyway.click()
+    expect(ended).to_be_visible()
     expect(phone.get_by_role("button", name="Start shift")).to_be_visible()
 
     desk = browser.new_context(**DESKTOP).new_page()

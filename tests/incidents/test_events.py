@@ -145,3 +145,19 @@ def test_an_edit_of_a_sent_report_publishes_the_update_and_a_draft_edit_nothing(
         services.update_incident, incident=draft, by=world.guard_a, expected_version=None, narrative="Later"
     )
     assert published.events == []
+
+
+def test_an_answer_to_the_question_publishes_the_status_change_then_the_answer_for_the_asker(
+    world, published
+):
+    incident = report(world.guard_a, world.a1)
+    services.request_more_information(incident=incident, by=world.supervisor_a, comment="Which exit?")
+    entry = published(services.answer_question, incident=incident, by=world.guard_a, text="The east one")
+    assert names(published.events) == ["incident.status_changed", "incident.info_provided"]
+    answered = published.events[1]
+    assert answered.payload == payload(incident)
+    assert answered.payload["status"] == "submitted"
+    assert answered.groups == (f"incident.{incident.public_id}",)
+    assert answered.subject == (incident.pk, world.guard_a.pk, entry.pk)
+    assert realtime.follow_ups("incident.info_provided").tasks == ("notifications.notify_info_provided",)
+    assert realtime.follow_ups("incident.info_provided").in_transaction == ()

@@ -325,6 +325,26 @@ def test_the_detail_page_shows_the_hash_and_logs_the_view(client, world, photo):
     assert ORIGIN.ip_address in html
 
 
+def test_the_guards_own_evidence_page_folds_the_hash_away_and_lists_no_hash_column(client, world, photo):
+    """Hashes are for those who check custody (issue 14.3): the guard who filed the photo reads that
+    it is kept as sent, with the fingerprint folded; the supervisor sees it open, with each version's."""
+    page = reverse("incidents:evidence_detail", args=[photo.public_id])
+    client.force_login(world.guard_a)
+    html = client.get(page).content.decode()
+    assert "Kept exactly as you sent it" in html
+    folded = html.split('<details class="hash-fold" data-hash-fold>')[1].split("</details>")[0]
+    assert photo.sha256 in folded
+    assert html.count(photo.sha256) == 1  # only in the fold
+    assert photo.sha256[:16] not in html.replace(folded, "")
+    assert '<th scope="col">SHA-256</th>' not in html
+
+    client.force_login(world.supervisor_a)
+    html = client.get(page).content.decode()
+    assert "data-hash-fold" not in html
+    assert '<th scope="col">SHA-256</th>' in html
+    assert f"{photo.sha256[:16]}…" in html
+
+
 def test_the_download_is_the_exact_original_as_an_attachment(client, world, photo):
     client.force_login(world.supervisor_a)
 

@@ -7,10 +7,10 @@ import uuid
 
 from django.urls import reverse
 
-from accounts.models import SiteAssignment
+from accounts.models import Role, SiteAssignment
 from incidents import services
 from incidents.models import Category, Incident
-from tests.factories import report
+from tests.factories import member, report
 
 
 def report_data(world, **overrides):
@@ -140,3 +140,21 @@ def test_the_supervisors_question_is_on_top_and_codes_read_as_words(client, worl
     assert "Which door, east or west?" in html[question : question + 400]
     assert "Submitted → More information requested" in html
     assert "needs_info" not in html.replace("state-needs_info", "")
+
+
+def test_the_question_says_who_asked_to_each_reader(client, world):
+    """Issue 14: only the guard reads "Your supervisor asks"; its author reads "You asked", and the
+    provider's other supervisors read who asked the guard."""
+    other = member(Role.SUPERVISOR, world.provider_a)
+    incident = report(world.guard_a, world.a1)
+    services.request_more_information(incident=incident, by=world.supervisor_a, comment="Which door?")
+    page = reverse("incidents:detail", args=[incident.public_id])
+
+    def heading(user):
+        client.force_login(user)
+        html = client.get(page).content.decode()
+        return html.split('<h2 id="question-heading">')[1].split("</h2>")[0]
+
+    assert heading(world.guard_a) == "Your supervisor asks"
+    assert heading(world.supervisor_a) == "You asked"
+    assert heading(other) == f"{world.supervisor_a} asked the guard"

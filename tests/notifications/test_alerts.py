@@ -194,6 +194,73 @@ def test_each_question_is_told_once_and_in_app_even_if_the_guard_chose_nothing(w
     assert Notification.objects.get(recipient=world.guard_a).body.startswith("Which exit?")
 
 
+def test_the_guard_answers_the_question_from_its_box_and_the_supervisor_who_asked_is_told(
+    client, world, committed
+):
+    """Issue 14.3: the question shows with a reply box; the answer lands beside it on the timeline,
+    the report goes back to the queue, and the asker reads it in their inbox, once."""
+    other = member(Role.SUPERVISOR, world.provider_a)
+    incident = report(world.guard_a, world.a1)
+    committed(
+        incident_services.request_more_information,
+        incident=incident,
+        by=world.supervisor_a,
+        comment="Which exit did he use?",
+    )
+    page = reverse("incidents:detail", args=[incident.public_id])
+    client.force_login(world.guard_a)
+    html = client.get(page).content.decode()
+    card = html.split('<section class="card question"')[1].split("</section>")[0]
+    assert reverse("incidents:answer", args=[incident.public_id]) in card
+    assert '<label for="answer-text">Your answer</label>' in card
+
+    incident.refresh_from_db()
+    response = committed(
+        client.post,
+        path=reverse("incidents:answer", args=[incident.public_id]),
+        data={"text": "The east exit, towards the car park", "version": incident.version},
+        follow=True,
+    )
+    assert f"Answer sent: {incident.reference} is back with your supervisors." in response.content.decode()
+    incident.refresh_from_db()
+    assert incident.status == Incident.Status.SUBMITTED
+    answer = incident.timeline.get(kind=TimelineEntry.Kind.INFO_PROVIDED)
+    assert answer.data["text"] == "The east exit, towards the car park"
+    assert told(Kind.MESSAGE, incident=incident) == {(world.supervisor_a, Channel.IN_APP)}
+    services.notify_info_provided(incident=incident, entry=answer)  # ran again: nothing more
+    assert OutboxMessage.objects.filter(kind=Kind.MESSAGE, incident=incident).count() == 1
+    box = inbox(client, world.supervisor_a)
+    assert f"{world.guard_a} answered your question about {incident.reference}" in box
+    assert "The east exit, towards the car park" in box
+    assert "answered your question" not in inbox(client, other)
+    client.force_login(world.supervisor_a)
+    timeline = client.get(page).content.decode().split('id="timeline-heading"')[1]
+    assert "Answer to the supervisor" in timeline
+    assert "The east exit, towards the car park" in timeline
+
+
+def test_an_empty_or_late_answer_changes_nothing(client, world, committed):
+    incident = report(world.guard_a, world.a1)
+    incident_services.request_more_information(
+        incident=incident, by=world.supervisor_a, comment="Which exit?"
+    )
+    incident.refresh_from_db()
+    client.force_login(world.guard_a)
+    answer = reverse("incidents:answer", args=[incident.public_id])
+    response = client.post(answer, {"text": "  ", "version": incident.version}, follow=True)
+    assert "Write the answer first." in response.content.decode()
+    incident.refresh_from_db()
+    assert incident.status == Incident.Status.NEEDS_INFO
+    client.force_login(world.supervisor_a)  # only the reporter answers
+    client.post(answer, {"text": "Not mine to say", "version": incident.version})
+    incident_services.submit_incident(incident=incident, by=world.guard_a)
+    client.force_login(world.guard_a)
+    response = client.post(answer, {"text": "Too late", "version": incident.version + 1}, follow=True)
+    assert "no open question" in response.content.decode()
+    assert not incident.timeline.filter(kind=TimelineEntry.Kind.INFO_PROVIDED).exists()
+    assert not OutboxMessage.objects.filter(kind=Kind.MESSAGE, incident=incident).exists()
+
+
 # --- 3. A panic ---------------------------------------------------------------------------------
 
 

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from dispatch import services as dispatch_services
+from notifications.models import NotificationProfile
 from portal.templatetags.time_zones import site_time
 from tests.factories import report
 
@@ -94,3 +95,28 @@ def test_the_panels_alone_are_served_to_supervisors_only(client, world):
     for person in (world.guard_a, world.liaison_x, world.admin_a):
         client.force_login(person)
         assert client.get(reverse("notifications:desk")).status_code == 403
+
+
+def test_the_panic_card_gives_the_guards_phone_as_a_tel_link_or_says_there_is_none(client, world):
+    """Found walking the story: the supervisor's PANIC card had no number to call the guard on. The
+    number is the one in the guard's notification settings."""
+    panic = press(world)
+    text = home(client, world.supervisor_a)
+    card = text.split(f'data-desk-panic="{panic.reference}"')[1].split("</p>")[0]
+    assert f"Call {world.guard_a}: No phone number on record" in card
+
+    NotificationProfile.objects.update_or_create(user=world.guard_a, defaults={"phone": "+447700900123"})
+    card = home(client, world.supervisor_a).split(f'data-desk-panic="{panic.reference}"')[1].split("</p>")[0]
+    assert '<a href="tel:+447700900123">+447700900123</a>' in card
+    page = reverse("incidents:detail", args=[panic.public_id])
+    header = (
+        client.get(page).content.decode().split('<header class="incident-header">')[1].split("</header>")[0]
+    )
+    assert '<a href="tel:+447700900123">+447700900123</a>' in header
+    client.force_login(world.guard_a)  # the guard is not shown their own number to call
+    assert "tel:" not in client.get(page).content.decode()
+    client.force_login(world.supervisor_b)
+    assert client.get(page).status_code == 404
+    dispatch_services.cancel_panic(incident=panic, by=world.guard_a)
+    client.force_login(world.supervisor_a)
+    assert "tel:" not in client.get(page).content.decode()  # no longer active: nobody to call about it

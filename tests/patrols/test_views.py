@@ -256,3 +256,27 @@ def test_the_shift_page_renders_its_keys_so_a_tap_before_the_script_runs_counts_
     shift = Shift.objects.get(guard=patrol.w.guard_a)
     assert Scan.objects.filter(shift=shift).count() == 1
     assert shift.checkins.count() == 1
+
+
+def test_ending_the_shift_with_a_round_unwalked_asks_first_naming_what_is_left(client, patrol, eager):
+    """Found walking the story: "End shift" ended it at once with the tour's round unwalked. It asks,
+    naming the checkpoints; nothing ends until the confirmation's own POST."""
+    client.force_login(patrol.w.guard_a)
+    _post(client, "patrols:start", {"site": patrol.w.a1.pk, "hours": "8"})
+    shift = Shift.objects.get(guard=patrol.w.guard_a)
+    asked = client.post(reverse("patrols:end"), {"notes": "Quiet night"})
+    assert asked.status_code == 200
+    html = asked.content.decode()
+    assert "2 checkpoints not scanned in this round of Perimeter: North gate, Loading dock." in html
+    assert "End the shift anyway?" in html
+    assert '<input type="hidden" name="confirmed" value="yes">' in html
+    assert '<input type="hidden" name="notes" value="Quiet night">' in html
+    shift.refresh_from_db()
+    assert shift.ended_at is None
+    client.post(reverse("patrols:end"), {"confirmed": "maybe"})  # bad input changes nothing
+    shift.refresh_from_db()
+    assert shift.ended_at is None
+    client.post(reverse("patrols:end"), {"confirmed": "yes", "notes": "Quiet night"})
+    shift.refresh_from_db()
+    assert shift.ended_at is not None
+    assert shift.notes == "Quiet night"
