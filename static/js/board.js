@@ -171,7 +171,9 @@ function row(e) {
 function verificationBadge(e) {
   const level = e.verification_level ?? 1;
   const words = (e.verification_label ?? "").replace(/^\d+\s*·\s*/, "") || "Reported, not seen";
-  const badge = el("span", "badge verification-level", e.verification_confirmed ? words : `${words} · not confirmed`);
+  const badge = el("span", "badge verification-level", words);
+  // Compact rows keep "not confirmed" for a screen reader and in the tooltip, not on the line.
+  if (!e.verification_confirmed) badge.append(el("span", "verification-suffix", " · not confirmed"));
   badge.title = `Alarm validation level ${level} of 4 (TMA-AVS-01)${e.verification_confirmed ? ", confirmed by the provider" : ", suggested from the report"}`;
   return badge;
 }
