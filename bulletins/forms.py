@@ -11,6 +11,18 @@ from bulletins.services import BulletinInput
 
 LOCAL = {"type": "datetime-local"}
 
+# CAP 1.2's status, urgency, severity and certainty, in words for the guard who reads the bulletin.
+CAP_HELP = {
+    "status": "Actual: a real bulletin, act on it. Exercise: part of a drill, practise but nothing is real. "
+    "Test: a technical test, guards ignore it.",
+    "urgency": "Immediate: guards act on it now. Expected: act within the next hour. "
+    "Future: be ready for it in the coming hours or days.",
+    "severity": "Extreme: a threat to life. Severe: serious harm to people or property is likely. "
+    "Moderate: some harm is possible. Minor: little or no harm expected.",
+    "certainty": "Observed: it has happened or been seen. Likely: more likely than not. "
+    "Possible: it may happen, but it is not likely.",
+}
+
 
 class PhotosInput(forms.ClearableFileInput):
     allow_multiple_selected = True
@@ -45,10 +57,31 @@ class BulletinForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Do not approach, call it in"}),
     )
     expires_at = forms.DateTimeField(label="Expires", widget=forms.DateTimeInput(LOCAL))
-    status = forms.ChoiceField(choices=Bulletin.Status.choices, initial=Bulletin.Status.ACTUAL)
-    urgency = forms.ChoiceField(choices=Bulletin.Urgency.choices, initial=Bulletin.Urgency.EXPECTED)
-    severity = forms.ChoiceField(choices=Bulletin.Severity.choices, initial=Bulletin.Severity.MODERATE)
-    certainty = forms.ChoiceField(choices=Bulletin.Certainty.choices, initial=Bulletin.Certainty.LIKELY)
+    # The CAP fields, each with what its choices mean for the guards who receive it (the help text is
+    # tied to its select by aria-describedby, as Django renders it).
+    status = forms.ChoiceField(
+        choices=Bulletin.Status.choices,
+        initial=Bulletin.Status.ACTUAL,
+        help_text=CAP_HELP["status"],
+    )
+    urgency = forms.ChoiceField(
+        choices=Bulletin.Urgency.choices,
+        initial=Bulletin.Urgency.EXPECTED,
+        label="Urgency (how soon to act)",
+        help_text=CAP_HELP["urgency"],
+    )
+    severity = forms.ChoiceField(
+        choices=Bulletin.Severity.choices,
+        initial=Bulletin.Severity.MODERATE,
+        label="Severity (how much harm is at stake)",
+        help_text=CAP_HELP["severity"],
+    )
+    certainty = forms.ChoiceField(
+        choices=Bulletin.Certainty.choices,
+        initial=Bulletin.Certainty.LIKELY,
+        label="Certainty (how sure you are)",
+        help_text=CAP_HELP["certainty"],
+    )
     photos = PhotosField(
         required=False,
         label="Photos",

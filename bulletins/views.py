@@ -15,7 +15,7 @@ from audit import services as audit
 from bulletins import cap, policy, selectors, services
 from bulletins.forms import BulletinForm, CancelForm, PublishForm, SightingForm, UpdateForm
 from bulletins.models import Bulletin
-from portal.edges import current_user, flash_errors, found_or_404
+from portal.edges import confirm, current_user, flash_errors, found_or_404
 from portal.text import UNSTORABLE, storable
 
 SEARCH_LIMIT = 50
@@ -229,6 +229,8 @@ def bulletin_cancel(request: HttpRequest, bulletin_id: uuid.UUID) -> HttpRespons
     try:
         if not form.is_valid():
             raise ValidationError("Say why it is cancelled.")
+        if request.POST.get("confirmed") != "1" and bulletin.is_current and not bulletin.is_cancelled:
+            return _confirm_cancel(request, bulletin, reason=form.cleaned_data["reason"])
         cancelled = services.cancel_bulletin(
             bulletin=bulletin, by=current_user(request), reason=form.cleaned_data["reason"]
         )
@@ -237,6 +239,30 @@ def bulletin_cancel(request: HttpRequest, bulletin_id: uuid.UUID) -> HttpRespons
         return redirect(bulletin.get_absolute_url())
     messages.success(request, "Bulletin cancelled: it has left the sites' live lists.")
     return redirect("bulletins:detail", bulletin_id=cancelled.public_id)
+
+
+def _confirm_cancel(request: HttpRequest, bulletin: Bulletin, *, reason: str) -> HttpResponse:
+    """What cancelling does, and to whom, before it is done (the POST with ``confirmed`` does it)."""
+    by = current_user(request)
+    sites = [site.name for site in bulletin.sites.order_by("name")]
+    told = selectors.list_recipients(bulletin=bulletin).exclude(pk=by.pk).count()
+    where = ", ".join(sites) if len(sites) <= 6 else f"{', '.join(sites[:6])} and {len(sites) - 6} more"
+    return confirm(
+        request,
+        title=f"Cancel the bulletin “{bulletin.title}”",
+        question=f"Cancel “{bulletin.title}” for all {len(sites)} site{'s' if len(sites) != 1 else ''}?",
+        consequences=[
+            f"{told} {'person is' if told == 1 else 'people are'} told it is cancelled, by the channels "
+            f"each chose: the guards assigned to {where}, and their providers' supervisors.",
+            f"Your reason goes with it: “{reason}”.",
+            "It leaves those sites' banners and live lists at once; guards can no longer answer “Sighted”.",
+            "A last version (CAP Cancel) is written; the earlier versions and their read receipts are kept.",
+            "It cannot be undone: to warn the sites again, publish a new bulletin.",
+        ],
+        button="Cancel the bulletin for everyone",
+        cancel=bulletin.get_absolute_url(),
+        fields={"reason": reason, "confirmed": "1"},
+    )
 
 
 def bulletin_photo(request: HttpRequest, bulletin_id: uuid.UUID, photo_id: uuid.UUID) -> FileResponse:

@@ -162,6 +162,7 @@ def board_panel(request: HttpRequest, escalation_id: Any) -> HttpResponse:
     # The site's profile stands beside every escalation: the escalation is what lets the agency see it.
     services.record_profile_view(site=incident.site, by=request.user, via="board")
     services.mark_escalation_read(escalation=escalation, by=request.user)
+    recent, total = selectors.list_recent_messages(incident=incident)
     return render(
         request,
         "dispatch/board_panel.html",
@@ -175,6 +176,9 @@ def board_panel(request: HttpRequest, escalation_id: Any) -> HttpResponse:
             "can_act": policy.can_respond_to_escalation(request.user, escalation),
             "profile": selectors.get_site_profile(site=incident.site),
             "rejection_causes": RejectionCause.choices,
+            # The conversation beside the message box: what the liaison sends shows there at once.
+            "recent_messages": recent,
+            "earlier_messages": total - len(recent),
         },
     )
 
@@ -276,14 +280,16 @@ def incident_message(request: HttpRequest, incident_id: Any) -> HttpResponse:
     """A message without the live socket (no JavaScript, or the socket is down)."""
     incident = _incident(request, incident_id)
     try:
-        services.post_message(incident=incident, by=current_user(request), text=request.POST.get("text", ""))
+        entry = services.post_message(
+            incident=incident, by=current_user(request), text=request.POST.get("text", "")
+        )
     except ValidationError as error:
         if wants_json(request):
             return JsonResponse({"detail": " ".join(error.messages)}, status=400)
         flash_errors(request, error)
     else:
-        if wants_json(request):
-            return JsonResponse({"ok": True}, status=201)
+        if wants_json(request):  # the board finds the sent message in its thread by this id
+            return JsonResponse({"ok": True, "message": entry.pk}, status=201)
     return back(request, f"/incidents/{incident.public_id}/")
 
 

@@ -33,11 +33,19 @@ const map = createMap(document.querySelector("[data-map]"), {
   onSelect: (id) => select(id, true),
 });
 
-soundToggle.checked = localStorage.getItem("board-sound") === "on";
-soundToggle.addEventListener("change", () => localStorage.setItem("board-sound", soundToggle.checked ? "on" : "off"));
+// The sound switch says its state in words ("Sound on" / "Sound off"); remembered on this screen.
+const soundState = soundToggle.querySelector("[data-sound-state]");
+const soundOn = () => soundToggle.getAttribute("aria-checked") === "true";
+function setSound(on) {
+  soundToggle.setAttribute("aria-checked", String(on));
+  soundState.textContent = on ? "Sound on" : "Sound off";
+  localStorage.setItem("board-sound", on ? "on" : "off");
+}
+setSound(localStorage.getItem("board-sound") === "on");
+soundToggle.addEventListener("click", () => setSound(!soundOn()));
 
 function beep() {
-  if (!soundToggle.checked) return;
+  if (!soundOn()) return;
   const audio = new AudioContext();
   const tone = audio.createOscillator();
   const gain = audio.createGain();
@@ -50,7 +58,7 @@ function beep() {
 }
 
 const onBoard = (e) => OPEN.has(e.status) || e.panic_active;
-// Panics first, then the most verified (AVS-01-shaped level, 4 = threat to life), then severity, then age.
+// Panics first, then the most verified (TMA-AVS-01-shaped level, 4 = threat to life), then severity, then age.
 const rank = (e) => [e.panic_active ? 0 : 1, -(e.verification_level ?? 1), e.incident.severity ?? 9, Date.parse(e.requested_at)];
 function compare(a, b) {
   const [x, y] = [rank(a), rank(b)];
@@ -58,12 +66,20 @@ function compare(a, b) {
   return 0;
 }
 
+// An age with its unit, three ways: short on screen ("4 min", "1 h 12 min"), long for a screen reader
+// ("1 hour 12 minutes"), and an ISO 8601 duration for the <time> element's datetime ("PT1H12M").
 function age(iso) {
   const seconds = Math.max(0, Math.floor((Date.now() - Date.parse(iso)) / 1000));
   const h = Math.floor(seconds / 3600);
   const m = Math.floor((seconds % 3600) / 60);
-  const s = seconds % 60;
-  return h ? `${h}h ${String(m).padStart(2, "0")}m` : `${m}:${String(s).padStart(2, "0")}`;
+  const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  if (seconds < 60) return { short: `${seconds} s`, long: plural(seconds, "second"), iso: `PT${seconds}S` };
+  if (!h) return { short: `${m} min`, long: plural(m, "minute"), iso: `PT${m}M` };
+  return {
+    short: m ? `${h} h ${m} min` : `${h} h`,
+    long: m ? `${plural(h, "hour")} ${plural(m, "minute")}` : plural(h, "hour"),
+    iso: m ? `PT${h}H${m}M` : `PT${h}H`,
+  };
 }
 
 function el(tag, className, text) {
@@ -73,12 +89,24 @@ function el(tag, className, text) {
   return node;
 }
 
-function ageNode(iso, className, title) {
-  const node = el("time", className, age(iso));
+// A live age: the short text is what the eye reads, the hidden one what a screen reader says
+// ("for 4 minutes", "escalated 1 hour 12 minutes ago"); the start instant stays in data-age.
+function ageNode(iso, className, title, spoken) {
+  const node = el("time", className);
   node.dataset.age = iso;
-  node.dateTime = iso;
+  node.dataset.spoken = spoken;
   node.title = title;
+  node.append(el("span", "age-short"), el("span", "visually-hidden age-long"));
+  node.firstChild.setAttribute("aria-hidden", "true");
+  showAge(node);
   return node;
+}
+
+function showAge(node) {
+  const { short, long, iso } = age(node.dataset.age);
+  node.dateTime = iso;
+  node.firstChild.textContent = short;
+  node.lastChild.textContent = node.dataset.spoken.replace("{}", long);
 }
 
 const ended = (e) => e.cleared_at ?? e.status_since;
@@ -110,14 +138,15 @@ function row(e) {
   if (e.panic_active) head.append(el("span", "badge sev sev-1 panic-badge", "PANIC"));
   head.append(
     el("span", `badge sev sev-${e.incident.severity ?? 4}`, severity),
-    el("span", "badge verification-level", `AVS ${e.verification_level ?? 1}${e.verification_confirmed ? "" : " · suggested"}`),
+    verificationBadge(e),
     el("span", "mono ref", e.incident.reference),
     el("span", "cat", e.incident.category ?? "Uncategorised"),
     el("span", "site", e.incident.site),
   );
   const facts = el("span", "row-facts");
   const police = el("span", "police-state");
-  police.append(el("span", `badge state-${e.status}`, e.status_label), ageNode(e.status_since, "state-age mono", `Time since ${e.status_label.toLowerCase()}`));
+  const since = e.status_label.toLowerCase();
+  police.append(el("span", `badge state-${e.status}`, e.status_label), ageNode(e.status_since, "state-age mono", `Time since ${since}`, `${since} for {}`));
   facts.append(police);
   if (!closed) facts.append(el("span", `verification verification-${e.incident.status}`, e.incident.verification));
   if (e.is_panic && e.panic_cleared_at) {
@@ -131,28 +160,41 @@ function row(e) {
   if (unread.has(e.id)) facts.append(el("span", "badge unread-badge", "✉ New message"));
   const body = el("span", "row-body");
   body.append(head, facts);
-  button.append(body, ageNode(e.requested_at, "age mono", "Time since escalation"));
+  button.append(body, ageNode(e.requested_at, "age mono", "Time since escalation", "escalated {} ago"));
   button.addEventListener("click", () => select(e.id, true));
   item.append(button);
   return item;
 }
 
+// How verified the call is, in words ("Verified: seen by a guard or on camera"); the standard's
+// level (TMA-AVS-01) only in the tooltip. "not confirmed" until the provider's supervisor confirmed it.
+function verificationBadge(e) {
+  const level = e.verification_level ?? 1;
+  const words = (e.verification_label ?? "").replace(/^\d+\s*·\s*/, "") || "Reported, not seen";
+  const badge = el("span", "badge verification-level", words);
+  // Compact rows keep "not confirmed" for a screen reader and in the tooltip, not on the line.
+  if (!e.verification_confirmed) badge.append(el("span", "verification-suffix", " · not confirmed"));
+  badge.title = `Alarm validation level ${level} of 4 (TMA-AVS-01)${e.verification_confirmed ? ", confirmed by the provider" : ", suggested from the report"}`;
+  return badge;
+}
+
+// A cleared call in full: its reference, state and time, then where and what, then the disposition on
+// a line of its own that wraps (cut with an ellipsis, it hid how the call ended).
 function recentRow(e) {
   const item = el("li", "recent-row");
   item.dataset.id = e.id;
   const button = el("button", "recent-main");
   button.type = "button";
-  button.append(
-    el("span", "mono ref", e.incident.reference),
-    el("span", "site", e.incident.site),
-    el("span", "cat", e.incident.category ?? "Uncategorised"),
-    el("span", `badge state-${e.status}`, e.status_label),
-  );
-  if (e.incident.status === "closed") button.append(el("span", "muted", "incident closed"));
+  const head = el("span", "recent-line");
+  head.append(el("span", "mono ref", e.incident.reference), el("span", `badge state-${e.status}`, e.status_label));
+  if (e.incident.status === "closed") head.append(el("span", "muted", "incident closed"));
   const at = el("time", "mono", clock(ended(e), e.incident.time_zone));
   at.dateTime = ended(e);
-  button.append(at);
-  if (e.disposition) button.append(el("span", "muted disposition", e.disposition));
+  head.append(at);
+  const where = el("span", "recent-line");
+  where.append(el("span", "site", e.incident.site), el("span", "cat", e.incident.category ?? "Uncategorised"));
+  button.append(head, where);
+  if (e.disposition) button.append(el("span", "disposition", e.disposition));
   button.addEventListener("click", () => { selected = e.id; loadPanel(e.id).then(() => panel.focus({ preventScroll: true })); });
   item.append(button);
   return item;
@@ -196,14 +238,27 @@ function render() {
   if (focused) (list.querySelector(`[data-id="${selected}"] button`) ?? list).focus({ preventScroll: true });
 }
 
-setInterval(() => {
-  document.querySelectorAll("[data-age]").forEach((node) => { node.textContent = age(node.dataset.age); });
-}, 1000);
+setInterval(() => { document.querySelectorAll("[data-age]").forEach(showAge); }, 1000);
 
 const messageBox = () => panel.querySelector("[data-message-form] textarea");
 
 let panelLoads = 0;
 let panelLoad = Promise.resolve();
+let sentMessage = null; // the id of the message the liaison just sent: shown in its thread once drawn
+
+// The thread beside the message box reads latest last: it opens scrolled to its end. A message just
+// sent is brought into the panel's view (the panel scrolls inside itself, never the page).
+function settleThread() {
+  const thread = panel.querySelector("[data-thread]");
+  if (!thread) return;
+  thread.scrollTop = thread.scrollHeight;
+  const sent = sentMessage && thread.querySelector(`[data-message="${sentMessage}"]`);
+  if (!sent) return;
+  const shown = panel.getBoundingClientRect();
+  const box = sent.getBoundingClientRect();
+  if (box.bottom > shown.bottom) panel.scrollTop += box.bottom - shown.bottom + 8;
+  else if (box.top < shown.top) panel.scrollTop -= shown.top - box.top + 8;
+}
 
 function loadPanel(id) {
   const load = ++panelLoads;
@@ -213,6 +268,7 @@ function loadPanel(id) {
     if (load !== panelLoads || !response) return; // never draw over a later load; offline: keep what is shown
     if (html === null) { panel.textContent = "This escalation is no longer available."; return; }
     if (unread.delete(id)) render(); // the server marked it read as it drew the details
+    if (panelFor !== id) sentMessage = null;
     // A message being typed survives the redraw that a new event or message causes.
     const box = messageBox();
     const draft = panelFor === id && box ? box.value : "";
@@ -221,7 +277,8 @@ function loadPanel(id) {
     panelFor = id;
     const fresh = messageBox();
     if (fresh && draft) fresh.value = draft;
-    if (fresh && typing) fresh.focus();
+    if (fresh && typing) fresh.focus({ preventScroll: true });
+    settleThread();
   })();
   return panelLoad;
 }
@@ -271,8 +328,16 @@ async function act(form) {
     return;
   }
   if (body.id) { escalations.set(body.id, body); render(); }
+  if (message && body.message) sentMessage = body.message;
+  if (message) messageBox()?.focus({ preventScroll: true }); // ready for the next line: a redraw keeps it
   if (panelFor) await loadPanel(panelFor);
-  if (message) messageBox()?.focus(); // ready for the next line of the conversation
+  if (message) {
+    messageBox()?.focus({ preventScroll: true });
+    settleThread();
+    // The socket's own redraw for this message comes soon after; later redraws leave the panel be.
+    const sent = sentMessage;
+    setTimeout(() => { if (sentMessage === sent) sentMessage = null; }, 5000);
+  }
 }
 
 panel.addEventListener("submit", (event) => {
@@ -303,7 +368,7 @@ document.addEventListener("keydown", (event) => {
     a: () => submitAction("accept"), d: () => submitAction("dispatch"), o: () => submitAction("on_scene"),
     r: () => submitAction("reject"), c: () => submitAction("clear"),
     m: () => openSelected().then(() => messageBox()?.focus()),
-    s: () => { soundToggle.checked = !soundToggle.checked; soundToggle.dispatchEvent(new Event("change")); },
+    s: () => setSound(!soundOn()),
     h: () => openHistory(historyLink.href),
   };
   const handler = keys[event.key];

@@ -115,7 +115,7 @@ def test_the_board_maps_filters_and_shows_a_closed_incident_at_once(portal, brow
     expect(row["theft"]).to_contain_text("Accepted")
     expect(row["theft"]).to_contain_text("Not yet verified")
     expect(row["vehicle"]).to_contain_text("✉ New message")
-    expect(row["theft"].locator(".state-age")).to_have_text(re.compile(r"^\d+:\d\d$"))
+    expect(row["theft"].locator(".state-age .age-short")).to_have_text(re.compile(r"^\d+ (s|min)$"))
     font = rows.locator(".ref").first.evaluate("node => parseFloat(getComputedStyle(node).fontSize)")
     assert font >= 24, f"references readable from two metres ({font}px)"
     recent = page.get_by_role("list", name=re.compile("Recently cleared"))
