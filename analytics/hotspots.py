@@ -1,4 +1,6 @@
-"""Which places rose against their own history: a one-sided Poisson test, pure functions.
+"""Which places rose against their own history: more than chance would explain (a one-sided
+Poisson test), pure functions. The dashboard says it in plain words and names the test only in its
+"How we tell" fold.
 
 A place's baseline is its mean count per window (28 days) over the 13 windows before the latest
 (a year). If incidents arrive at that steady rate, the chance of seeing at least the latest window's

@@ -76,7 +76,8 @@ def can_write_debrief(user: AnyUser, incident: Incident) -> bool:
 
 
 def can_approve_debrief(user: AnyUser, debrief: Debrief) -> bool:
-    """Four eyes, never its submitter: another supervisor, or an org admin where the provider says so."""
+    """A second person approves, never its submitter: another supervisor, or an org admin where the
+    provider says so."""
     if debrief.submitted_by_id == user.pk:
         return False
     provider = debrief.incident.site.provider

@@ -112,7 +112,7 @@ def _page(
             "action_form": action_form if can_write else None,
             "action_update_form": ActionUpdateForm(),
             "refused": refused,
-            "four_eyes": services.FOUR_EYES,
+            "second_person": services.SECOND_PERSON,
         },
         status=400 if refused else 200,
     )

@@ -1,6 +1,7 @@
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
 
@@ -15,8 +16,10 @@ from notifications.models import (
     Target,
     WebhookEndpoint,
 )
+from notifications.senders.sms import UNAVAILABLE
 from notifications.services import StepInput
 from notifications.services.configuration import TARGETS_BY_KIND
+from notifications.services.people import NEEDS_NUMBER
 
 CHANNEL_CHOICES = [(channel.value, channel.label) for channel in PERSON_CHANNELS]
 KIND_CHOICES = [(kind.value, kind.label) for kind in WEBHOOK_KINDS]
@@ -109,6 +112,20 @@ class StepForm(forms.Form):
         self.fields["target"].choices = choices  # type: ignore[attr-defined]
         self.fields["person"].queryset = people  # type: ignore[attr-defined]
 
+    def has_changed(self) -> bool:
+        """Whether the admin filled anything in. A blank step (nobody chosen, no channel, a wait of
+        0 or nothing) is untouched whatever its unit says, so an extra step is neither validated nor
+        shown with errors: Django's own test compares with the initial values and counted a cleared
+        wait, or the step "Add a step" appended (absent from the posted data), as typed."""
+        if not self.is_bound:
+            return False
+        data = {
+            name: self[name].value()
+            for name in ("after", "target", "person", "channels", "required_channels")
+        }
+        wait = str(data.pop("after") or "").strip()
+        return wait not in ("", "0") or any(data.values())
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         after, unit = data.get("after"), data.get("unit")
@@ -172,7 +189,11 @@ def with_another_step(data: Any, *, prefix: str) -> Any:
         count = int(more.get(total, "0"))
     except ValueError:
         count = 0
-    more[total] = str(min(count + 1, MAX_STEPS))
+    added = min(count + 1, MAX_STEPS)
+    more[total] = str(added)
+    if added > count:  # the new step as a new page shows it: at once, in minutes, nobody chosen yet
+        more.setdefault(f"{prefix}-{count}-after", "0")
+        more.setdefault(f"{prefix}-{count}-unit", Unit.MINUTES)
     return more
 
 
@@ -200,7 +221,9 @@ class EndpointForm(forms.Form):
 
 
 class SettingsForm(forms.Form):
-    """A person's mobile number and, for each kind of notification, the channels they want."""
+    """A person's mobile number and, for each kind of notification, the channels they want. SMS is
+    offered only when the server can send it; a person without a number sees it unticked, since
+    nothing can reach them by SMS until they give one."""
 
     phone = forms.CharField(
         max_length=24,
@@ -211,18 +234,39 @@ class SettingsForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, profile: NotificationProfile, matrix: dict[tuple[str, str], bool], **kwargs: Any
+        self,
+        *args: Any,
+        profile: NotificationProfile,
+        matrix: dict[tuple[str, str], bool],
+        sms_available: bool,
+        **kwargs: Any,
     ) -> None:
         kwargs.setdefault("initial", {"phone": profile.phone})
         super().__init__(*args, **kwargs)
+        self.sms_available = sms_available
+        self.channels = [c for c in PERSON_CHANNELS if sms_available or c != Channel.SMS]
         self.kinds = list(dict.fromkeys(kind for kind, _ in matrix))
         for kind in self.kinds:
-            for channel in PERSON_CHANNELS:
+            for channel in self.channels:
+                initial = matrix[(kind, channel)] and (channel != Channel.SMS or bool(profile.phone))
                 self.fields[self.field_name(kind, channel)] = forms.BooleanField(
-                    required=False,
-                    initial=matrix[(kind, channel)],
-                    label=f"{Kind(kind).label} by {Channel(channel).label}",
+                    required=False, initial=initial, label=f"{Kind(kind).label} by {Channel(channel).label}"
                 )
+        if not sms_available:
+            self.fields[
+                "phone"
+            ].help_text = "International format, e.g. +447700900123. Kept for when this server can send SMS."
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.sms_available and any(
+            self.data.get(self.field_name(kind, Channel.SMS)) for kind in self.kinds
+        ):
+            raise ValidationError(UNAVAILABLE)
+        wants_sms = any(data.get(self.field_name(kind, Channel.SMS)) for kind in self.kinds)
+        if wants_sms and not data.get("phone", "").strip() and "phone" not in self.errors:
+            self.add_error("phone", NEEDS_NUMBER)
+        return data
 
     @staticmethod
     def field_name(kind: str, channel: str) -> str:
@@ -230,13 +274,17 @@ class SettingsForm(forms.Form):
 
     def rows(self) -> list[tuple[str, list[forms.BoundField]]]:
         return [
-            (Kind(kind).label, [self[self.field_name(kind, channel)] for channel in PERSON_CHANNELS])
+            (Kind(kind).label, [self[self.field_name(kind, channel)] for channel in self.channels])
             for kind in self.kinds
         ]
 
+    def channel_labels(self) -> list[str]:
+        return [Channel(channel).label for channel in self.channels]
+
     def choices(self) -> dict[tuple[str, str], bool]:
+        """The choices on the page; SMS, when not offered, keeps what was stored."""
         return {
             (kind, channel): bool(self.cleaned_data.get(self.field_name(kind, channel)))
             for kind in self.kinds
-            for channel in PERSON_CHANNELS
+            for channel in self.channels
         }

@@ -25,6 +25,7 @@ from notifications.forms import (
     with_another_step,
 )
 from notifications.models import CHANNEL_LABELS, EscalationPolicy, Notification, Via, WebhookEndpoint
+from notifications.senders import sms
 from notifications.services import acknowledgements
 from notifications.services.chains import default_agency_plans
 from portal.edges import confirm, show_errors
@@ -159,6 +160,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         request.POST or None,
         profile=selectors.get_profile(user=user),
         matrix=selectors.preference_matrix(user=user),
+        sms_available=sms.is_available(),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -173,7 +175,11 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "notifications/settings_edit.html",
-        {"form": form, "channels": CHANNEL_LABELS, "can_go_on_duty": policy.can_go_on_duty(user)},
+        {
+            "form": form,
+            "sms_unavailable": None if form.sms_available else sms.UNAVAILABLE,
+            "can_go_on_duty": policy.can_go_on_duty(user),
+        },
     )
 
 

@@ -7,7 +7,7 @@ from debriefs.services.actions import (
     update_corrective_action,
 )
 from debriefs.services.lifecycle import (
-    FOUR_EYES,
+    SECOND_PERSON,
     approve_debrief,
     contribute_as_agency,
     draft_debrief,
@@ -24,7 +24,7 @@ from debriefs.services.page import NewAction, save_debrief
 from debriefs.services.rendering import queue_pdf, render_html, render_pdf, resume_stalled
 
 __all__ = [
-    "FOUR_EYES",
+    "SECOND_PERSON",
     "NewAction",
     "add_briefing_action",
     "add_corrective_action",

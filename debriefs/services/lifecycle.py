@@ -18,8 +18,9 @@ from portal.realtime import publish_on_commit
 
 Status = Debrief.Status
 EDITABLE = (Status.DRAFT, Status.CHANGES_REQUESTED)
-FOUR_EYES = (
-    "Its submitter never reviews it: another supervisor does (or an org admin, if the organization says so)."
+SECOND_PERSON = (
+    "A second person must approve it: not the one who submits it, but another supervisor "
+    "(or an org admin, if the organization says so)."
 )
 
 
@@ -222,7 +223,7 @@ def _check_reviewable(current: Debrief) -> None:
 def request_changes(*, debrief: Debrief, by: User, comment: str) -> Debrief:
     """Send the debrief back to its authors with what to change."""
     current = _locked(debrief)
-    require(policy.can_approve_debrief(by, current), FOUR_EYES)
+    require(policy.can_approve_debrief(by, current), SECOND_PERSON)
     _check_reviewable(current)
     comment = clean(comment, "comment")
     if not comment:
@@ -238,7 +239,7 @@ def request_changes(*, debrief: Debrief, by: User, comment: str) -> Debrief:
 def approve_debrief(*, debrief: Debrief, by: User, comment: str = "") -> Debrief:
     """Approve (and freeze) the debrief; its PDF is rendered again with the approval on it."""
     current = _locked(debrief)
-    require(policy.can_approve_debrief(by, current), FOUR_EYES)
+    require(policy.can_approve_debrief(by, current), SECOND_PERSON)
     _check_reviewable(current)
     if comment.strip():
         ReviewComment.objects.create(debrief=current, author=by, text=clean(comment, "comment"))

@@ -87,6 +87,17 @@ def configured_provider() -> SmsProvider | None:
     )
 
 
+def is_available() -> bool:
+    """Whether this server can send SMS at all (a provider URL and a known adapter)."""
+    return configured_provider() is not None
+
+
+UNAVAILABLE = (
+    "This server cannot send SMS: no SMS provider is configured. Your notifications reach you in-app "
+    "and by email; ask your operator to set one up."
+)
+
+
 def send(message: OutboxMessage) -> SendResult:
     if not settings.SMS_PROVIDER_URL:
         return SendResult.skip("SMS is not configured on this server (SMS_PROVIDER_URL is unset).")

@@ -11,7 +11,8 @@ from django.utils import timezone
 from accounts.models import User
 from audit import services as audit
 from notifications import events, policy, selectors
-from notifications.models import ChannelPreference, Notification, NotificationProfile, OutboxMessage
+from notifications.models import Channel, ChannelPreference, Notification, NotificationProfile, OutboxMessage
+from notifications.senders import sms
 from portal.realtime import publish_on_commit
 
 PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -32,6 +33,9 @@ def set_on_duty(*, user: User, on_duty: bool) -> NotificationProfile:
     return profile
 
 
+NEEDS_NUMBER = "Give your mobile number to be notified by SMS, or untick SMS."
+
+
 def clean_phone(value: str) -> str:
     phone = re.sub(r"[\s\-().]", "", value or "")
     if phone and not PHONE.match(phone):
@@ -44,8 +48,14 @@ def save_notification_settings(
     *, user: User, phone: str, choices: Mapping[tuple[str, str], bool]
 ) -> NotificationProfile:
     """Store a person's mobile number and their channel choice for each kind of notification.
-    Pages still use the channels the policy requires, whatever is chosen here."""
+    Pages still use the channels the policy requires, whatever is chosen here. SMS is refused when
+    the server cannot send it, and needs a number; a refusal changes nothing."""
     phone = clean_phone(phone)
+    wants_sms = any(on for (_, channel), on in choices.items() if channel == Channel.SMS)
+    if wants_sms and not sms.is_available():
+        raise ValidationError(sms.UNAVAILABLE)
+    if wants_sms and not phone:
+        raise ValidationError({"phone": NEEDS_NUMBER})
     profile, _ = NotificationProfile.objects.select_for_update().get_or_create(user=user)
     profile.phone = phone
     profile.save(update_fields=["phone"])

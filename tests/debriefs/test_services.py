@@ -250,7 +250,7 @@ def test_the_org_admin_approves_only_where_the_provider_chose_it(world, drafted)
     assert drafted.status == Status.SUBMITTED
     world.provider_a.debrief_reviewers = Organization.DebriefReviewers.SUPERVISOR_OR_ADMIN
     world.provider_a.save()
-    with pytest.raises(PermissionDenied, match="Its submitter never reviews it"):
+    with pytest.raises(PermissionDenied, match="A second person must approve it"):
         services.approve_debrief(debrief=drafted, by=world.supervisor_a)
     with pytest.raises(PermissionDenied):
         services.approve_debrief(debrief=drafted, by=world.admin_b)

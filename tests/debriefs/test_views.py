@@ -110,7 +110,7 @@ def test_the_author_is_told_why_they_cannot_approve(client, world, drafted):
     _submit(client, world, drafted)
     page = client.get(reverse("debriefs:detail", args=[drafted.public_id]))
     assert b"You submitted this debrief, so you cannot approve it" in page.content
-    assert b"another supervisor reviews it" in page.content
+    assert b"a second person must approve it (another supervisor)" in page.content
     assert b'value="approve"' not in page.content
     client.post(reverse("debriefs:review", args=[drafted.public_id]), {"decision": "approve", "comment": ""})
     drafted.refresh_from_db()

@@ -129,3 +129,60 @@ def test_too_many_steps_are_refused_in_words(client, world):
     assert response.status_code == 200
     assert "A policy has at most 10 steps" in shown(response)
     assert "Please submit" not in shown(response)
+
+
+def step_errors(response, index: int) -> str:
+    """The errors the page shows inside step ``index`` (0-based)."""
+    page = shown(response)
+    steps = re.split(r'<fieldset class="step-form', page)[1:]
+    block = steps[index].split("</fieldset>\n  <fieldset", 1)[0] if index < len(steps) else ""
+    return " ".join(re.findall(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', block, re.S))
+
+
+def test_the_step_added_by_add_a_step_is_blank_and_shows_no_error(client, world):
+    client.force_login(world.admin_x)
+    response = client.post(reverse("notifications:policy_new"), policy_post(add_step="1"))
+    steps = response.context["steps"]
+    added = steps.forms[1]
+    assert (added["after"].value(), added["unit"].value(), added["target"].value()) in {
+        (0, "minutes", None),
+        ("0", "minutes", None),
+    }
+    assert step_errors(response, 1) == ""
+    assert "Say how long this step waits" not in shown(response)
+    assert "Choose whom this step notifies" not in shown(response)
+
+
+def test_a_policy_saves_with_the_blank_step_that_add_a_step_left(client, world):
+    client.force_login(world.admin_x)
+    added = client.post(reverse("notifications:policy_new"), policy_post(add_step="1"))
+    # The browser posts what the page shows: the blank step as it was rendered.
+    data = policy_post(**{"steps-TOTAL_FORMS": "2"})
+    blank = added.context["steps"].forms[1]
+    for name in ("after", "unit", "target"):
+        value = blank[name].value()
+        data[f"steps-1-{name}"] = "" if value is None else str(value)
+    response = client.post(reverse("notifications:policy_new"), data)
+    assert response.status_code == 302, step_errors(response, 1)
+    policy = EscalationPolicy.objects.get(organization=world.agency_x)
+    assert [(s.delay_seconds, s.target) for s in policy.steps.all()] == [(180, Target.ORG_ADMINS)]
+
+
+def test_a_blank_step_whose_wait_was_cleared_is_still_untouched(client, world):
+    client.force_login(world.admin_x)
+    data = policy_post(
+        **{"steps-TOTAL_FORMS": "2", "steps-1-after": "", "steps-1-unit": "minutes", "steps-1-target": ""}
+    )
+    response = client.post(reverse("notifications:policy_new"), data)
+    assert response.status_code == 302, step_errors(response, 1)
+
+
+def test_a_half_filled_step_still_says_what_is_missing(client, world):
+    client.force_login(world.admin_x)
+    data = policy_post(
+        **{"steps-TOTAL_FORMS": "2", "steps-1-after": "5", "steps-1-unit": "minutes", "steps-1-target": ""}
+    )
+    response = client.post(reverse("notifications:policy_new"), data)
+    assert response.status_code == 200
+    assert "Choose whom this step notifies" in step_errors(response, 1)
+    assert step_errors(response, 0) == ""
