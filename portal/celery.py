@@ -13,7 +13,8 @@ from django.db import close_old_connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
-app = Celery("watchpost")
+# Celery's Django fixup, but a task leaves its database connection in the pool (portal/worker.py).
+app = Celery("watchpost", fixups=["portal.worker:django_fixup"])
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

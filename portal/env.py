@@ -167,6 +167,10 @@ def parse_database_url(value: str, *, variable: str = "DATABASE_URL") -> dict[st
         "HOST": parts.hostname,
         "PORT": str(_port(parts, variable) or scheme.default_port),
         "CONN_MAX_AGE": 0,
+        # With the pool: each connection is checked before it is handed out, so one PostgreSQL cut
+        # while it was idle in the pool (a restart, pg_terminate_backend) is replaced, not given to
+        # a request or a task (portal/worker.py keeps a worker's pool between tasks).
+        "CONN_HEALTH_CHECKS": True,
         "OPTIONS": options,
     }
 

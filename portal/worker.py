@@ -1,5 +1,16 @@
-"""The worker's broker consumer: Celery's, surviving a broker that goes away with tasks unacknowledged.
+"""The worker's broker consumer: Celery's, surviving a broker that goes away with tasks unacknowledged;
+and its Django fixup, keeping each pool process's database connections between tasks.
 The ground: imports no app.
+
+Celery 5.7's Django fixup closes every connection and then the whole connection pool
+(``close_pool``) before and after every task in a prefork worker: each task opened two new
+PostgreSQL sessions (the pool's first connection and the one it handed out), a backend started and
+authenticated, the time zone set, a pool thread started, for a task that then ran about five
+statements (docs/RELIABILITY.md, "Delivery throughput"). ``PoolKeepingFixup`` does at task
+boundaries what Django does at the end of a request: a connection goes back to the process's pool,
+or is dropped when it is broken. The pool checks a connection before handing it out (portal/env.py),
+so one PostgreSQL cut while idle (a restart, ``pg_terminate_backend``) is replaced, not used. A pool
+process still drops the pool it inherited from the main process when it starts (Celery's own step).
 
 Celery 5.7 (kombu 5.7), on losing its Redis connection, first collects the connection (which drops
 the transport's client) and then closes it; closing the channel restores the unacknowledged
@@ -23,10 +34,13 @@ it is logged and the message is left where it is, in the unacknowledged set komb
 visibility timeout (a Redis restarted empty has forgotten it anyway)."""
 
 import logging
+import os
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from celery import Celery
+from celery.fixups import django as django_fixups
 from celery.worker.consumer import Consumer
 
 logger = logging.getLogger(__name__)
@@ -76,3 +90,46 @@ class BrokerLossConsumer(Consumer):
 
             connection.close = close_what_is_left  # type: ignore[method-assign]
         super().on_connection_error_after_connected(exc)
+
+
+class PoolKeepingWorkerFixup(django_fixups.DjangoWorkerFixup):  # type: ignore[name-defined]
+    def on_task_prerun(self, sender: Any, **kwargs: Any) -> None:
+        if not getattr(sender.request, "is_eager", False):
+            self.return_connections()
+
+    def on_task_postrun(self, sender: Any, **kwargs: Any) -> None:
+        if not getattr(sender.request, "is_eager", False):
+            self.return_connections()
+            self.close_cache()
+
+    def return_connections(self) -> None:
+        """Each connection back to the pool (CONN_MAX_AGE 0), or dropped if it is broken."""
+        for connection in self._db.connections.all(initialized_only=True):
+            try:
+                connection.close_if_unusable_or_obsolete()
+            except self.interface_errors:
+                pass
+            except self.DatabaseError as error:
+                if "closed" not in str(error) and "not connected" not in str(error):
+                    raise
+
+
+class PoolKeepingFixup(django_fixups.DjangoFixup):
+    @property
+    def worker_fixup(self) -> Any:
+        if self._worker_fixup is None:
+            self._worker_fixup: Any = PoolKeepingWorkerFixup(self.app)
+        return self._worker_fixup
+
+    @worker_fixup.setter
+    def worker_fixup(self, value: Any) -> None:
+        self._worker_fixup = value
+
+
+def django_fixup(app: Celery, env: str = "DJANGO_SETTINGS_MODULE") -> PoolKeepingFixup | None:
+    """Celery's Django fixup (``Celery(fixups=...)``), with ``PoolKeepingWorkerFixup`` in workers."""
+    if not os.environ.get(env) or "django" in str(app.loader_cls).lower():
+        return None
+    fixup = PoolKeepingFixup(app)
+    fixup.install()
+    return fixup

@@ -136,8 +136,10 @@ def deliver_message(*, message_id: int, claim: str, retries_itself: bool = False
     claimed, interrupted = _claim(message_id, claim, now)
     if not claimed:
         return Outcome(None)
+    # The recipient's membership and organization too: the access check at delivery
+    # (senders.send) reads them, one query each otherwise.
     message = OutboxMessage.objects.select_related(
-        "recipient", "endpoint", "escalation", "incident", "alert__acknowledged_by"
+        "recipient__membership__organization", "endpoint", "escalation", "incident", "alert__acknowledged_by"
     ).get(pk=message_id)
     if interrupted:
         _log(

@@ -2,6 +2,7 @@ import pytest
 
 from dispatch import services as dispatch_services
 from notifications import services
+from notifications.senders import email as email_sender
 from tests.factories import report
 from tests.notifications.sinks import HttpSink, SmtpSink
 
@@ -48,6 +49,7 @@ def smtp():
     server.controller.start()
     yield server
     server.controller.stop()
+    email_sender.close_connection()  # this process's kept session was to this server
 
 
 @pytest.fixture

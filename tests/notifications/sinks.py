@@ -122,8 +122,16 @@ class SmtpSink:
     def __init__(self, port: int = 0) -> None:
         self.messages: list[EmailMessage] = []
         self.times: list[float] = []  # when each message was accepted (time.time())
+        self.sessions = 0  # EHLOs: the SMTP sessions clients began
         self.port = port or free_port()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_EHLO(
+        self, server: object, session: Any, envelope: object, hostname: str, responses: list[str]
+    ) -> list[str]:
+        self.sessions += 1
+        session.host_name = hostname
+        return responses
 
     async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
         parsed = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)

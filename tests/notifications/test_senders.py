@@ -6,6 +6,8 @@ import json
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from notifications import services
 from notifications.models import (
@@ -17,9 +19,10 @@ from notifications.models import (
     Target,
     WebhookEndpoint,
 )
+from notifications.senders import email as email_sender
 from notifications.senders import sms, webhook
 from tests.notifications.helpers import WRAPPED_PRIVATE, step
-from tests.notifications.sinks import verify
+from tests.notifications.sinks import SmtpSink, verify
 
 State = OutboxMessage.State
 
@@ -206,3 +209,50 @@ def test_a_stored_endpoint_on_a_wrapped_private_address_is_never_called(
     message.refresh_from_db()
     assert "private network" in message.last_error
     assert not message.delivery_attempts.filter(ok=True).exists()
+
+
+def test_emails_go_over_one_kept_smtp_session_and_a_new_one_when_the_server_dropped_it(
+    world, escalate, settings
+):
+    smtp = SmtpSink()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", smtp.port, False
+    first, second, third = (
+        OutboxMessage.objects.get(escalation=escalate(), channel=Channel.EMAIL, kind=Kind.PAGE)
+        for _ in range(3)
+    )
+    smtp.controller.start()
+    try:
+        for message in (first, second):
+            assert services.deliver_message(message_id=message.pk, claim="t").state == State.DELIVERED
+        assert len(smtp.wait_for(2)) == 2
+        assert smtp.sessions == 1  # connect, EHLO and QUIT once, not once per email
+    finally:
+        smtp.controller.stop()  # the server goes away with the kept connection, and comes back
+    again = SmtpSink(port=smtp.port)
+    again.controller.start()
+    try:
+        assert services.deliver_message(message_id=third.pk, claim="t").state == State.DELIVERED
+        assert len(again.wait_for(1)) == 1
+        assert again.sessions == 1
+    finally:
+        again.controller.stop()
+        email_sender.close_connection()
+    assert OutboxMessage.objects.get(pk=third.pk).attempts == 1  # sent on its first try
+
+
+def test_a_delivery_reads_the_recipients_membership_with_the_message_and_stores_the_inbox_entry_once(
+    world, escalate
+):
+    message = OutboxMessage.objects.get(escalation=escalate(), channel=Channel.IN_APP)
+    with CaptureQueriesContext(connection) as queries:
+        assert services.deliver_message(message_id=message.pk, claim="t").state == State.DELIVERED
+    statements = [query["sql"] for query in queries.captured_queries]
+    inbox = [sql.split()[0] for sql in statements if '"notifications_notification"' in sql]
+    assert inbox == ["INSERT", "SELECT"]  # the entry, then the unread count: no read before the insert
+    assert not [sql for sql in statements if sql.startswith("SELECT") and 'FROM "accounts_membership"' in sql]
+    # Delivered again (a worker lost after the insert): still one entry, and the caller's transaction
+    # (the test's) is still usable.
+    OutboxMessage.objects.filter(pk=message.pk).update(state=State.PENDING)
+    assert services.deliver_message(message_id=message.pk, claim="t2").state == State.DELIVERED
+    assert Notification.objects.filter(message=message).count() == 1

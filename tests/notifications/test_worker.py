@@ -18,6 +18,7 @@ from datetime import timedelta
 import pytest
 import redis
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from notifications import tasks
@@ -192,6 +193,44 @@ def test_a_pool_process_killed_mid_send_is_replaced_and_the_task_taken_up_at_onc
     )
     assert worker.poll() is None  # the worker itself lives on
     assert f"pid:{child} exited with 'signal 9 (SIGKILL)'" in worker.log.read_text()
+
+
+def postgres_sessions() -> int:
+    """Sessions PostgreSQL has begun on the test database (its statistics lag by up to a second)."""
+    time.sleep(1.5)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+        return int(cursor.fetchone()[0])
+
+
+def test_a_worker_keeps_its_database_connections_between_deliveries_and_replaces_one_cut_while_idle(
+    world, escalate, agency_policy, workers
+):
+    """Celery's Django fixup closed the pool process's whole connection pool around every task: two
+    new PostgreSQL sessions per delivery (docs/RELIABILITY.md, "Delivery throughput")."""
+    agency_policy(step(0, channels=[Channel.IN_APP], required=[Channel.IN_APP]))
+    workers("w1")
+    first = escalate()
+    wait_until(lambda: states(first, channel=Channel.IN_APP) == {State.DELIVERED}, what="the first page")
+    before = postgres_sessions()
+    later = [escalate() for _ in range(8)]
+    wait_until(
+        lambda: all(states(e, channel=Channel.IN_APP) == {State.DELIVERED} for e in later), what="8 pages"
+    )
+    tasks_run = OutboxMessage.objects.filter(escalation__in=later).count()
+    assert tasks_run >= 8
+    assert postgres_sessions() - before <= 2, f"new sessions for {tasks_run} deliveries"
+
+    with connection.cursor() as cursor:  # PostgreSQL cuts the worker's idle pooled connections
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        assert cursor.fetchone()[0] >= 1
+    after_cut = escalate()
+    wait_until(lambda: states(after_cut, channel=Channel.IN_APP) == {State.DELIVERED}, what="after the cut")
+    page = OutboxMessage.objects.get(escalation=after_cut, channel=Channel.IN_APP, kind=Kind.PAGE)
+    assert page.attempts == 1  # the pool checked the connection and gave a new one: no failed try
 
 
 @contextmanager
