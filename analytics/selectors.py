@@ -10,9 +10,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.db.models import Case, IntegerField, Q, Sum, Value, When
+
+from accounts.models import Site
 from accounts.policy import AnyUser
-from analytics import hotspots, policy
-from incidents.models import Severity
+from analytics import counts, hotspots, policy
+from analytics.models import IncidentCount
+from incidents.models import Category, Severity
 from portal import zones
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -74,11 +78,20 @@ def get_trends(*, for_user: AnyUser, today: date) -> Trends:
     """Incidents per month and week (with the period before and the same period a year earlier),
     per site, category and severity, and the weekday-by-hour matrix, for the 12 months to ``today``.
 
-    ``today`` is the viewer's calendar day; each incident is counted on its own site's day."""
+    ``today`` is the viewer's calendar day; each incident is counted on its own site's day. A
+    provider's people and platform admins read the rollup once it is built (the same figures, from
+    a few thousand rows instead of every incident); an agency's people, the incidents shared."""
+    providers = policy.counted_providers(for_user)
+    if providers is not None and counts.is_built():
+        return trends_from_counts(providers=providers, today=today)
+    return trends_from_incidents(for_user=for_user, today=today)
+
+
+def trends_from_incidents(*, for_user: AnyUser, today: date) -> Trends:
+    """The trends counted from the incidents themselves (the plain aggregate)."""
     first_month = _month_start(today, MONTHS_SHOWN - 1)
     # The earliest day any figure compares with: the same months a year earlier.
     earliest = _month_start(today, 2 * MONTHS_SHOWN - 1) - timedelta(days=1)
-    week_start = today - timedelta(days=today.weekday())
     rows = (
         policy.counted_incidents(for_user)
         .filter(occurred_at__gte=datetime.combine(earliest, datetime.min.time(), tzinfo=zones.zone("UTC")))
@@ -109,6 +122,19 @@ def get_trends(*, for_user: AnyUser, today: date) -> Trends:
         groups["site"][window][site_name] += 1
         groups["category"][window][category_name or "Uncategorized"] += 1
         groups["severity"][window][Severity(severity).label if severity else "Not set"] += 1
+    _finish(trends, months, weeks, groups)
+    return trends
+
+
+def _finish(
+    trends: Trends,
+    months: Counter[date],
+    weeks: Counter[date],
+    groups: dict[str, tuple[Counter[str], Counter[str]]],
+) -> None:
+    """The periods' buckets and the groups' shares from the counts per day, week and window."""
+    today = trends.today
+    week_start = today - timedelta(days=today.weekday())
     for back in range(MONTHS_SHOWN - 1, -1, -1):
         start = _month_start(today, back)
         trends.months.append(
@@ -137,6 +163,73 @@ def get_trends(*, for_user: AnyUser, today: date) -> Trends:
     severities = [label for _, label in Severity.choices] + ["Not set"]
     current, previous = groups["severity"]
     trends.by_severity = [s for s in _shares(current, previous, severities) if s.count or s.previous]
+
+
+def trends_from_counts(*, providers: list[int], today: date) -> Trends:
+    """The trends read from the rollup (analytics/counts.py) for these providers ([]: every one).
+
+    Whole months before ``today``'s are read from the months' rows, ``today``'s month from its
+    days' rows up to ``today`` (a site east of the viewer may already be in tomorrow), and the
+    months and weeks from the daily totals: the same figures as ``trends_from_incidents``."""
+    first_month = _month_start(today, MONTHS_SHOWN - 1)
+    oldest = _month_start(today, 2 * MONTHS_SHOWN - 1)
+    this_month = today.replace(day=1)
+    rows = IncidentCount.objects.all()
+    if providers:
+        rows = rows.filter(provider_id__in=providers)
+    Dim, Day, Month = IncidentCount.Dimension, IncidentCount.Period.DAY, IncidentCount.Period.MONTH
+    months: Counter[date] = Counter()
+    weeks: Counter[date] = Counter()
+    trends = Trends(today=today)
+    totals = (
+        rows.filter(period=Day, dimension=Dim.TOTAL, start__gte=oldest, start__lte=today)
+        .values("start")
+        .annotate(n=Sum("count"))
+        .values_list("start", "n")
+    )
+    for day, n in totals:
+        months[day.replace(day=1)] += n
+        weeks[day - timedelta(days=day.weekday())] += n
+        if day >= first_month:
+            trends.total += n
+        else:
+            trends.previous_total += n
+    grouped = (
+        rows.filter(dimension__in=[Dim.SITE, Dim.CATEGORY, Dim.SEVERITY, Dim.HOUR])
+        .filter(
+            Q(period=Month, start__gte=oldest, start__lt=this_month)
+            | Q(period=Day, start__gte=this_month, start__lte=today)
+        )
+        .annotate(
+            window=Case(
+                When(start__gte=first_month, then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        )
+        .values("dimension", "key", "window")
+        .annotate(n=Sum("count"))
+        .values_list("dimension", "key", "window", "n")
+    )
+    found: list[tuple[str, int, int, int]] = list(grouped)
+    sites = dict(
+        Site.objects.filter(pk__in={k for d, k, _, _ in found if d == Dim.SITE}).values_list("pk", "name")
+    )
+    categories = dict(
+        Category.objects.filter(pk__in={k for d, k, _, _ in found if d == Dim.CATEGORY}).values_list(
+            "pk", "name"
+        )
+    )
+    groups = {key: (Counter[str](), Counter[str]()) for key in ("site", "category", "severity")}
+    for dimension, key, window, n in found:
+        if dimension == Dim.HOUR:
+            if window == 0:
+                trends.matrix[key // 24][key % 24] += n
+        elif dimension == Dim.SITE:
+            groups["site"][window][sites[key]] += n
+        elif dimension == Dim.CATEGORY:
+            groups["category"][window][categories.get(key) or "Uncategorized"] += n
+        else:
+            groups["severity"][window][Severity(key).label if key else "Not set"] += n
+    _finish(trends, months, weeks, groups)
     return trends
 
 
@@ -172,10 +265,10 @@ def get_hotspots(*, for_user: AnyUser, today: date) -> Hotspots:
         if location.strip():
             areas.setdefault(f"{site_name} · {location.strip()}", [0] * windows)[window] += 1
     result = Hotspots(today=today)
-    for target, counts in ((result.by_site, sites), (result.by_area, areas)):
+    for target, tallies in ((result.by_site, sites), (result.by_area, areas)):
         target.extend(
             sorted(
-                (hotspots.rise_against_history(place, c[1:], c[0]) for place, c in counts.items()),
+                (hotspots.rise_against_history(place, c[1:], c[0]) for place, c in tallies.items()),
                 key=lambda r: (r.p_value, -r.observed, r.place),
             )
         )
