@@ -79,6 +79,12 @@ def checks(results: dict[str, Any], server: str) -> list[tuple[str, str, str, bo
             (f"{family.capitalize()} p95 at {incidents or 0:,} incidents", _ms(p95), f"≤ {limit} ms",
              None if p95 is None else p95 <= limit)
         )  # fmt: skip
+    for name, variant in (_get(families, "analytics", "variants") or {}).items():
+        p95 = _get(variant, "ms", "p95")
+        rows.append(
+            (f"Analytics dashboard ({name}) p95 at {incidents or 0:,} incidents", _ms(p95), "≤ 200 ms",
+             None if p95 is None else p95 <= 200)
+        )  # fmt: skip
     for name, variant in (_get(families, "search", "variants") or {}).items():
         p95 = _get(variant, "ms", "p95")
         rows.append(
@@ -98,7 +104,7 @@ def checks(results: dict[str, Any], server: str) -> list[tuple[str, str, str, bo
         )  # fmt: skip
     constant = [f.get("queries_constant") for f in families.values()]
     rows.append(
-        ("Query counts constant (10 vs 100 rows; two boards)",
+        ("Query counts constant (10 vs 100 rows; two boards; analytics of two tenants)",
          "yes" if constant and all(constant) else ("no" if constant else "–"), "constant",
          all(constant) if constant else None)
     )  # fmt: skip
