@@ -123,9 +123,10 @@ def recount(buckets: Iterable[tuple[int, date]]) -> None:
                 _recount_month(provider_id, first)
 
 
-def count_incidents(*, incident_ids: Iterable[int]) -> int:
+def count_incidents(*, incident_ids: Iterable[int], recount_all: bool = False) -> int:
     """Place these incidents in the rollup as they are now (or take them out: a draft, a drill,
-    gone), recounting the buckets they left and joined. Nothing before the rollup is built."""
+    gone), recounting the buckets they left and joined (``recount_all``: every bucket they are in,
+    moved or not). Nothing before the rollup is built."""
     ids = sorted(set(incident_ids))
     if not ids or not is_built():
         return 0
@@ -138,6 +139,8 @@ def count_incidents(*, incident_ids: Iterable[int]) -> int:
         for incident_id in ids:
             old, new = before.get(incident_id), after.get(incident_id)
             if old is not None and new is not None and _same(old, new):
+                if recount_all:
+                    changed.add((new.provider_id, new.day))
                 continue
             if old is not None:
                 changed.add((old.provider_id, old.day))
@@ -155,9 +158,10 @@ def _same(old: CountedIncident, new: CountedIncident) -> bool:
 
 
 def count_recent(*, since: datetime) -> int:
-    """Place again every incident received since ``since`` (the sweep behind the follow-ups)."""
+    """Place again every incident received since ``since`` and recount their buckets (the sweep
+    behind the follow-ups: one lost, or one that ran beside a rebuild that could not see its report)."""
     ids = Incident.objects.filter(received_at__gte=since).values_list("pk", flat=True)
-    return count_incidents(incident_ids=list(ids))
+    return count_incidents(incident_ids=list(ids), recount_all=True)
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.models import Role
 from analytics import counts
@@ -147,6 +148,19 @@ def test_counting_again_changes_nothing():
         )
         == rows
     )
+    assert get_trends(for_user=supervisor, today=TODAY) == trends_from_incidents(
+        for_user=supervisor, today=TODAY
+    )
+
+
+def test_the_sweep_recounts_a_bucket_a_follow_up_left_behind():
+    supervisor, provider, _ = fixtures()
+    counts.rebuild()
+    IncidentCount.objects.filter(provider=provider, start__gte=date(2026, 11, 1)).delete()  # a lost recount
+    assert get_trends(for_user=supervisor, today=TODAY) != trends_from_incidents(
+        for_user=supervisor, today=TODAY
+    )
+    counts.count_recent(since=timezone.now() - counts.RECENT)
     assert get_trends(for_user=supervisor, today=TODAY) == trends_from_incidents(
         for_user=supervisor, today=TODAY
     )
