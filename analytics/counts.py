@@ -208,12 +208,12 @@ def rebuild() -> int:
         days = []
     IncidentCount.objects.bulk_create(days, batch_size=BATCH)
     months: Counter[tuple[int, date, str, int]] = Counter()
-    for provider_id, start, dimension, key, n in (
+    for provider_id, start, name, key, n in (
         IncidentCount.objects.filter(period=Day)
         .values_list("provider_id", "start", "dimension", "key", "count")
         .iterator(chunk_size=BATCH)
     ):
-        months[(provider_id, start.replace(day=1), dimension, key)] += n
+        months[(provider_id, start.replace(day=1), name, key)] += n
     IncidentCount.objects.bulk_create(
         (
             IncidentCount(provider_id=p, period=Month, start=s, dimension=d, key=k, count=n)

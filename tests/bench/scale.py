@@ -226,7 +226,7 @@ def _measure_analytics(scale: Scale, clients: dict[str, Client], users: dict[str
         }
         for who in ("supervisor", "liaison", "platform admin")
     }
-    figures = {
+    figures: dict[str, Any] = {
         "who": "supervisor, liaison, platform admin",
         "ms": summary_ms(samples),
         "variants": per_variant,
