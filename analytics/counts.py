@@ -51,12 +51,14 @@ def counted_rows(incidents: QuerySet[Incident]) -> Iterator[CountedIncident]:
     on its site's calendar as the trends place it."""
     counted = incidents.exclude(status=Incident.Status.DRAFT).exclude(exercise=Incident.Exercise.EXERCISE)
     rows = counted.values_list(
-        "pk", "provider_id", "site_id", "site__time_zone", "occurred_at", "category_id", "severity"
-    )
+        "pk", "provider_id", "site_id", "site__time_zone", "occurred_at", "category_id", "severity",
+        "location", "latitude", "longitude",
+    )  # fmt: skip
     in_zone: dict[str, Any] = {}
-    for pk, provider_id, site_id, zone_name, occurred_at, category_id, severity in rows.iterator(
-        chunk_size=BATCH
-    ):
+    for (
+        pk, provider_id, site_id, zone_name, occurred_at, category_id, severity, location, latitude, longitude
+    ) in rows.iterator(chunk_size=BATCH):  # fmt: skip
+        on_map = latitude is not None and longitude is not None
         local = occurred_at.astimezone(in_zone.setdefault(zone_name, zones.zone(zone_name)))
         yield CountedIncident(
             incident_id=pk,
@@ -66,6 +68,10 @@ def counted_rows(incidents: QuerySet[Incident]) -> Iterator[CountedIncident]:
             site_id=site_id,
             category_id=category_id,
             severity=severity or None,
+            location=location.strip(),
+            occurred_at=occurred_at,
+            cell_latitude=round(float(latitude), 3) if on_map else None,
+            cell_longitude=round(float(longitude), 3) if on_map else None,
         )
 
 
@@ -153,7 +159,10 @@ def count_incidents(*, incident_ids: Iterable[int], recount_all: bool = False) -
 
 
 def _same(old: CountedIncident, new: CountedIncident) -> bool:
-    fields = ("provider_id", "day", "hour_of_week", "site_id", "category_id", "severity")
+    fields = (
+        "provider_id", "day", "hour_of_week", "site_id", "category_id", "severity", "location", "occurred_at",
+        "cell_latitude", "cell_longitude",
+    )  # fmt: skip
     return all(getattr(old, f) == getattr(new, f) for f in fields)
 
 

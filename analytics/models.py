@@ -78,9 +78,18 @@ class CountedIncident(models.Model):
     site = models.ForeignKey("accounts.Site", on_delete=models.CASCADE, related_name="+")
     category = models.ForeignKey("incidents.Category", on_delete=models.SET_NULL, null=True, related_name="+")
     severity = models.PositiveSmallIntegerField(null=True)
+    # The hotspots' and the map's: the place on the site (trimmed), when, and the map's cell (the
+    # reported coordinates rounded to 0.001°, as the map clusters them).
+    location = models.CharField(max_length=200, blank=True)
+    occurred_at = models.DateTimeField()
+    cell_latitude = models.FloatField(null=True)
+    cell_longitude = models.FloatField(null=True)
 
     class Meta:
-        indexes = [models.Index(fields=["provider", "day"], name="counted_provider_day")]
+        indexes = [
+            models.Index(fields=["provider", "day"], name="counted_provider_day"),
+            models.Index(fields=["day"], name="counted_day"),
+        ]
 
     def __str__(self) -> str:
         return f"Incident {self.incident_id} counted on {self.day}"

@@ -7,15 +7,17 @@ to their agency and nothing else.
 """
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from django.db.models import Case, IntegerField, Q, Sum, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
 
 from accounts.models import Site
 from accounts.policy import AnyUser
 from analytics import counts, hotspots, policy
-from analytics.models import IncidentCount
+from analytics.models import CountedIncident, IncidentCount
 from incidents.models import Category, Severity
 from portal import zones
 
@@ -244,26 +246,62 @@ class Hotspots:
         return [r for r in self.by_site + self.by_area if r.rising]
 
 
-def get_hotspots(*, for_user: AnyUser, today: date) -> Hotspots:
-    """Each site's and each area's (the report's place on the site) count in the latest 28 days to
-    ``today`` (the site's days), against its own mean of the 13 windows before, with the Poisson test."""
+def _counted(providers: list[int]) -> QuerySet[CountedIncident]:
+    rows = CountedIncident.objects.all()
+    return rows.filter(provider_id__in=providers) if providers else rows
+
+
+def _place_windows(*, for_user: AnyUser, today: date) -> Counter[tuple[int, str, str, int]]:
+    """Incidents per (site id, site name, place on the site, window): window 0 the latest 28 days
+    to ``today`` (the site's days), 1 the 28 before, … to the 14th. From the rollup's rows when it
+    answers for the user (a GROUP BY), else from the incidents."""
     windows = hotspots.HISTORY_WINDOWS + 1
+    tallies: Counter[tuple[int, str, str, int]] = Counter()
+    providers = policy.counted_providers(for_user)
+    if providers is not None and counts.is_built():
+        days = hotspots.WINDOW_DAYS
+        window = Case(
+            *(
+                When(day__gte=today - timedelta(days=days * (w + 1) - 1), then=Value(w))
+                for w in range(windows)
+            ),
+            output_field=IntegerField(),
+        )
+        grouped = (
+            _counted(providers)
+            .filter(day__gte=today - timedelta(days=days * windows - 1), day__lte=today)
+            .annotate(window=window)
+            .values("site_id", "site__name", "location", "window")
+            .annotate(n=Count("pk"))
+            .values_list("site_id", "site__name", "location", "window", "n")
+        )
+        for site_id, site_name, location, w, n in grouped:
+            tallies[(site_id, site_name, location, w)] += n
+        return tallies
     earliest = today - timedelta(days=hotspots.WINDOW_DAYS * windows + 1)
     rows = (
         policy.counted_incidents(for_user)
         .filter(occurred_at__gte=datetime.combine(earliest, datetime.min.time(), tzinfo=zones.zone("UTC")))
-        .values_list("occurred_at", "site__name", "site__time_zone", "location")
+        .values_list("occurred_at", "site_id", "site__name", "site__time_zone", "location")
     )
+    for occurred_at, site_id, site_name, zone_name, location in rows.iterator(chunk_size=2000):
+        day = occurred_at.astimezone(zones.zone(zone_name)).date()
+        w = (today - day).days // hotspots.WINDOW_DAYS
+        if 0 <= w < windows:
+            tallies[(site_id, site_name, location.strip(), w)] += 1
+    return tallies
+
+
+def get_hotspots(*, for_user: AnyUser, today: date) -> Hotspots:
+    """Each site's and each area's (the report's place on the site) count in the latest 28 days to
+    ``today`` (the site's days), against its own mean of the 13 windows before, with the Poisson test."""
+    windows = hotspots.HISTORY_WINDOWS + 1
     sites: dict[str, list[int]] = {}
     areas: dict[str, list[int]] = {}
-    for occurred_at, site_name, zone_name, location in rows.iterator(chunk_size=2000):
-        day = occurred_at.astimezone(zones.zone(zone_name)).date()
-        window = (today - day).days // hotspots.WINDOW_DAYS
-        if not 0 <= window < windows:
-            continue
-        sites.setdefault(site_name, [0] * windows)[window] += 1
-        if location.strip():
-            areas.setdefault(f"{site_name} · {location.strip()}", [0] * windows)[window] += 1
+    for (_, site_name, location, window), n in _place_windows(for_user=for_user, today=today).items():
+        sites.setdefault(site_name, [0] * windows)[window] += n
+        if location:
+            areas.setdefault(f"{site_name} · {location}", [0] * windows)[window] += n
     result = Hotspots(today=today)
     for target, tallies in ((result.by_site, sites), (result.by_area, areas)):
         target.extend(
@@ -279,21 +317,14 @@ def rising_sites(*, for_user: AnyUser, today: date) -> list[tuple[int, hotspots.
     """The sites whose counts rose against their own history (as ``get_hotspots`` tests them), by
     site id and most significant first: what patrols offers to target (settings.PATROL_HOTSPOTS)."""
     windows = hotspots.HISTORY_WINDOWS + 1
-    earliest = today - timedelta(days=hotspots.WINDOW_DAYS * windows + 1)
-    rows = (
-        policy.counted_incidents(for_user)
-        .filter(occurred_at__gte=datetime.combine(earliest, datetime.min.time(), tzinfo=zones.zone("UTC")))
-        .values_list("occurred_at", "site_id", "site__name", "site__time_zone")
-    )
-    counts: dict[int, list[int]] = {}
+    tallies: dict[int, list[int]] = {}
     names: dict[int, str] = {}
-    for occurred_at, site_id, site_name, zone_name in rows.iterator(chunk_size=2000):
-        window = (today - occurred_at.astimezone(zones.zone(zone_name)).date()).days // hotspots.WINDOW_DAYS
-        if 0 <= window < windows:
-            counts.setdefault(site_id, [0] * windows)[window] += 1
-            names[site_id] = site_name
+    for (site_id, site_name, _, window), n in _place_windows(for_user=for_user, today=today).items():
+        tallies.setdefault(site_id, [0] * windows)[window] += n
+        names[site_id] = site_name
     rises = [
-        (site_id, hotspots.rise_against_history(names[site_id], c[1:], c[0])) for site_id, c in counts.items()
+        (site_id, hotspots.rise_against_history(names[site_id], c[1:], c[0]))
+        for site_id, c in tallies.items()
     ]
     return sorted(
         ((site_id, rise) for site_id, rise in rises if rise.rising),
@@ -319,18 +350,32 @@ class SitePoint:
 
 
 def get_hotspot_map(*, for_user: AnyUser, since: datetime) -> tuple[list[Cluster], list[SitePoint]]:
-    """The clusters of the counted incidents that carry coordinates, and their sites' own points."""
-    rows = (
-        policy.counted_incidents(for_user)
-        .filter(occurred_at__gte=since, latitude__isnull=False, longitude__isnull=False)
-        .values_list("latitude", "longitude", "site__name", "site__latitude", "site__longitude")
-    )
+    """The clusters of the counted incidents that carry coordinates, and their sites' own points
+    (from the rollup's rows, each with its cell, when it answers for the user)."""
+    columns = ("site__name", "site__latitude", "site__longitude")
+    rows: Iterable[tuple[Any, ...]]
+    providers = policy.counted_providers(for_user)
+    if providers is not None and counts.is_built():
+        rows = (
+            _counted(providers)
+            .filter(day__gte=since.date() - timedelta(days=2), occurred_at__gte=since)
+            .filter(cell_latitude__isnull=False, cell_longitude__isnull=False)
+            .values("cell_latitude", "cell_longitude", *columns)
+            .annotate(n=Count("pk"))
+            .values_list("cell_latitude", "cell_longitude", *columns, "n")
+        )
+    else:
+        rows = (
+            (round(float(lat), 3), round(float(lon), 3), *rest, 1)
+            for lat, lon, *rest in policy.counted_incidents(for_user)
+            .filter(occurred_at__gte=since, latitude__isnull=False, longitude__isnull=False)
+            .values_list("latitude", "longitude", *columns)
+            .iterator(chunk_size=2000)
+        )
     cells: Counter[tuple[float, float, str]] = Counter()
     sites: dict[str, SitePoint] = {}
-    for latitude, longitude, site, site_lat, site_lon in rows.iterator(chunk_size=2000):
-        if latitude is None or longitude is None:
-            continue
-        cells[(round(float(latitude), 3), round(float(longitude), 3), site)] += 1
+    for latitude, longitude, site, site_lat, site_lon, n in rows:
+        cells[(latitude, longitude, site)] += n
         if site_lat is not None and site_lon is not None:
             sites.setdefault(site, SitePoint(site, float(site_lat), float(site_lon)))
     clusters = [Cluster(lat, lon, site, count) for (lat, lon, site), count in cells.items()]

@@ -3,7 +3,7 @@ hand-computed fixtures (both daylight-saving changes, a site already in tomorrow
 left out), each provider counting only its own, and kept by the follow-ups of a sent, edited or
 moved report once it is built."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -15,7 +15,14 @@ from django.utils import timezone
 from accounts.models import Role
 from analytics import counts
 from analytics.models import CountedIncident, IncidentCount
-from analytics.selectors import get_trends, trends_from_counts, trends_from_incidents
+from analytics.selectors import (
+    get_hotspot_map,
+    get_hotspots,
+    get_trends,
+    rising_sites,
+    trends_from_counts,
+    trends_from_incidents,
+)
 from incidents import services as incident_services
 from incidents.models import Category, Incident
 from tests.factories import AgencyFactory, ProviderFactory, SiteFactory, UserFactory, member, report
@@ -164,3 +171,34 @@ def test_the_sweep_recounts_a_bucket_a_follow_up_left_behind():
     assert get_trends(for_user=supervisor, today=TODAY) == trends_from_incidents(
         for_user=supervisor, today=TODAY
     )
+
+
+def test_the_hotspots_and_the_map_read_the_rollup_with_the_same_figures():
+    supervisor, provider, _ = fixtures()
+    site = SiteFactory(name="Harbour Mall", time_zone="Asia/Tokyo", provider=provider, latitude="35.660000")
+    guard = member(Role.GUARD, provider, sites=(site,))
+    noon = datetime(2026, 12, 1, 12, tzinfo=UTC)
+    for window in range(1, 14):  # one a window at the gate for a year, then eight in the latest 28 days
+        report(guard, site, occurred_at=noon - timedelta(days=28 * window + 3), location=" Gate ")
+    for n in range(8):
+        report(guard, site, occurred_at=noon - timedelta(days=n * 3), location="Gate", latitude="35.660400",
+               longitude="139.700600")  # fmt: skip
+    report(guard, site, occurred_at=noon - timedelta(days=2), latitude="35.660600", longitude="139.700400")
+    report(guard, site, occurred_at=noon - timedelta(days=27, hours=15), location="Loading bay")  # the edge
+    since = noon - timedelta(days=90)
+    spots = get_hotspots(for_user=supervisor, today=TODAY)
+    rising = rising_sites(for_user=supervisor, today=TODAY)
+    on_map = get_hotspot_map(for_user=supervisor, since=since)
+    assert [r.place for r in spots.rising] == ["Harbour Mall", "Harbour Mall · Gate"]
+    assert [(c.latitude, c.longitude, c.count) for c in on_map[0]][:2] == [
+        (35.66, 139.701, 8),
+        (35.661, 139.7, 1),
+    ]
+    counts.rebuild()
+    with CaptureQueriesContext(connection) as reads:
+        assert get_hotspots(for_user=supervisor, today=TODAY) == spots
+        assert rising_sites(for_user=supervisor, today=TODAY) == rising
+        assert get_hotspot_map(for_user=supervisor, since=since) == on_map
+    read = " ".join(q["sql"] for q in reads.captured_queries)
+    assert CountedIncident._meta.db_table in read
+    assert f'"{Incident._meta.db_table}"' not in read  # not one incident read

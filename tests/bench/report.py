@@ -430,6 +430,27 @@ def scale_section(results: dict[str, Any]) -> list[str]:
         "",
         _table(["family", "request", "path", "p50", "p95", "p95 at the tenth", "ratio", "queries"], rows),
         "",
+        *analytics_parts(scale),
+    ]
+
+
+def analytics_parts(scale: dict[str, Any]) -> list[str]:
+    """The analytics dashboard's parts, each selector timed alone for each audience, at both sizes."""
+    parts = _get(scale, "families", "analytics", "parts") or {}
+    if not parts:
+        return []
+    rows = []
+    for who, figures in parts.items():
+        for part, ms in figures.items():
+            before = _get(scale, "smaller", "families", "analytics", "parts", who, part, "p95")
+            rows.append([who, part, _ms(ms.get("p50")), _ms(ms.get("p95")), _ms(before)])
+    return [
+        "The analytics dashboard's parts (each selector called alone, as the page calls it; the page is "
+        "their sum and its rendering). Queries of the analytics requests: the user's and the same role's "
+        "in another tenant (the platform admin twice).",
+        "",
+        _table(["who", "part", "p50", "p95", "p95 at the tenth"], rows),
+        "",
     ]
 
 
