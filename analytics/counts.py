@@ -58,7 +58,6 @@ def counted_rows(incidents: QuerySet[Incident]) -> Iterator[CountedIncident]:
     for (
         pk, provider_id, site_id, zone_name, occurred_at, category_id, severity, location, latitude, longitude
     ) in rows.iterator(chunk_size=BATCH):  # fmt: skip
-        on_map = latitude is not None and longitude is not None
         local = occurred_at.astimezone(in_zone.setdefault(zone_name, zones.zone(zone_name)))
         yield CountedIncident(
             incident_id=pk,
@@ -70,9 +69,16 @@ def counted_rows(incidents: QuerySet[Incident]) -> Iterator[CountedIncident]:
             severity=severity or None,
             location=location.strip(),
             occurred_at=occurred_at,
-            cell_latitude=round(float(latitude), 3) if on_map else None,
-            cell_longitude=round(float(longitude), 3) if on_map else None,
+            cell_latitude=_cell(latitude, longitude)[0],
+            cell_longitude=_cell(latitude, longitude)[1],
         )
+
+
+def _cell(latitude: Any, longitude: Any) -> tuple[float | None, float | None]:
+    """The map's cell of reported coordinates (as get_hotspot_map rounds them); none without both."""
+    if latitude is None or longitude is None:
+        return None, None
+    return round(float(latitude), 3), round(float(longitude), 3)
 
 
 def _lock(provider_id: int) -> None:
