@@ -614,8 +614,71 @@ runs, or wrap a request in `pyinstrument.Profiler`.
 """
 
 
-# Measured outside the bench (scripts/measure_csv_memory.py), kept here so a regenerated page keeps it.
-ANALYTICS = """## Analytics: the incident CSV export's memory
+# Measured in and outside the bench (BENCH_ONLY=scale runs, scripts/measure_csv_memory.py), kept here so a
+# regenerated page keeps it.
+ANALYTICS = """## Analytics at 1,000,000 incidents: a rollup table, and what is still over 200 ms
+
+**Target** (issue 19): the trend and response-time pages p95 ≤ 200 ms at 1,000,000 incidents. They are
+one page, `/analytics/` (trends, weekday-by-hour, hotspots, map, response times; `?by=` regroups the
+response times). The scale bench (section 3, family `analytics`) requests it as the largest
+provider's supervisor, an agency's liaison and the platform admin, and times each part's selector
+alone (the table under section 3).
+
+**Plain GROUP BY first** (2026-12-02, a 1,000,000-incident copy of the bench data, load average
+3.5–4.5 from other work; each part's selector, best of three): supervisor trends 3,956 ms, hotspots
+1,658, map 824, response times 117; liaison 1,340 / 875 / 793 / 164; platform admin 14,688 / 7,371 /
+1,487 / 625; the page 9.5 s (supervisor) and 3.7 s (liaison). EXPLAIN ANALYZE shows where: the trends
+read every counted incident of 24 months (about 215,000 of the largest provider's, 650,000 for the
+platform) and place each on its own site's calendar (its zone, its DST) in Python; an index can make
+the read cheaper, not the per-row work. An agency's trends read 6,922 incidents through its 10,376
+shares (397 ms in PostgreSQL alone, 12,575 heap blocks read cold, one index probe per share).
+
+**Choice: a rollup table, not a materialized view.** A materialized view refreshes by recomputing
+everything (even `CONCURRENTLY`), and its SQL would have to place each incident in its site's zone,
+which the embedded SQLite default cannot. `analytics.CountedIncident` holds one row per counted
+report (sent, not a drill): provider, its site's local day and hour of the week, site, category,
+severity, place on the site, time and map cell, computed by the same Python the plain aggregate
+uses. `analytics.IncidentCount` holds the counts per provider and day, and per month, by site,
+category, severity, hour of the week and in all. A change recounts its (provider, day) buckets from
+CountedIncident (one GROUP BY of a day's rows, then the month from its days; an advisory lock per
+provider on PostgreSQL), so every path is idempotent: the follow-up task `analytics.count_incident`
+of `incident.submitted` and `incident.updated` (after commit: the report itself keeps its 12 queries),
+a sweep every 10 minutes of the last two hours' reports (a follow-up lost with the broker), and
+`manage.py rebuild_incident_counts` for existing rows (seed_scale runs it after its COPY: 161–241 s
+for 1,000,000 under that load; about 275 MB for both tables). **Data migration:** 0002 creates the
+tables empty and 0003 empties them again (it adds the place, time and cell); until the command has run
+once (`CountsBuilt`), every figure is counted from the incidents, so a deploy is never wrong, only
+slow until then. The trends read whole months from the months' rows and the current month from its
+days' rows up to today (a site east of the viewer is already in tomorrow); hotspots group the
+CountedIncident rows of 392 days by site, place and 28-day window in the database; the map groups 90
+days' rows by cell. The figures are the same, not close: `tests/analytics/test_counts.py` compares
+rollup and plain aggregate on hand-computed fixtures (both DST changes, a Tokyo site in tomorrow,
+a draft, a drill, another provider's incidents, edits and moves through the services, a lost
+recount put right by the sweep), `tests/seeding/test_seed_scale.py` after a COPY and a top-up, and
+the two were equal on the 1,000,000 incidents (supervisor and platform admin).
+
+**Measured** by `BENCH_ONLY=scale BENCH_SCALE=full make bench` at commit 1387b2d (the rollup for the
+trends only; load average 1.8 before, 2–4.5 during, three other engineers' browser tests on the same
+two cores), p95 at 100,000 → 1,000,000: trends alone, supervisor 27 → 27 ms (plain: 3,956), platform
+admin 59 → 186 ms (plain: 14,688); liaison (plain) 143 → 1,695 ms. Response times (plain, exact
+nearest-rank percentiles): supervisor 25 → 178 ms, liaison 25 → 311, platform admin 57 → 550. The
+whole page at 1,000,000 was still 3.7 s (supervisor), 5.2 s (liaison), 9.0 s (platform admin): its
+hotspots (2,615 / 1,997 / 5,189 ms) and map (919 / 1,287 / 1,722 ms) were then still counted from the
+incidents. The commits after it move hotspots, the patrols' rising sites and the map onto the rollup
+for providers and the platform (same figures, tested); their figures at 1,000,000 are in
+var/bench/analytics-after.json when measured, not yet in this page. Query counts are constant (17,
+12 and 14 per page; the same for another tenant of the same role).
+
+**What is left over 200 ms:** an agency's figures (trends, hotspots, map) are still counted from the
+incidents shared with it: shares end with a rejected or cancelled escalation and expire by the clock
+(`until`) with no event, so a per-agency rollup needs a periodic recount of expired shares; not done.
+Response times stay on the plain aggregate: exact nearest-rank p50/p90 need every interval (a
+histogram would round them), and the escalations are a small share (4 %) of the incidents; at
+1,000,000 they cost 178–550 ms p95; a rollup of per-second counts per (site, agency, category, month,
+interval) would keep them exact for whole seconds only. The platform admin's trends read 12
+providers' rows (186 ms p95); a platform row per bucket would make it one provider's cost.
+
+## Analytics: the incident CSV export's memory
 
 Measured by `scripts/measure_csv_memory.py 100000` on 2026-12-01 (this machine, PostgreSQL 15,
 while other engineers' tests ran): the export's own view (`/analytics/export/incidents.csv`) as a
@@ -626,8 +689,7 @@ under tracemalloc (which slows Python several times). The heap's peak within eac
 6.7 MiB after the first 1,000 rows (one chunk of 2,000 rows in flight), 0.7 MiB once done. The
 process's peak RSS was 137 MiB, most of it Django with the app loaded. Memory does not grow with
 the file: the rows are read 2,000 at a time (a server-side cursor on PostgreSQL) and written one
-line at a time. Not measured here: trends and response times at 1,000,000 incidents (whether they
-need a rollup table; the pages are not in `make bench` yet).
+line at a time.
 """
 
 
