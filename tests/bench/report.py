@@ -666,7 +666,7 @@ whole page at 1,000,000 was still 3.7 s (supervisor), 5.2 s (liaison), 9.0 s (pl
 hotspots (2,615 / 1,997 / 5,189 ms) and map (919 / 1,287 / 1,722 ms) were then still counted from the
 incidents. The commits after it move hotspots, the patrols' rising sites and the map onto the rollup
 for providers and the platform (same figures, tested). Measured on the same 1,000,000 incidents at
-commit 66b9e3e (the family alone, same code path as the bench, load average 2.1 before, 1.5 after),
+commit 21ec800 (the family alone, same code path as the bench, load average 2.1 before, 1.5 after),
 p95: supervisor hotspots 2,615 → 433 ms, map 919 → 64 ms, trends 42 ms, response times 348 ms; the
 page 3.7 → 1.35 s; platform admin hotspots 5,189 → 1,205 ms, map 1,722 → 103 ms, the page 9.0 →
 2.6 s; the liaison's page (all plain) 4.0–4.3 s. Query counts are constant (19, 12 and 16 per page
