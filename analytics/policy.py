@@ -53,3 +53,16 @@ def can_request_partnership_report(user: AnyUser, partnership: Partnership) -> b
 
 def visible_partnership_reports(user: AnyUser) -> QuerySet[PartnershipReport]:
     return PartnershipReport.objects.filter(partnership__in=visible_partnerships(user))
+
+
+def counted_providers(user: AnyUser) -> list[int] | None:
+    """Whose incidents the user's trends are made of, when the rollup can answer: the user's own
+    provider for its supervisors and admins, every provider ([]) for a platform admin; None for
+    everyone else (an agency's figures follow its shares, which end and expire by the clock, so
+    they are counted from the incidents)."""
+    if account_policy.is_platform_admin(user):
+        return []
+    provider_id = account_policy.provider_id_of(user)
+    if provider_id is None or not account_policy.has_role(user, *incident_policy.PROVIDER_STAFF):
+        return None
+    return [provider_id]

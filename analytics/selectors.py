@@ -7,12 +7,18 @@ to their agency and nothing else.
 """
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
+
+from accounts.models import Site
 from accounts.policy import AnyUser
-from analytics import hotspots, policy
-from incidents.models import Severity
+from analytics import counts, hotspots, policy
+from analytics.models import CountedIncident, IncidentCount
+from incidents.models import Category, Severity
 from portal import zones
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -74,11 +80,20 @@ def get_trends(*, for_user: AnyUser, today: date) -> Trends:
     """Incidents per month and week (with the period before and the same period a year earlier),
     per site, category and severity, and the weekday-by-hour matrix, for the 12 months to ``today``.
 
-    ``today`` is the viewer's calendar day; each incident is counted on its own site's day."""
+    ``today`` is the viewer's calendar day; each incident is counted on its own site's day. A
+    provider's people and platform admins read the rollup once it is built (the same figures, from
+    a few thousand rows instead of every incident); an agency's people, the incidents shared."""
+    providers = policy.counted_providers(for_user)
+    if providers is not None and counts.is_built():
+        return trends_from_counts(providers=providers, today=today)
+    return trends_from_incidents(for_user=for_user, today=today)
+
+
+def trends_from_incidents(*, for_user: AnyUser, today: date) -> Trends:
+    """The trends counted from the incidents themselves (the plain aggregate)."""
     first_month = _month_start(today, MONTHS_SHOWN - 1)
     # The earliest day any figure compares with: the same months a year earlier.
     earliest = _month_start(today, 2 * MONTHS_SHOWN - 1) - timedelta(days=1)
-    week_start = today - timedelta(days=today.weekday())
     rows = (
         policy.counted_incidents(for_user)
         .filter(occurred_at__gte=datetime.combine(earliest, datetime.min.time(), tzinfo=zones.zone("UTC")))
@@ -109,6 +124,19 @@ def get_trends(*, for_user: AnyUser, today: date) -> Trends:
         groups["site"][window][site_name] += 1
         groups["category"][window][category_name or "Uncategorized"] += 1
         groups["severity"][window][Severity(severity).label if severity else "Not set"] += 1
+    _finish(trends, months, weeks, groups)
+    return trends
+
+
+def _finish(
+    trends: Trends,
+    months: Counter[date],
+    weeks: Counter[date],
+    groups: dict[str, tuple[Counter[str], Counter[str]]],
+) -> None:
+    """The periods' buckets and the groups' shares from the counts per day, week and window."""
+    today = trends.today
+    week_start = today - timedelta(days=today.weekday())
     for back in range(MONTHS_SHOWN - 1, -1, -1):
         start = _month_start(today, back)
         trends.months.append(
@@ -137,6 +165,73 @@ def get_trends(*, for_user: AnyUser, today: date) -> Trends:
     severities = [label for _, label in Severity.choices] + ["Not set"]
     current, previous = groups["severity"]
     trends.by_severity = [s for s in _shares(current, previous, severities) if s.count or s.previous]
+
+
+def trends_from_counts(*, providers: list[int], today: date) -> Trends:
+    """The trends read from the rollup (analytics/counts.py) for these providers ([]: every one).
+
+    Whole months before ``today``'s are read from the months' rows, ``today``'s month from its
+    days' rows up to ``today`` (a site east of the viewer may already be in tomorrow), and the
+    months and weeks from the daily totals: the same figures as ``trends_from_incidents``."""
+    first_month = _month_start(today, MONTHS_SHOWN - 1)
+    oldest = _month_start(today, 2 * MONTHS_SHOWN - 1)
+    this_month = today.replace(day=1)
+    rows = IncidentCount.objects.all()
+    if providers:
+        rows = rows.filter(provider_id__in=providers)
+    Dim, Day, Month = IncidentCount.Dimension, IncidentCount.Period.DAY, IncidentCount.Period.MONTH
+    months: Counter[date] = Counter()
+    weeks: Counter[date] = Counter()
+    trends = Trends(today=today)
+    totals = (
+        rows.filter(period=Day, dimension=Dim.TOTAL, start__gte=oldest, start__lte=today)
+        .values("start")
+        .annotate(n=Sum("count"))
+        .values_list("start", "n")
+    )
+    for day, n in totals:
+        months[day.replace(day=1)] += n
+        weeks[day - timedelta(days=day.weekday())] += n
+        if day >= first_month:
+            trends.total += n
+        else:
+            trends.previous_total += n
+    grouped = (
+        rows.filter(dimension__in=[Dim.SITE, Dim.CATEGORY, Dim.SEVERITY, Dim.HOUR])
+        .filter(
+            Q(period=Month, start__gte=oldest, start__lt=this_month)
+            | Q(period=Day, start__gte=this_month, start__lte=today)
+        )
+        .annotate(
+            window=Case(
+                When(start__gte=first_month, then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        )
+        .values("dimension", "key", "window")
+        .annotate(n=Sum("count"))
+        .values_list("dimension", "key", "window", "n")
+    )
+    found: list[tuple[str, int, int, int]] = list(grouped)
+    sites = dict(
+        Site.objects.filter(pk__in={k for d, k, _, _ in found if d == Dim.SITE}).values_list("pk", "name")
+    )
+    categories = dict(
+        Category.objects.filter(pk__in={k for d, k, _, _ in found if d == Dim.CATEGORY}).values_list(
+            "pk", "name"
+        )
+    )
+    groups = {key: (Counter[str](), Counter[str]()) for key in ("site", "category", "severity")}
+    for dimension, key, window, n in found:
+        if dimension == Dim.HOUR:
+            if window == 0:
+                trends.matrix[key // 24][key % 24] += n
+        elif dimension == Dim.SITE:
+            groups["site"][window][sites[key]] += n
+        elif dimension == Dim.CATEGORY:
+            groups["category"][window][categories.get(key) or "Uncategorized"] += n
+        else:
+            groups["severity"][window][Severity(key).label if key else "Not set"] += n
+    _finish(trends, months, weeks, groups)
     return trends
 
 
@@ -151,31 +246,67 @@ class Hotspots:
         return [r for r in self.by_site + self.by_area if r.rising]
 
 
-def get_hotspots(*, for_user: AnyUser, today: date) -> Hotspots:
-    """Each site's and each area's (the report's place on the site) count in the latest 28 days to
-    ``today`` (the site's days), against its own mean of the 13 windows before, with the Poisson test."""
+def _counted(providers: list[int]) -> QuerySet[CountedIncident]:
+    rows = CountedIncident.objects.all()
+    return rows.filter(provider_id__in=providers) if providers else rows
+
+
+def _place_windows(*, for_user: AnyUser, today: date) -> Counter[tuple[int, str, str, int]]:
+    """Incidents per (site id, site name, place on the site, window): window 0 the latest 28 days
+    to ``today`` (the site's days), 1 the 28 before, … to the 14th. From the rollup's rows when it
+    answers for the user (a GROUP BY), else from the incidents."""
     windows = hotspots.HISTORY_WINDOWS + 1
+    tallies: Counter[tuple[int, str, str, int]] = Counter()
+    providers = policy.counted_providers(for_user)
+    if providers is not None and counts.is_built():
+        days = hotspots.WINDOW_DAYS
+        window = Case(
+            *(
+                When(day__gte=today - timedelta(days=days * (w + 1) - 1), then=Value(w))
+                for w in range(windows)
+            ),
+            output_field=IntegerField(),
+        )
+        grouped = (
+            _counted(providers)
+            .filter(day__gte=today - timedelta(days=days * windows - 1), day__lte=today)
+            .annotate(window=window)
+            .values("site_id", "site__name", "location", "window")
+            .annotate(n=Count("pk"))
+            .values_list("site_id", "site__name", "location", "window", "n")
+        )
+        for site_id, site_name, location, w, n in grouped:
+            tallies[(site_id, site_name, location, w)] += n
+        return tallies
     earliest = today - timedelta(days=hotspots.WINDOW_DAYS * windows + 1)
     rows = (
         policy.counted_incidents(for_user)
         .filter(occurred_at__gte=datetime.combine(earliest, datetime.min.time(), tzinfo=zones.zone("UTC")))
-        .values_list("occurred_at", "site__name", "site__time_zone", "location")
+        .values_list("occurred_at", "site_id", "site__name", "site__time_zone", "location")
     )
+    for occurred_at, site_id, site_name, zone_name, location in rows.iterator(chunk_size=2000):
+        day = occurred_at.astimezone(zones.zone(zone_name)).date()
+        w = (today - day).days // hotspots.WINDOW_DAYS
+        if 0 <= w < windows:
+            tallies[(site_id, site_name, location.strip(), w)] += 1
+    return tallies
+
+
+def get_hotspots(*, for_user: AnyUser, today: date) -> Hotspots:
+    """Each site's and each area's (the report's place on the site) count in the latest 28 days to
+    ``today`` (the site's days), against its own mean of the 13 windows before, with the Poisson test."""
+    windows = hotspots.HISTORY_WINDOWS + 1
     sites: dict[str, list[int]] = {}
     areas: dict[str, list[int]] = {}
-    for occurred_at, site_name, zone_name, location in rows.iterator(chunk_size=2000):
-        day = occurred_at.astimezone(zones.zone(zone_name)).date()
-        window = (today - day).days // hotspots.WINDOW_DAYS
-        if not 0 <= window < windows:
-            continue
-        sites.setdefault(site_name, [0] * windows)[window] += 1
-        if location.strip():
-            areas.setdefault(f"{site_name} · {location.strip()}", [0] * windows)[window] += 1
+    for (_, site_name, location, window), n in _place_windows(for_user=for_user, today=today).items():
+        sites.setdefault(site_name, [0] * windows)[window] += n
+        if location:
+            areas.setdefault(f"{site_name} · {location}", [0] * windows)[window] += n
     result = Hotspots(today=today)
-    for target, counts in ((result.by_site, sites), (result.by_area, areas)):
+    for target, tallies in ((result.by_site, sites), (result.by_area, areas)):
         target.extend(
             sorted(
-                (hotspots.rise_against_history(place, c[1:], c[0]) for place, c in counts.items()),
+                (hotspots.rise_against_history(place, c[1:], c[0]) for place, c in tallies.items()),
                 key=lambda r: (r.p_value, -r.observed, r.place),
             )
         )
@@ -186,21 +317,14 @@ def rising_sites(*, for_user: AnyUser, today: date) -> list[tuple[int, hotspots.
     """The sites whose counts rose against their own history (as ``get_hotspots`` tests them), by
     site id and most significant first: what patrols offers to target (settings.PATROL_HOTSPOTS)."""
     windows = hotspots.HISTORY_WINDOWS + 1
-    earliest = today - timedelta(days=hotspots.WINDOW_DAYS * windows + 1)
-    rows = (
-        policy.counted_incidents(for_user)
-        .filter(occurred_at__gte=datetime.combine(earliest, datetime.min.time(), tzinfo=zones.zone("UTC")))
-        .values_list("occurred_at", "site_id", "site__name", "site__time_zone")
-    )
-    counts: dict[int, list[int]] = {}
+    tallies: dict[int, list[int]] = {}
     names: dict[int, str] = {}
-    for occurred_at, site_id, site_name, zone_name in rows.iterator(chunk_size=2000):
-        window = (today - occurred_at.astimezone(zones.zone(zone_name)).date()).days // hotspots.WINDOW_DAYS
-        if 0 <= window < windows:
-            counts.setdefault(site_id, [0] * windows)[window] += 1
-            names[site_id] = site_name
+    for (site_id, site_name, _, window), n in _place_windows(for_user=for_user, today=today).items():
+        tallies.setdefault(site_id, [0] * windows)[window] += n
+        names[site_id] = site_name
     rises = [
-        (site_id, hotspots.rise_against_history(names[site_id], c[1:], c[0])) for site_id, c in counts.items()
+        (site_id, hotspots.rise_against_history(names[site_id], c[1:], c[0]))
+        for site_id, c in tallies.items()
     ]
     return sorted(
         ((site_id, rise) for site_id, rise in rises if rise.rising),
@@ -226,18 +350,32 @@ class SitePoint:
 
 
 def get_hotspot_map(*, for_user: AnyUser, since: datetime) -> tuple[list[Cluster], list[SitePoint]]:
-    """The clusters of the counted incidents that carry coordinates, and their sites' own points."""
-    rows = (
-        policy.counted_incidents(for_user)
-        .filter(occurred_at__gte=since, latitude__isnull=False, longitude__isnull=False)
-        .values_list("latitude", "longitude", "site__name", "site__latitude", "site__longitude")
-    )
+    """The clusters of the counted incidents that carry coordinates, and their sites' own points
+    (from the rollup's rows, each with its cell, when it answers for the user)."""
+    columns = ("site__name", "site__latitude", "site__longitude")
+    rows: Iterable[tuple[Any, ...]]
+    providers = policy.counted_providers(for_user)
+    if providers is not None and counts.is_built():
+        rows = (
+            _counted(providers)
+            .filter(day__gte=since.date() - timedelta(days=2), occurred_at__gte=since)
+            .filter(cell_latitude__isnull=False, cell_longitude__isnull=False)
+            .values("cell_latitude", "cell_longitude", *columns)
+            .annotate(n=Count("pk"))
+            .values_list("cell_latitude", "cell_longitude", *columns, "n")
+        )
+    else:
+        rows = (
+            (round(float(lat), 3), round(float(lon), 3), *rest, 1)
+            for lat, lon, *rest in policy.counted_incidents(for_user)
+            .filter(occurred_at__gte=since, latitude__isnull=False, longitude__isnull=False)
+            .values_list("latitude", "longitude", *columns)
+            .iterator(chunk_size=2000)
+        )
     cells: Counter[tuple[float, float, str]] = Counter()
     sites: dict[str, SitePoint] = {}
-    for latitude, longitude, site, site_lat, site_lon in rows.iterator(chunk_size=2000):
-        if latitude is None or longitude is None:
-            continue
-        cells[(round(float(latitude), 3), round(float(longitude), 3), site)] += 1
+    for latitude, longitude, site, site_lat, site_lon, n in rows:
+        cells[(latitude, longitude, site)] += n
         if site_lat is not None and site_lon is not None:
             sites.setdefault(site, SitePoint(site, float(site_lat), float(site_lon)))
     clusters = [Cluster(lat, lon, site, count) for (lat, lon, site), count in cells.items()]

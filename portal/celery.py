@@ -122,6 +122,13 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=0, hour=6, day_of_month=1),
         "options": {"expires": 3600},
     },
+    # Analytics: the trends' rollup places again the reports of the last two hours (a follow-up
+    # lost with the broker); idempotent, each bucket recounted from its rows.
+    "analytics-count-recent-incidents": {
+        "task": "analytics.count_recent_incidents",
+        "schedule": 600.0,
+        "options": {"expires": 1200},
+    },
     "notifications-sweep-outbox": {
         "task": "notifications.sweep_outbox",
         "schedule": 5.0,
@@ -150,8 +157,13 @@ _ESCALATION_OUTBOX = FollowUps(
 
 # Follow-ups by event name. A lower app publishes; the higher app's task or outbox writer is named
 # here, so the lower app never imports it. Every task here is idempotent (it may run twice).
+# Analytics: the trends' rollup places a report once it is sent and again when it is edited or moved
+# (its day, site, category or severity); a status change moves no count (no report goes back to draft).
+_COUNTED = "analytics.count_incident"
+
 FOLLOW_UPS: dict[str, FollowUps] = {
     "incident.closed": FollowUps(tasks=("debriefs.request_debrief",)),
+    "incident.updated": FollowUps(tasks=(_COUNTED,)),
     "debrief.requested": FollowUps(tasks=("debriefs.draft_debrief",)),
     "debrief.drafted": FollowUps(tasks=("debriefs.render_debrief_pdf",)),
     # Preparedness: a drill's window closed; debriefs (its peer) drafts the drill's debrief
@@ -178,6 +190,7 @@ FOLLOW_UPS: dict[str, FollowUps] = {
             "notifications.announce_triage",  # a report filed as sent changes no status
             # Patrols: a report filed during a joint patrol goes to the patrol's agency at once.
             "patrols.escalate_joint_patrol_report",
+            _COUNTED,
         )
     ),
     # Dispatch: the boards show an escalated incident verified, sent back or closed at once.

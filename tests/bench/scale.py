@@ -10,8 +10,11 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.models import Role, User
+from analytics import selectors as analytics
+from debriefs import selectors as debriefs
 from incidents.models import Incident, Vehicle
 from portal import keyset
 from seeding import scale as seeding
@@ -20,11 +23,47 @@ from tests.bench.common import Scale, say, summary_ms
 
 WARMUP = 2
 LIST_PAGE = 20  # rows per list page: 20 pages of them even at the small scale's tenth
+PLATFORM_ADMIN = "platform-admin@scale.example"
+# The analytics dashboard (issue 19: trends, day-by-hour, hotspots, response times against targets on
+# one page) as each of its audiences opens it: request name -> (who, path). ``?by=`` regroups the
+# response times.
+ANALYTICS = {
+    "supervisor: trends, response times by site": ("supervisor", "/analytics/"),
+    "supervisor: response times by month": ("supervisor", "/analytics/?by=month"),
+    "liaison: trends, response times by site": ("liaison", "/analytics/"),
+    "liaison: response times by category": ("liaison", "/analytics/?by=category"),
+    "platform admin: trends, response times by site": ("platform admin", "/analytics/"),
+    "platform admin: response times by agency": ("platform admin", "/analytics/?by=agency"),
+}
+# Whose page counts the queries a second time: the same role in another tenant (a figure must not
+# cost a query per site, category or agency shown).
+# The dashboard's parts, each timed on its own (its selector, as the page calls it).
+ANALYTICS_PARTS = {
+    "trends": lambda user: analytics.get_trends(for_user=user, today=timezone.localdate()),
+    "hotspots": lambda user: analytics.get_hotspots(for_user=user, today=timezone.localdate()),
+    "map": lambda user: analytics.get_hotspot_map(for_user=user, since=timezone.now() - timedelta(days=90)),
+    "response times": lambda user: debriefs.get_response_times(
+        for_user=user, since=timezone.now() - timedelta(days=360), by="site"
+    ),
+}
+ANALYTICS_OTHER = {
+    "supervisor": "other supervisor",
+    "liaison": "other liaison",
+    "platform admin": "platform admin",
+}
 
 
 def _user(organization: str, role: Role) -> User:
     user = User.objects.filter(membership__organization__name=organization, membership__role=role).first()
     assert user is not None, f"no {role} in {organization}: seed_scale made none"
+    return user
+
+
+def _platform_admin() -> User:
+    """The operator (staff, no organization), with an authenticator as admins must have."""
+    user, _ = User.objects.get_or_create(
+        email=PLATFORM_ADMIN, defaults={"full_name": "Scale Platform Admin", "is_staff": True}
+    )
     return user
 
 
@@ -159,16 +198,58 @@ def _ratio(value: float | None, base: float | None) -> float | None:
     return round(value / base, 2) if value and base else None
 
 
+def _time_call(call: Any, user: User, rounds: int) -> list[float]:
+    call(user)
+    durations = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        call(user)
+        durations.append(time.perf_counter() - started)
+    return durations
+
+
+def _measure_analytics(scale: Scale, clients: dict[str, Client], users: dict[str, User]) -> dict[str, Any]:
+    """The analytics dashboard as the largest provider's supervisor, an agency's liaison and the
+    platform admin; its queries counted for that user and for the same role in another tenant."""
+    say(f"scale: analytics ({len(ANALYTICS)} requests x {scale.query_rounds})")
+    samples: list[float] = []
+    per_variant = {}
+    for name, (who, path) in ANALYTICS.items():
+        durations = _time(clients[who], path, scale.query_rounds)
+        samples += durations
+        queries = [_queries(clients[who], path), _queries(clients[ANALYTICS_OTHER[who]], path)]
+        per_variant[name] = {"path": path, "who": who, "ms": summary_ms(durations), "queries": queries}
+    parts = {
+        who: {
+            part: summary_ms(_time_call(call, users[who], scale.query_rounds))
+            for part, call in ANALYTICS_PARTS.items()
+        }
+        for who in ("supervisor", "liaison", "platform admin")
+    }
+    figures: dict[str, Any] = {
+        "who": "supervisor, liaison, platform admin",
+        "ms": summary_ms(samples),
+        "variants": per_variant,
+        "parts": parts,
+        "queries_constant": all(len(set(v["queries"])) == 1 for v in per_variant.values()),
+    }
+    say(f"scale: analytics p95 {figures['ms']['p95']} ms")
+    return figures
+
+
 def _measure(scale: Scale, total: int) -> dict[str, Any]:
     seeded_seconds = _seed(total)
     supervisor = _user(f"{seeding.PREFIX} Provider 1", Role.SUPERVISOR)
     liaison = _user(f"{seeding.PREFIX} Agency 1", Role.LIAISON)
     other = _user(f"{seeding.PREFIX} Agency 2", Role.LIAISON)
-    bench_world.enroll_mfa([liaison, other])
+    admin = _platform_admin()
+    bench_world.enroll_mfa([liaison, other, admin])
     clients = {
         "supervisor": _client(supervisor),
+        "other supervisor": _client(_user(f"{seeding.PREFIX} Provider 2", Role.SUPERVISOR)),
         "liaison": _client(liaison),
         "other liaison": _client(other),
+        "platform admin": _client(admin),
     }
     provider_incidents = Incident.objects.filter(site__provider__memberships__user=supervisor)
     visible = provider_incidents.exclude(status=Incident.Status.DRAFT).count()
@@ -208,6 +289,8 @@ def _measure(scale: Scale, total: int) -> dict[str, Any]:
             "queries_constant": all(len(set(v["queries"])) == 1 for v in per_variant.values()),
         }
         say(f"scale: {family} p95 {results['families'][family]['ms']['p95']} ms")
+    users = {"supervisor": supervisor, "liaison": liaison, "platform admin": admin}
+    results["families"]["analytics"] = _measure_analytics(scale, clients, users)
     board_response = clients["liaison"].get("/api/v1/escalations/?open=1&page_size=200")
     results["open_on_board"] = board_response.json()["count"]
     return results

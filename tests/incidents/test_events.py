@@ -77,6 +77,7 @@ def test_what_follows_a_submission_a_question_a_status_change_and_a_closing():
         "notifications.notify_report_submitted",
         "notifications.announce_triage",
         "patrols.escalate_joint_patrol_report",  # a report during a joint patrol goes to its agency
+        "analytics.count_incident",  # the trends' rollup places it
     )
     assert realtime.follow_ups("incident.closed").tasks == ("debriefs.request_debrief",)
     # The boards show an escalated incident verified, sent back or closed (docs/board.md); triage moves.
@@ -88,7 +89,7 @@ def test_what_follows_a_submission_a_question_a_status_change_and_a_closing():
     names = ("incident.submitted", "incident.closed", "incident.updated", "incident.status_changed")
     for name in (*names, "incident.info_requested"):
         assert realtime.follow_ups(name).in_transaction == (), name
-    assert realtime.follow_ups("incident.updated").tasks == ()
+    assert realtime.follow_ups("incident.updated").tasks == ("analytics.count_incident",)
 
 
 def test_closing_publishes_the_status_change_then_the_closing(world, published):

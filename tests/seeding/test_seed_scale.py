@@ -5,8 +5,11 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import F
+from django.utils import timezone
 
 from accounts.models import Role, User
+from analytics import counts
+from analytics.selectors import get_trends, trends_from_incidents
 from dispatch.models import BoardCursor, BoardEvent, Escalation
 from incidents import policy as incident_policy
 from incidents import selectors
@@ -89,3 +92,20 @@ def test_a_top_up_adds_the_rest_with_their_own_ids_tenants_and_search_vectors():
     escalations = Escalation.objects.filter(incident__in=incidents)
     assert escalations.exists()
     assert not escalations.exclude(provider_id=F("incident__provider_id")).exists()
+
+
+def test_the_trends_rollup_counts_what_was_written_and_topped_up():
+    """COPY passes no follow-up: seed_scale counts its incidents into the trends' rollup itself."""
+    seed(400)
+    supervisor = User.objects.filter(
+        membership__organization__name="Scale Provider 1", membership__role=Role.SUPERVISOR
+    ).first()
+    assert supervisor is not None
+    today = timezone.localdate()
+    assert counts.is_built()
+    plain = trends_from_incidents(for_user=supervisor, today=today)
+    assert get_trends(for_user=supervisor, today=today) == plain
+    seed(600, top_up=True)
+    topped = get_trends(for_user=supervisor, today=today)
+    assert topped == trends_from_incidents(for_user=supervisor, today=today)
+    assert topped.total + topped.previous_total > 0
