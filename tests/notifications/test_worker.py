@@ -36,6 +36,7 @@ pytestmark = [
 
 State = OutboxMessage.State
 LEASE = 3  # seconds: the workers' NOTIFY_LEASE_SECONDS, so that a lost send is offered again soon
+WORKER_SESSIONS = "watchpost-test-worker"  # the workers' PostgreSQL application_name
 
 
 @pytest.fixture
@@ -64,7 +65,8 @@ def forget_queue(client, name):
 def workers(tmp_path, queue, smtp):
     """Start `celery -A portal worker` processes on the test database, Redis and the test's queue."""
     env = base_environ(
-        DATABASE_URL=database_url(),
+        # Named, so that a test can cut the workers' sessions and only theirs.
+        DATABASE_URL=f"{database_url()}?application_name={WORKER_SESSIONS}",
         DATA_DIR=str(tmp_path),
         CELERY_QUEUE=queue,
         PUBLIC_URL="https://watchpost.test",
@@ -221,10 +223,14 @@ def test_a_worker_keeps_its_database_connections_between_deliveries_and_replaces
     assert tasks_run >= 8
     assert postgres_sessions() - before <= 2, f"new sessions for {tasks_run} deliveries"
 
-    with connection.cursor() as cursor:  # PostgreSQL cuts the worker's idle pooled connections
+    # PostgreSQL cuts the worker's idle pooled connections: only the worker's (cutting this test
+    # process's own pooled ones broke the tests after it: "terminating connection due to
+    # administrator command", a pool that gave no connection within 10 s).
+    with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            "WHERE datname = current_database() AND application_name = %s",
+            [WORKER_SESSIONS],
         )
         assert cursor.fetchone()[0] >= 1
     after_cut = escalate()
