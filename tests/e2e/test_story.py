@@ -204,7 +204,9 @@ def test_supervisor_escalates_and_the_liaison_works_the_board_by_keyboard_and_me
     # Messages both ways, each seen live on the other side.
     guard.get_by_label("Message to the police and your team").fill("He is heading for the bus stop.")
     guard.get_by_role("button", name="Send message").click()
-    expect(panel.get_by_text("He is heading for the bus stop.")).to_be_visible(timeout=LIVE)
+    # The liaison reads it in the thread under the message box (the timeline below keeps it too).
+    thread = panel.get_by_role("list", name="Messages, the latest last")
+    expect(thread.get_by_text("He is heading for the bus stop.")).to_be_visible(timeout=LIVE)
     board.keyboard.press("m")
     reply = panel.get_by_label("Message to the guards and supervisors")
     expect(reply).to_be_focused()
@@ -216,6 +218,7 @@ def test_supervisor_escalates_and_the_liaison_works_the_board_by_keyboard_and_me
     expect(timeline.get_by_text("Unit 14 is two minutes out.")).to_be_visible(timeout=LIVE)
     expect(reply).to_have_value("")
     expect(reply).to_be_focused()
+    expect(thread.get_by_text("Unit 14 is two minutes out.")).to_be_visible(timeout=LIVE)
     assert same_document(guard)
     assert same_document(board)
     look(board, "the board with its detail panel", "board-panel")
