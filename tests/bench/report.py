@@ -530,7 +530,9 @@ how to repeat: `.venv/bin/py-spy record -o profile.svg --pid <server pid>` while
 runs, or wrap a request in `pyinstrument.Profiler`.
 
 - **Incident creation** was about 36 queries and 60–70 ms of Python per report; it is now
-  **12 queries** (counted through the API in this run, without BEGIN/COMMIT) and writes only what
+  **12 queries** for the report itself, and a 13th since drills landed (is a drill running at the
+  site? a report filed during one is marked as part of it): 13 counted through the API in this run,
+  without BEGIN/COMMIT, one over the target. It writes only what
   a report must: its reference (one upsert, drawn before the report's transaction so that the one
   row every report writes is not locked until the report commits, and committed without waiting for
   the disk: the report's own commit, later in the same WAL, makes it durable), the incident with its
@@ -642,7 +644,7 @@ uses. `analytics.IncidentCount` holds the counts per provider and day, and per m
 category, severity, hour of the week and in all. A change recounts its (provider, day) buckets from
 CountedIncident (one GROUP BY of a day's rows, then the month from its days; an advisory lock per
 provider on PostgreSQL), so every path is idempotent: the follow-up task `analytics.count_incident`
-of `incident.submitted` and `incident.updated` (after commit: the report itself keeps its 12 queries),
+of `incident.submitted` and `incident.updated` (after commit: it adds no query to the report's own),
 a sweep every 10 minutes of the last two hours' reports (a follow-up lost with the broker), and
 `manage.py rebuild_incident_counts` for existing rows (seed_scale runs it after its COPY: 161–241 s
 for 1,000,000 under that load; about 275 MB for both tables). **Data migration:** 0002 creates the
@@ -670,7 +672,9 @@ commit 21ec800 (the family alone, same code path as the bench, load average 2.1 
 p95: supervisor hotspots 2,615 → 433 ms, map 919 → 64 ms, trends 42 ms, response times 348 ms; the
 page 3.7 → 1.35 s; platform admin hotspots 5,189 → 1,205 ms, map 1,722 → 103 ms, the page 9.0 →
 2.6 s; the liaison's page (all plain) 4.0–4.3 s. Query counts are constant (19, 12 and 16 per page
-after; the same for another tenant of the same role).
+after; the same for another tenant of the same role). The full `make bench` of 2026-12-02 at
+f5df5bb (section 3, the whole page under the bench's clients, load average 1.4 before) gives p95
+876 ms (supervisor), 3,383 ms (liaison) and 2,049 ms (platform admin).
 
 **What is left over 200 ms:** an agency's figures (trends, hotspots, map) are still counted from the
 incidents shared with it: shares end with a rejected or cancelled escalation and expire by the clock
