@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import TestCase
+from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent, DeletionLedger
@@ -21,6 +22,7 @@ from dispatch.models import Escalation
 from incidents import services
 from incidents.models import CustodyEvent, Evidence, Incident, TimelineEntry
 from incidents.tasks import apply_retention_task
+from portal.celery import app
 from tests.factories import report
 from tests.incidents.evidence_samples import ORIGIN, jpeg
 
@@ -207,6 +209,8 @@ def test_the_dry_run_reports_per_organization_and_kind_and_changes_nothing(world
 
 
 def test_the_nightly_task_does_what_the_command_does(world):
+    entry = app.conf.beat_schedule["incidents-apply-retention"]
+    assert entry["task"] == "incidents.apply_retention"
     c = case(world, closed_ago=4 * YEAR)
     assert apply_retention_task() >= 1
     assert not exists(c.incident)
@@ -241,3 +245,56 @@ def test_a_legal_hold_needs_a_supervisor_or_org_admin_and_a_reason(world):
     ]
     services.apply_retention()
     assert not exists(c.incident)
+
+
+def hold_url(incident: Incident) -> str:
+    return reverse("incidents:legal_hold", args=[incident.public_id])
+
+
+def test_the_supervisor_places_and_lifts_a_hold_from_the_incident_page(client, world):
+    c = case(world, closed_ago=4 * YEAR)
+    detail = reverse("incidents:detail", args=[c.incident.public_id])
+    client.force_login(world.supervisor_a)
+    page = client.get(detail).content.decode()
+    assert 'data-legal-hold="off"' in page
+    assert hold_url(c.incident) in page
+    response = client.post(
+        hold_url(c.incident), {"action": "place", "reason": "Insurer's claim 7781"}, follow=True
+    )
+    page = response.content.decode()
+    assert "is on legal hold: nothing of it is deleted." in page
+    assert 'data-legal-hold="on"' in page
+    assert "Insurer&#x27;s claim 7781" in page
+    c.incident.refresh_from_db()
+    assert (c.incident.legal_hold_by, c.incident.legal_hold_reason) == (
+        world.supervisor_a,
+        "Insurer's claim 7781",
+    )
+    placed = AuditEvent.objects.get(action="incident.legal_hold_placed")
+    assert (placed.actor, placed.data["reason"]) == (world.supervisor_a, "Insurer's claim 7781")
+    # The guard sees the hold; the agency does not.
+    client.force_login(world.guard_a)
+    assert 'data-legal-hold="on"' in client.get(detail).content.decode()
+    client.force_login(world.liaison_x)
+    assert "data-legal-hold" not in client.get(detail).content.decode()
+    client.force_login(world.admin_a)
+    response = client.post(hold_url(c.incident), {"action": "lift", "reason": "Claim settled"}, follow=True)
+    assert "is no longer on legal hold." in response.content.decode()
+    c.incident.refresh_from_db()
+    assert not c.incident.on_legal_hold
+    assert AuditEvent.objects.get(action="incident.legal_hold_lifted").actor == world.admin_a
+
+
+def test_a_hold_without_a_reason_or_by_someone_else_changes_nothing(client, world):
+    c = case(world, closed_ago=4 * YEAR)
+    client.force_login(world.supervisor_a)
+    response = client.post(hold_url(c.incident), {"action": "place", "reason": "  "}, follow=True)
+    assert "Say why" in response.content.decode()
+    for outsider in (world.guard_a, world.liaison_x):
+        client.force_login(outsider)
+        assert client.post(hold_url(c.incident), {"action": "place", "reason": "Mine"}).status_code == 403
+    client.force_login(world.supervisor_b)
+    assert client.post(hold_url(c.incident), {"action": "place", "reason": "Mine"}).status_code == 404
+    c.incident.refresh_from_db()
+    assert not c.incident.on_legal_hold
+    assert not AuditEvent.objects.filter(action__startswith="incident.legal_hold_").exists()
