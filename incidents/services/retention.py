@@ -3,8 +3,8 @@ no longer, in batches, each with its row in the deletion ledger (audit/retention
 
 What goes, by the owning organization's periods, counted from the day the incident closed: its
 messages with the police, its evidence (rows, original and thumbnail files, custody log), then the
-whole incident with everything that hangs off it. Open incidents and incidents on legal hold are
-never touched. Audit records go by their own organization's audit period; the ledger's own records
+whole incident with everything that hangs off it and the files those rows stored. Open incidents
+and incidents on legal hold are never touched. Audit records go by their own organization's audit period; the ledger's own records
 never go. Rows that other apps keep about an incident (escalations, debriefs, bundles...) are found
 through the models' relations, so that this module imports no app above incidents.
 """
@@ -239,7 +239,6 @@ def _evidence(report: Report, name: str, organization: Organization, now: dateti
     for ids in _batches(due, batch):
         with transaction.atomic():
             items = list(Evidence.objects.filter(pk__in=ids).select_related("incident").order_by("pk"))
-            files = [stored for evidence in items for stored in _stored_files(evidence)]
             closed = _closing_times(evidence.incident for evidence in items)
             custody = sum(evidence.custody.count() for evidence in items)
             row = audit_retention.record_deletion(
@@ -249,9 +248,8 @@ def _evidence(report: Report, name: str, organization: Organization, now: dateti
                 first_at=min(closed),
                 last_at=max(closed),
                 custody_events=custody,
-                files=len(files),
             )
-            _purge(Evidence.objects.filter(pk__in=ids))
+            files = _purge(Evidence.objects.filter(pk__in=ids))
             for incident in {evidence.incident_id: evidence.incident for evidence in items}.values():
                 count = sum(1 for evidence in items if evidence.incident_id == incident.pk)
                 add_timeline_entry(
@@ -277,7 +275,6 @@ def _incidents(report: Report, name: str, organization: Organization, now: datet
         with transaction.atomic():
             incidents = list(Incident.objects.filter(pk__in=ids).order_by("pk"))
             evidence = list(Evidence.objects.filter(incident_id__in=ids))
-            files = [stored for item in evidence for stored in _stored_files(item)]
             row = audit_retention.record_deletion(
                 kind=Kind.INCIDENT,
                 organization=organization,
@@ -286,7 +283,7 @@ def _incidents(report: Report, name: str, organization: Organization, now: datet
                 last_at=max(_closing_times(incidents)),
                 evidence=[[str(item.public_id), item.sha256] for item in evidence],
             )
-            _purge(Incident.objects.filter(pk__in=ids))
+            files = _purge(Incident.objects.filter(pk__in=ids))
         _delete_files(files)
         report.ledger.append(row)
         report.add(name, Kind.INCIDENT, len(ids), row.first_at, row.last_at)
@@ -309,20 +306,21 @@ def _closing_times(incidents: Iterable[Incident]) -> list[datetime]:
     return [incident.closed_at for incident in incidents if incident.closed_at is not None]
 
 
-def _stored_files(evidence: Evidence) -> list[tuple[Storage, str]]:
-    """Every stored file of the item (original, thumbnail, any other preview), with its storage."""
+def _stored_files(row: models.Model) -> list[tuple[Storage, str]]:
+    """Every stored file of the row (an evidence item's original, thumbnail, any other preview), with
+    its storage."""
     found = []
-    for model_field in evidence._meta.concrete_fields:
+    for model_field in row._meta.concrete_fields:
         if isinstance(model_field, models.FileField):
-            value = getattr(evidence, model_field.attname)
+            value = getattr(row, model_field.attname)
             if value and value.name:
                 found.append((value.storage, value.name))
     return found
 
 
 def _delete_files(files: list[tuple[Storage, str]]) -> None:
-    """After the rows' deletion committed: a file left by a failure here is logged, never kept alive
-    by a row."""
+    """After the rows' deletion committed (a file left by a failure here is logged; a row never
+    outlives its file's deletion)."""
     for storage, name in files:
         try:
             storage.delete(name)
@@ -330,12 +328,14 @@ def _delete_files(files: list[tuple[Storage, str]]) -> None:
             logger.exception("retention could not delete the evidence file %s", name)
 
 
-def _purge(queryset: QuerySet) -> None:
-    """Delete the rows and, first, every row that points at them (recursively)."""
+def _purge(queryset: QuerySet) -> list[tuple[Storage, str]]:
+    """Delete the rows and, first, every row that points at them (recursively); return the files
+    they stored (evidence, a debrief's PDF, a bundle), to delete once the deletion commits."""
     model = queryset.model
     pks = list(queryset.values_list("pk", flat=True))
     if not pks:
-        return
+        return []
+    files: list[tuple[Storage, str]] = []
     for relation in model._meta.related_objects:
         if relation.many_to_many or relation.on_delete not in _FOLLOWED:
             continue
@@ -346,5 +346,10 @@ def _purge(queryset: QuerySet) -> None:
             # A newer version of an item being deleted: unlink the versions within the batch.
             pointing.filter(pk__in=pks).update(**{name: None})
             pointing = pointing.exclude(pk__in=pks)
-        _purge(pointing)
-    model._base_manager.filter(pk__in=pks).delete()
+        files += _purge(pointing)
+    rows = model._base_manager.filter(pk__in=pks)
+    file_fields = [f for f in model._meta.concrete_fields if isinstance(f, models.FileField)]
+    for row in rows.only("pk", *(f.attname for f in file_fields)) if file_fields else ():
+        files += _stored_files(row)
+    rows.delete()
+    return files

@@ -86,6 +86,9 @@ def exists(incident: Incident) -> bool:
 
 def test_closed_incidents_past_retention_go_with_everything_and_the_rest_stays(world):
     old = case(world, closed_ago=4 * YEAR)
+    # Every file the old case stored: its photo's original and thumbnail, its debrief's PDF.
+    old_files = stored_files()
+    assert len(old_files) >= 3, old_files
     recent = case(world, closed_ago=2 * YEAR)
     still_open = case(world, closed_ago=None)
     Incident.objects.filter(pk=still_open.incident.pk).update(received_at=timezone.now() - 10 * YEAR)
@@ -107,7 +110,7 @@ def test_closed_incidents_past_retention_go_with_everything_and_the_rest_stays(w
     assert not Escalation.objects.filter(pk=old.escalation.pk).exists()
     assert not Debrief.objects.filter(incident_id=old.incident.pk).exists()
     assert not TimelineEntry.objects.filter(incident_id=old.incident.pk).exists()
-    assert not (old.files & stored_files()), "the original and the thumbnail are deleted from storage"
+    assert not (old_files & stored_files()), "the original, the thumbnail, the debrief's PDF are deleted"
     for kept in (recent, still_open, held, other):
         assert exists(kept.incident)
         assert Escalation.objects.filter(pk=kept.escalation.pk).exists()
