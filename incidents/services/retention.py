@@ -4,9 +4,10 @@ no longer, in batches, each with its row in the deletion ledger (audit/retention
 What goes, by the owning organization's periods, counted from the day the incident closed: its
 messages with the police, its evidence (rows, original and thumbnail files, custody log), then the
 whole incident with everything that hangs off it and the files those rows stored. Open incidents
-and incidents on legal hold are never touched. Audit records go by their own organization's audit period; the ledger's own records
-never go. Rows that other apps keep about an incident (escalations, debriefs, bundles...) are found
-through the models' relations, so that this module imports no app above incidents.
+and incidents on legal hold are never touched. Audit records go by their own organization's audit
+period; the ledger's own records never go. Rows that other apps keep about an incident
+(escalations, debriefs, bundles...) are found through the models' relations, so that this module
+imports no app above incidents.
 """
 
 import logging
