@@ -102,11 +102,11 @@ def delete_audit_batch(
             first_seal=min(seq for _, seq, _, _ in rows),
             last_seal=max(seq for _, seq, _, _ in rows),
         )
-        deleted = _delete_listed(row)
+        deleted = delete_listed(row)
     return Batch(ledger=row, deleted=deleted)
 
 
-def _delete_listed(row: DeletionLedger) -> int:
+def delete_listed(row: DeletionLedger) -> int:
     """Delete the records the ledger row lists. On PostgreSQL the audit table refuses DELETE; only
     audit_retention_delete (migration 0006, run as the tables' owner) deletes, and only records a
     ledger row names with their MAC."""

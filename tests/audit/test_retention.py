@@ -11,7 +11,9 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from audit import services
+from audit.ledger import digest_of
 from audit.models import AuditEvent, AuditSeal, DeletionLedger
+from audit.retention import delete_listed
 from incidents.services import apply_retention
 from tests.audit import attacks
 
@@ -109,3 +111,18 @@ def test_postgresql_still_refuses_a_plain_delete_and_the_ledger_is_append_only(w
             connection.cursor() as cursor,
         ):
             cursor.execute(f"{statement} WHERE id = %s", [row.pk])
+
+
+def test_a_ledger_row_not_written_by_retention_is_named(world, log):
+    """Whoever can insert rows (the application's role) can list records in a ledger row of its own
+    and have them deleted, but not make the audit record with the key's MAC that the row needs."""
+    _, b = log
+    items = [[b[0].pk, AuditSeal.objects.get(record_id=b[0].pk).seq, b[0].mac]]
+    now = timezone.now()
+    forged = DeletionLedger.objects.create(
+        at=now, kind="audit", count=1, first_at=now, last_at=now, digest=digest_of(items), items=items
+    )
+    assert delete_listed(forged) == 1
+    assert not AuditEvent.objects.filter(pk=b[0].pk).exists()
+    with pytest.raises(CommandError, match=rf"ledger row #{forged.pk} has no retention.deleted audit record"):
+        call_command("verify_audit")
