@@ -50,3 +50,28 @@ def test_bad_periods_are_refused_with_a_clear_message_and_change_nothing(client,
     assert says in response.content.decode()
     assert periods(world.provider_a) == (1095, 1095, 1095, 2555)
     assert not AuditEvent.objects.filter(action="organization.retention_changed").exists()
+
+
+def test_the_django_admin_refuses_audit_records_kept_shorter_than_the_rest(client, world):
+    """The platform admin edits the same periods in Django admin, under the same rule."""
+    world.platform.is_superuser = True
+    world.platform.save()
+    client.force_login(world.platform)
+    url = reverse("admin:accounts_organization_change", args=[world.provider_a.pk])
+    form = {
+        "name": world.provider_a.name,
+        "kind": world.provider_a.kind,
+        "debrief_reviewers": world.provider_a.debrief_reviewers,
+        "time_zone": world.provider_a.time_zone,
+        "retain_incidents_days": 1095,
+        "retain_evidence_days": 1095,
+        "retain_messages_days": 1095,
+        "retain_audit_days": 365,
+    }
+    response = client.post(url, form)
+    assert response.status_code == 200
+    assert "at least as long as everything else (1095 days)" in response.content.decode()
+    assert periods(world.provider_a) == (1095, 1095, 1095, 2555)
+    response = client.post(url, {**form, "retain_audit_days": 3650})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert periods(world.provider_a) == (1095, 1095, 1095, 3650)
