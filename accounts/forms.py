@@ -128,6 +128,25 @@ class ApiTokenForm(forms.Form):
         )
 
 
+def _days(label: str, help_text: str) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        help_text=help_text,
+        error_messages={"required": "Give a number of days.", "invalid": "Give a whole number of days."},
+    )
+
+
+class RetentionForm(forms.Form):
+    incidents = _days("Keep closed incidents (days after closing)", "Then the incident and all it holds go.")
+    evidence = _days(
+        "Keep evidence files (days after closing)", "Originals and thumbnails, with their custody log."
+    )
+    messages = _days("Keep messages with the police (days after closing)", "The incident's message thread.")
+    audit_records = _days(
+        "Keep audit records (days after they were written)", "At least as long as each of the others."
+    )
+
+
 class DebriefRuleForm(forms.Form):
     debrief_reviewers = forms.ChoiceField(
         label="Who may approve a debrief besides the supervisor who submitted it",

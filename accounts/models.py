@@ -68,6 +68,38 @@ class User(AbstractBaseUser, PermissionsMixin):
         return (self.full_name or self.email).split(" ")[0]
 
 
+# Retention defaults: a closed case three years (the common limitation period for civil claims and the
+# usual span of a police follow-up), the audit trail seven (it must outlive what it accounts for).
+RETAIN_CASE_DAYS = 3 * 365
+RETAIN_AUDIT_DAYS = 7 * 365
+RETAIN_MIN_DAYS = 30
+RETAIN_MAX_DAYS = 100 * 365
+
+
+def retention_errors(
+    *, incidents: int | None, evidence: int | None, messages: int | None, audit: int | None
+) -> dict[str, str]:
+    """What is wrong with a retention choice, by field (empty when it holds): every period at least
+    RETAIN_MIN_DAYS and at most a century, and the audit records kept at least as long as the rest."""
+    periods = {
+        "retain_incidents_days": incidents,
+        "retain_evidence_days": evidence,
+        "retain_messages_days": messages,
+        "retain_audit_days": audit,
+    }
+    errors = {}
+    for name, days in periods.items():
+        if days is None or days < RETAIN_MIN_DAYS or days > RETAIN_MAX_DAYS:
+            errors[name] = f"Choose a number of days from {RETAIN_MIN_DAYS} to {RETAIN_MAX_DAYS}."
+    longest = max((days for name, days in periods.items() if name != "retain_audit_days" and days), default=0)
+    if "retain_audit_days" not in errors and audit is not None and audit < longest:
+        errors["retain_audit_days"] = (
+            f"Audit records must be kept at least as long as everything else ({longest} days): "
+            "they account for what was deleted."
+        )
+    return errors
+
+
 class Organization(models.Model):
     class Kind(models.TextChoices):
         PROVIDER = "provider", "Security provider"
@@ -93,6 +125,28 @@ class Organization(models.Model):
         validators=[zones.validate_time_zone],
         help_text="Its people's zone unless they choose their own (each site has its own zone).",
     )
+    # Retention (README, "Retention and legal hold"): days kept after an incident closes, and days an
+    # audit record is kept after it was written; audit the longest (retention_errors says so).
+    retain_incidents_days = models.PositiveIntegerField(
+        "keep closed incidents (days)",
+        default=RETAIN_CASE_DAYS,
+        help_text="Days after closing before a closed incident is deleted (unless on legal hold).",
+    )
+    retain_evidence_days = models.PositiveIntegerField(
+        "keep evidence (days)",
+        default=RETAIN_CASE_DAYS,
+        help_text="Days after the incident closed before its evidence files are deleted.",
+    )
+    retain_messages_days = models.PositiveIntegerField(
+        "keep messages (days)",
+        default=RETAIN_CASE_DAYS,
+        help_text="Days after the incident closed before its messages with the police are deleted.",
+    )
+    retain_audit_days = models.PositiveIntegerField(
+        "keep audit records (days)",
+        default=RETAIN_AUDIT_DAYS,
+        help_text="Days an audit record is kept; at least as long as everything else.",
+    )
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -101,6 +155,17 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        errors = retention_errors(
+            incidents=self.retain_incidents_days,
+            evidence=self.retain_evidence_days,
+            messages=self.retain_messages_days,
+            audit=self.retain_audit_days,
+        )
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def is_provider(self) -> bool:

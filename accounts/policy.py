@@ -118,6 +118,12 @@ def can_choose_debrief_rule(user: AnyUser, organization: Organization) -> bool:
     return organization.is_provider and is_member_with_role(user, organization.pk, Role.ORG_ADMIN)
 
 
+def can_set_retention(user: AnyUser, organization: Organization) -> bool:
+    """An organization's own org admins choose how long its records are kept (platform admins in the
+    Django admin)."""
+    return is_member_with_role(user, organization.pk, Role.ORG_ADMIN)
+
+
 def can_grant_role(user: AnyUser, organization: Organization, role: str) -> bool:
     return can_manage_members(user, organization) and role in ROLES_BY_KIND[organization.kind]
 

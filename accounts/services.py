@@ -24,6 +24,7 @@ from accounts.models import (
     Site,
     SiteAssignment,
     User,
+    retention_errors,
 )
 from accounts.policy import AnyUser
 from accounts.selectors import hash_token
@@ -292,6 +293,47 @@ def set_time_zone(*, user: User, time_zone: str) -> User:
         user.save(update_fields=["time_zone"])
         audit.record(action="account.time_zone_changed", actor=user, obj=user, before=before, after=time_zone)
     return user
+
+
+RETENTION_FIELDS = (
+    "retain_incidents_days",
+    "retain_evidence_days",
+    "retain_messages_days",
+    "retain_audit_days",
+)
+
+
+def set_retention(
+    *, organization: Organization, by: User, incidents: int, evidence: int, messages: int, audit_records: int
+) -> Organization:
+    """The org admin chooses how long closed incidents, evidence, messages and audit records are kept
+    (days); audit records at least as long as the rest. Audited with the periods before and after."""
+    _require(
+        policy.can_set_retention(by, organization),
+        "Only the organization's own org admins choose how long its records are kept.",
+    )
+    errors = retention_errors(incidents=incidents, evidence=evidence, messages=messages, audit=audit_records)
+    if errors:
+        raise ValidationError(errors)
+    after = dict(zip(RETENTION_FIELDS, (incidents, evidence, messages, audit_records), strict=True))
+    with transaction.atomic():
+        locked = Organization.objects.select_for_update().get(pk=organization.pk)
+        before = {name: getattr(locked, name) for name in RETENTION_FIELDS}
+        if before != after:
+            for name, days in after.items():
+                setattr(locked, name, days)
+            locked.save(update_fields=list(RETENTION_FIELDS))
+            audit.record(
+                action="organization.retention_changed",
+                actor=by,
+                obj=locked,
+                organization=locked,
+                before=before,
+                after=after,
+            )
+    for name, days in after.items():
+        setattr(organization, name, days)
+    return organization
 
 
 @transaction.atomic

@@ -20,4 +20,5 @@ urlpatterns = [
     path("people/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("account/time-zone/", views.time_zone_edit, name="time_zone"),
     path("people/debrief-review/", views.debrief_rule_edit, name="debrief_rule"),
+    path("people/retention/", views.retention_edit, name="retention"),
 ]

@@ -16,6 +16,7 @@ from accounts.forms import (
     DebriefRuleForm,
     InviteForm,
     MemberForm,
+    RetentionForm,
     TimeZoneForm,
 )
 from accounts.models import Invitation, Membership, Organization, Role, User
@@ -312,6 +313,41 @@ def time_zone_edit(request: HttpRequest) -> HttpResponse:
             "now": timezone.now(),
         },
     )
+
+
+def retention_edit(request: HttpRequest) -> HttpResponse:
+    """An org admin chooses how long the organization's closed incidents, evidence, messages and
+    audit records are kept."""
+    user = current_user(request)
+    organization = policy.organization_of(user)
+    if organization is None or not policy.can_set_retention(user, organization):
+        raise PermissionDenied("Only an organization's own org admins choose how long its records are kept.")
+    initial = {
+        "incidents": organization.retain_incidents_days,
+        "evidence": organization.retain_evidence_days,
+        "messages": organization.retain_messages_days,
+        "audit_records": organization.retain_audit_days,
+    }
+    form = RetentionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_retention(organization=organization, by=user, **form.cleaned_data)
+        except ValidationError as error:
+            show_errors(form, _retention_errors_to_fields(error))
+        else:
+            messages.success(request, "Retention saved: the nightly run deletes by the new periods.")
+            return redirect("accounts:retention")
+    return render(request, "accounts/retention_edit.html", {"form": form, "organization": organization})
+
+
+def _retention_errors_to_fields(error: ValidationError) -> ValidationError:
+    """The service names the model's fields; the form's are shorter."""
+    if not hasattr(error, "error_dict"):
+        return error
+    names = dict(
+        zip(services.RETENTION_FIELDS, ("incidents", "evidence", "messages", "audit_records"), strict=True)
+    )
+    return ValidationError({names.get(name, name): errors for name, errors in error.error_dict.items()})
 
 
 def debrief_rule_edit(request: HttpRequest) -> HttpResponse:

@@ -96,3 +96,38 @@ class AuditPending(models.Model):
 
     def __str__(self) -> str:
         return f"record #{self.record_id} awaiting its seal"
+
+
+class DeletionLedger(models.Model):
+    """One batch that retention deleted: what kind, for which organization, how many, the time range
+    they covered, and ``digest``, the SHA-256 over what went (each item's id and hash or MAC, in
+    ``items``). Append-only like the records (triggers on PostgreSQL), and each row is audited by a
+    ``retention.deleted`` record carrying the same digest, which verify_audit holds it against. For
+    audit records, ``items`` keeps each deleted record's seal and MAC, so the chain's links still
+    verify across the gap (docs/audit.md, "Retention")."""
+
+    class Kind(models.TextChoices):
+        INCIDENT = "incident", "Closed incidents"
+        EVIDENCE = "evidence", "Evidence files"
+        MESSAGE = "message", "Messages"
+        AUDIT = "audit", "Audit records"
+
+    at = models.DateTimeField()
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    count = models.PositiveIntegerField()
+    first_at = models.DateTimeField(help_text="The oldest deleted item's time (closing, or the record's).")
+    last_at = models.DateTimeField(help_text="The newest deleted item's time.")
+    digest = models.CharField(max_length=64, help_text="SHA-256 over the items, one 'id:hash' line each.")
+    # [[id, hash], ...]; for audit records [[record id, seal seq, mac], ...].
+    items = models.JSONField(default=list)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["kind", "id"], name="ledger_kind_id")]
+
+    def __str__(self) -> str:
+        return f"ledger #{self.pk}: {self.count} {self.get_kind_display().lower()}"

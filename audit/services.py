@@ -14,7 +14,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from accounts.models import Organization, User
-from audit import chain, checkpoints
+from audit import chain, checkpoints, ledger
 from audit.checkpoints import Checkpoint
 from audit.context import current_origin
 from audit.models import AuditEvent, AuditPending, AuditSeal
@@ -217,13 +217,15 @@ def seal_records() -> int:
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # altered | inserted | removed
+    kind: str  # altered | inserted | removed | ledger
     detail: str
     record: int | None = None  # the record's id, when it is known
     seal: int | None = None  # its place in the chain, when it has one
     last_seal: int | None = None  # with ``seal``, the range of places whose records are gone
 
     def __str__(self) -> str:
+        if self.kind == "ledger":
+            return self.detail
         if self.record is None:
             places = f"#{self.seal}" + (
                 f" to #{self.last_seal}" if (self.last_seal or 0) > (self.seal or 0) else ""
@@ -241,6 +243,7 @@ class Verification:
     checkpoint: Checkpoint | None  # the checkpoint the chain was held against
     forged_checkpoints: int  # lines claiming to be checkpoints whose MAC does not hold
     problem: Problem | None
+    deleted: int = 0  # of the sealed, how many retention deleted (their seals checked by the ledger)
 
 
 def verify(*, checkpoint_file: Path | None = None, chunk: int = 5_000) -> Verification:
@@ -248,7 +251,10 @@ def verify(*, checkpoint_file: Path | None = None, chunk: int = 5_000) -> Verifi
     furthest; return what was checked and the first problem."""
     source = checkpoint_file or checkpoints.path()
     anchor, forged = checkpoints.strongest(source) if source.exists() else (None, 0)
-    sealed, problem = _walk_chain(chunk, anchor)
+    deleted, broken = ledger.check_ledger()
+    if broken is not None:
+        return Verification(0, 0, 0, anchor, forged, Problem("ledger", broken))
+    sealed, gone, problem = _walk_chain(chunk, anchor, deleted)
     unsealed = stale = 0
     if problem is None:
         old = timezone.now() - UNSEALED_WARNING
@@ -257,41 +263,54 @@ def verify(*, checkpoint_file: Path | None = None, chunk: int = 5_000) -> Verifi
                 problem = Problem("inserted", "it has no valid MAC and was never sealed", record=event.pk)
                 break
             unsealed, stale = unsealed + 1, stale + (event.at < old)
-    return Verification(sealed, unsealed, stale, anchor, forged, problem)
+    return Verification(sealed, unsealed, stale, anchor, forged, problem, gone)
 
 
-def _walk_chain(chunk: int, anchor: Checkpoint | None) -> tuple[int, Problem | None]:
-    """How many seals hold, in order from the first, and the first problem."""
+def _walk_chain(
+    chunk: int, anchor: Checkpoint | None, deleted: dict[int, tuple[int, str]]
+) -> tuple[int, int, Problem | None]:
+    """How many seals hold, in order from the first, how many of them are of records retention
+    deleted (``deleted``: record id → seal seq and MAC, from the ledger), and the first problem."""
     key = settings.AUDIT_KEY
-    expected, prev = 1, chain.GENESIS
+    expected, prev, gone = 1, chain.GENESIS, 0
     for seals in _seals_in_order(chunk):
         events = AuditEvent.objects.in_bulk([seal.record_id for seal in seals])
         for seal in seals:
             good = expected - 1
             if seal.seq != expected:
-                return good, Problem("removed", "their seals are gone", seal=expected, last_seal=seal.seq - 1)
+                return (
+                    good,
+                    gone,
+                    Problem("removed", "their seals are gone", seal=expected, last_seal=seal.seq - 1),
+                )
             event = events.get(seal.record_id)
             if event is None:
-                return good, Problem("removed", "it is gone", record=seal.record_id, seal=seal.seq)
-            if not chain.has_valid_mac(key, event):
+                entry = deleted.get(seal.record_id)
+                if entry is None or entry[0] != seal.seq:
+                    return good, gone, Problem("removed", "it is gone", record=seal.record_id, seal=seal.seq)
+                mac = entry[1]
+                gone += 1
+            elif not chain.has_valid_mac(key, event):
                 altered = "its content no longer matches its MAC"
-                return good, Problem("altered", altered, record=event.pk, seal=seal.seq)
-            link = chain.seal_hash(key, seq=seal.seq, record_id=event.pk, mac=event.mac, prev=prev)
+                return good, gone, Problem("altered", altered, record=event.pk, seal=seal.seq)
+            else:
+                mac = event.mac
+            link = chain.seal_hash(key, seq=seal.seq, record_id=seal.record_id, mac=mac, prev=prev)
             if seal.prev != prev or seal.hash != link:
                 rewritten = (
                     f"its seal does not follow from seal #{good} under the audit key: the chain was remade"
                 )
-                return good, Problem("altered", rewritten, record=event.pk, seal=seal.seq)
+                return good, gone, Problem("altered", rewritten, record=seal.record_id, seal=seal.seq)
             if anchor is not None and seal.seq == anchor.seq and seal.hash != anchor.hash:
                 differs = f"the chain up to here differs from the checkpoint of {anchor.at.isoformat()}"
-                return good, Problem("altered", differs, record=event.pk, seal=seal.seq)
+                return good, gone, Problem("altered", differs, record=seal.record_id, seal=seal.seq)
             expected, prev = expected + 1, seal.hash
     good = expected - 1
     if anchor is not None and good < anchor.seq:
         ends = f"ends at seal #{good}" if good else "is empty"
         short = f"the chain {ends}, but the checkpoint of {anchor.at.isoformat()} reached #{anchor.seq}"
-        return good, Problem("removed", short, seal=expected, last_seal=anchor.seq)
-    return good, None
+        return good, gone, Problem("removed", short, seal=expected, last_seal=anchor.seq)
+    return good, gone, None
 
 
 def _seals_in_order(chunk: int) -> Iterator[list[AuditSeal]]:

@@ -219,6 +219,11 @@ class ReleaseForm(forms.Form):
     reason = forms.CharField(max_length=300, label="Why the agency needs these details")
 
 
+class LegalHoldForm(forms.Form):
+    action = forms.ChoiceField(choices=[("place", "Place"), ("lift", "Lift")], widget=forms.HiddenInput)
+    reason = forms.CharField(max_length=300, label="Why")
+
+
 class EndShareForm(forms.Form):
     share = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(max_length=300, label="Why the agency no longer needs the incident")

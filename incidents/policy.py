@@ -127,6 +127,19 @@ def can_release_personal_data(user: AnyUser, incident: Incident) -> bool:
     return can_triage_incident(user, incident)
 
 
+def can_place_legal_hold(user: AnyUser, incident: Incident) -> bool:
+    """Place or lift a legal hold: the provider's supervisors and org admins."""
+    return is_provider_staff_of(user, incident)
+
+
+def can_see_legal_hold(user: AnyUser, incident: Incident) -> bool:
+    """Whether the incident is on legal hold is the provider's matter: its people and platform admins."""
+    membership = account_policy.membership_of(user)
+    if membership is None:
+        return bool(getattr(user, "is_staff", False)) and can_view_incident(user, incident)
+    return membership.organization_id == incident.provider_id
+
+
 def can_view_personal_data(user: AnyUser, incident: Incident) -> bool:
     """Names and contacts of involved parties: whoever may see the incident through their
     organization (the provider's side, and the agencies it was shared with)."""

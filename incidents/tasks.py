@@ -4,6 +4,7 @@ from celery import shared_task
 
 from incidents import selectors, services
 from incidents.models import Evidence
+from incidents.services import retention
 
 STALLED_AFTER = timedelta(minutes=2)
 
@@ -23,3 +24,10 @@ def sweep_thumbnails_task() -> int:
     for evidence_id in stalled:
         make_thumbnail_task.delay(evidence_id)
     return len(stalled)
+
+
+@shared_task(name="incidents.apply_retention", acks_late=True, ignore_result=True)
+def apply_retention_task() -> int:
+    """Delete what every organization keeps no longer, with the deletion ledger (idempotent: what is
+    gone is no longer due); return how many items went."""
+    return retention.apply_retention().total

@@ -115,6 +115,14 @@ app.conf.beat_schedule = {
         "schedule": 3600.0,
         "options": {"expires": 7200},
     },
+    # Retention: every night, what each organization keeps no longer (closed incidents, evidence,
+    # messages, audit records) is deleted in batches, each with its deletion-ledger row (README,
+    # "Retention and legal hold"); legal holds and open incidents are never touched.
+    "incidents-apply-retention": {
+        "task": "incidents.apply_retention",
+        "schedule": crontab(minute=30, hour=3),
+        "options": {"expires": 3600},
+    },
     # Analytics: on the 1st of the month, the month before's scorecard of every partnership as a
     # PDF for both organizations' admins (idempotent: one report per partnership and month).
     "analytics-queue-monthly-reports": {

@@ -221,6 +221,9 @@ ACCESS: dict[str, Rule | tuple[Rule, ...]] = {
     # privacy: a supervisor releases a party's redacted fields to an agency, or ends its share
     "incidents:release_party": incident({SUPERVISOR}, method=POST),
     "incidents:end_share": incident({SUPERVISOR}, method=POST),
+    "incidents:legal_hold": incident(
+        PROVIDER_STAFF, method=POST, note="the provider's supervisors and org admins place and lift it"
+    ),
     "incidents:evidence_upload": incident(PROVIDER_SIDE, method=POST),
     "incidents:evidence_detail": incident(),
     "incidents:evidence_download": incident(),
@@ -274,6 +277,10 @@ ACCESS: dict[str, Rule | tuple[Rule, ...]] = {
     "notifications:acknowledge_incident": incident(method=POST),
     "notifications:settings": rule(SIGNED_IN),
     "accounts:time_zone": rule(SIGNED_IN, note="one's own zone"),
+    "accounts:retention": (
+        rule(ORG_ADMINS, note="one's own organization's periods; platform admins use the Django admin"),
+        rule(ORG_ADMINS, method=POST),
+    ),
     "accounts:debrief_rule": (
         rule({PROVIDER_ADMIN}, note="the provider's own rule; platform admins use the Django admin"),
         rule({PROVIDER_ADMIN}, method=POST),

@@ -22,6 +22,7 @@ from incidents.services.lifecycle import (
     submit_incident,
     update_incident,
 )
+from incidents.services.retention import apply_retention, lift_legal_hold, place_legal_hold
 from incidents.services.sharing import end_share, end_share_for_escalation, release_party, share_incident
 from incidents.services.timeline import add_timeline_entry
 from incidents.services.validation import PartyInput, VehicleInput
@@ -41,14 +42,17 @@ __all__ = [
     "add_timeline_entry",
     "add_vehicle",
     "answer_question",
+    "apply_retention",
     "close_incident",
     "end_share",
     "end_share_for_escalation",
     "format_reference",
+    "lift_legal_hold",
     "make_thumbnail",
     "move_incident",
     "next_reference",
     "open_evidence_file",
+    "place_legal_hold",
     "reasons_to_confirm_closing",
     "record_custody",
     "release_party",

@@ -6,14 +6,22 @@ police response, notifications' log): this view computes only incidents' own par
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from audit import services as audit
 from incidents import disclosure, policy, selectors, services
-from incidents.forms import EndShareForm, NoteForm, PartyForm, ReleaseForm, TriageForm, VehicleForm
+from incidents.forms import (
+    EndShareForm,
+    LegalHoldForm,
+    NoteForm,
+    PartyForm,
+    ReleaseForm,
+    TriageForm,
+    VehicleForm,
+)
 from incidents.models import IncidentShare
 from incidents.views.fetch import incident_or_404
 from portal.edges import back, current_user, flash_errors, parse_int
@@ -39,6 +47,8 @@ def incident_detail(request: HttpRequest, incident_id: Any) -> HttpResponse:
             "can_triage": policy.can_triage_incident(user, incident) and not incident.is_closed,
             "can_contribute": policy.can_contribute_to_incident(user, incident),
             "show_personal_data": policy.can_view_personal_data(user, incident),
+            "can_hold": policy.can_place_legal_hold(user, incident),
+            "show_hold": policy.can_see_legal_hold(user, incident),
             "note_form": NoteForm(),
             "party_form": PartyForm(),
             "vehicle_form": VehicleForm(),
@@ -105,6 +115,32 @@ def incident_end_share(request: HttpRequest, incident_id: Any) -> HttpResponse:
         flash_errors(request, error)
     else:
         messages.success(request, f"{share.agency} no longer sees {incident.reference}.")
+    return back(request, "incidents:detail", incident_id=incident.public_id)
+
+
+@require_POST
+def incident_legal_hold(request: HttpRequest, incident_id: Any) -> HttpResponse:
+    """A provider's supervisor or org admin places or lifts a legal hold, with a reason."""
+    incident = incident_or_404(request, incident_id)
+    if not policy.can_place_legal_hold(current_user(request), incident):
+        raise PermissionDenied("Only the provider's supervisors and org admins place or lift a legal hold.")
+    form = LegalHoldForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError("Say why (a claim, a court order, a case number).")
+        change = (
+            services.place_legal_hold if form.cleaned_data["action"] == "place" else services.lift_legal_hold
+        )
+        change(incident=incident, by=current_user(request), reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        flash_errors(request, error)
+    else:
+        done = (
+            "is on legal hold: nothing of it is deleted"
+            if incident.on_legal_hold
+            else "is no longer on legal hold"
+        )
+        messages.success(request, f"{incident.reference} {done}.")
     return back(request, "incidents:detail", incident_id=incident.public_id)
 
 

@@ -124,6 +124,10 @@ def seed_incidents() -> int:
             services.close_incident(
                 incident=incident, by=supervisor, resolution="Maintenance fixed the pipe."
             )
+            # README, "Retention and legal hold": a closed incident kept past retention on purpose.
+            services.place_legal_hold(
+                incident=incident, by=supervisor, reason="The insurer asked us to keep it: claim 2026-0417."
+            )
         if then == "ask":
             services.request_more_information(incident=incident, by=supervisor, comment=QUESTION)
         if then == "escalate":

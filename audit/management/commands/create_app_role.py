@@ -6,10 +6,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from psycopg import sql
 
-from audit.models import AuditEvent, AuditSeal
+from audit.models import AuditEvent, AuditSeal, DeletionLedger
 from portal.env import parse_database_url
 
-AUDIT_TABLES = (AuditEvent._meta.db_table, AuditSeal._meta.db_table)
+AUDIT_TABLES = (AuditEvent._meta.db_table, AuditSeal._meta.db_table, DeletionLedger._meta.db_table)
 
 
 class Command(BaseCommand):

@@ -48,9 +48,14 @@ class Command(BaseCommand):
             if result.checkpoint is not None
             else ""
         )
+        deleted = (
+            f" ({result.deleted} of them deleted by retention, their seals held by the deletion ledger)"
+            if result.deleted
+            else ""
+        )
         self.stdout.write(
             self.style.SUCCESS(
-                f"audit log intact: {result.sealed} records sealed and verified{anchored}; "
+                f"audit log intact: {result.sealed} records sealed and verified{deleted}{anchored}; "
                 f"{result.unsealed} awaiting the sealer, their MACs valid"
             )
         )
