@@ -127,6 +127,11 @@ def can_release_personal_data(user: AnyUser, incident: Incident) -> bool:
     return can_triage_incident(user, incident)
 
 
+def can_redact_evidence(user: AnyUser, evidence: Evidence) -> bool:
+    """Draw the areas of a photo the agency must not see: the provider's supervisors and admins."""
+    return is_provider_staff_of(user, evidence.incident)
+
+
 def can_view_personal_data(user: AnyUser, incident: Incident) -> bool:
     """Names and contacts of involved parties: whoever may see the incident through their
     organization (the provider's side, and the agencies it was shared with)."""

@@ -16,6 +16,16 @@ def make_thumbnail_task(evidence_id: int) -> None:
         services.make_thumbnail(evidence=evidence)
 
 
+@shared_task(
+    name="incidents.render_redacted_preview", acks_late=True, reject_on_worker_lost=True, max_retries=2
+)
+def render_redacted_preview_task(evidence_id: int) -> None:
+    """Render the agency's redacted copy of a photo's preview (idempotent)."""
+    evidence = Evidence.objects.filter(pk=evidence_id).first()
+    if evidence is not None:
+        services.render_redacted_preview(evidence=evidence)
+
+
 @shared_task(name="incidents.sweep_thumbnails")
 def sweep_thumbnails_task() -> int:
     """Queue again the thumbnails a lost message or a dead worker left pending."""

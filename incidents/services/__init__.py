@@ -22,6 +22,7 @@ from incidents.services.lifecycle import (
     submit_incident,
     update_incident,
 )
+from incidents.services.redaction import clean_rectangles, redact_evidence, render_redacted_preview
 from incidents.services.sharing import end_share, end_share_for_escalation, release_party, share_incident
 from incidents.services.timeline import add_timeline_entry
 from incidents.services.validation import PartyInput, VehicleInput
@@ -41,6 +42,7 @@ __all__ = [
     "add_timeline_entry",
     "add_vehicle",
     "answer_question",
+    "clean_rectangles",
     "close_incident",
     "end_share",
     "end_share_for_escalation",
@@ -51,7 +53,9 @@ __all__ = [
     "open_evidence_file",
     "reasons_to_confirm_closing",
     "record_custody",
+    "redact_evidence",
     "release_party",
+    "render_redacted_preview",
     "report_incident",
     "request_more_information",
     "share_incident",

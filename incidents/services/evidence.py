@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit import services as audit
-from incidents import events, policy
+from incidents import disclosure, events, policy
 from incidents.models import CustodyEvent, Evidence, Incident, TimelineEntry, evidence_storage
 from incidents.services import content
 from incidents.services.timeline import add_timeline_entry
@@ -228,6 +228,8 @@ def open_evidence_file(
     """Open the original file for someone the policy lets see it, and log it in the chain of custody."""
     if not policy.visible_evidence(by).filter(pk=evidence.pk).exists():
         raise PermissionDenied("You may not see this evidence.")
+    if disclosure.original_withheld(evidence, disclosure.reader_of(by)):
+        raise PermissionDenied(disclosure.ORIGINAL_WITHHELD)
     file = evidence_storage.open(_path(evidence.file), "rb")
     try:
         record_custody(evidence=evidence, actor=by, action=action, origin=origin)
