@@ -28,8 +28,11 @@ def render_redacted_preview_task(evidence_id: int) -> None:
 
 @shared_task(name="incidents.sweep_thumbnails")
 def sweep_thumbnails_task() -> int:
-    """Queue again the thumbnails a lost message or a dead worker left pending."""
+    """Queue again the thumbnails and redacted copies a lost message or a dead worker left pending."""
     stalled = selectors.list_stalled_thumbnails(older_than=STALLED_AFTER)
     for evidence_id in stalled:
         make_thumbnail_task.delay(evidence_id)
-    return len(stalled)
+    redacted = selectors.list_stalled_redacted_previews(older_than=STALLED_AFTER)
+    for evidence_id in redacted:
+        render_redacted_preview_task.delay(evidence_id)
+    return len(stalled) + len(redacted)

@@ -5,6 +5,7 @@ provider keeps seeing the original, outlined and marked "Redacted for the police
 
 import hashlib
 import io
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -12,12 +13,15 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image, ImageStat
+from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
 from dispatch import services as dispatch_services
 from incidents import services
 from incidents.models import Evidence
+from incidents.tasks import sweep_thumbnails_task
 from tests.factories import report
 from tests.incidents.evidence_samples import ORIGIN
 
@@ -289,3 +293,27 @@ def test_a_guard_or_the_liaison_cannot_set_redactions(client, case, who):
             client, getattr(case.world, who), "incidents:evidence_detail", case.photo
         ).content.decode()
     )
+
+
+def test_the_api_refuses_the_agency_the_original_of_a_redacted_photo(case):
+    redact(case, [FACE])
+    api = APIClient()
+    url = f"/api/v1/evidence/{case.photo.public_id}/download/"
+    api.force_login(case.world.liaison_x)
+    refused = api.get(url)
+    assert refused.status_code == 403
+    assert "held by the provider" in refused.json()["detail"]
+    api.force_login(case.world.supervisor_a)
+    assert hashlib.sha256(body(api.get(url))).hexdigest() == case.sha256
+
+
+def test_the_sweep_renders_a_redacted_copy_whose_task_was_lost(case):
+    with case.capture(execute=False):  # the task's message is lost
+        services.redact_evidence(
+            evidence=case.photo, by=case.world.supervisor_a, rectangles=[FACE], reason="Face"
+        )
+    Evidence.objects.filter(pk=case.photo.pk).update(redacted_at=timezone.now() - timedelta(minutes=5))
+
+    assert sweep_thumbnails_task() == 1
+
+    assert Evidence.objects.get(pk=case.photo.pk).redacted_status == Preview.READY
