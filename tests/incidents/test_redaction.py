@@ -317,3 +317,22 @@ def test_the_sweep_renders_a_redacted_copy_whose_task_was_lost(case):
     assert sweep_thumbnails_task() == 1
 
     assert Evidence.objects.get(pk=case.photo.pk).redacted_status == Preview.READY
+
+
+def test_a_new_version_of_a_redacted_photo_is_redacted_the_same_way(client, case):
+    redact(case, [FACE])
+    with case.capture(execute=True):
+        newer = services.add_evidence(
+            incident=case.incident,
+            by=case.world.guard_a,
+            upload=SimpleUploadedFile("lobby-2.jpg", scene(), "image/jpeg"),
+            client_sha256=None,
+            origin=ORIGIN,
+            supersedes=case.photo,
+        )
+    newer.refresh_from_db()
+    assert newer.redactions == [FACE]
+    assert newer.redacted_status == Preview.READY
+    liaison = fetch(client, case.world.liaison_x, "incidents:evidence_thumbnail", newer)
+    assert body(liaison) == Path(newer.redacted_thumbnail.path).read_bytes()
+    assert fetch(client, case.world.liaison_x, "incidents:evidence_download", newer).status_code == 403
