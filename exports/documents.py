@@ -104,6 +104,10 @@ def incident_document(
                 "uploaded_by": person(item.uploaded_by),
                 "version": item.version,
                 "supersedes": str(item.supersedes.public_id) if item.supersedes else None,
+                # Areas the provider hid from the police; for an agency the original then stays with
+                # the provider (its hash above), and the bundle carries no file of it.
+                "redacted_areas": len(item.redactions),
+                "original_included": not disclosure.original_withheld(item, reader),
             }
             for item in evidence
         ],

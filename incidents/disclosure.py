@@ -3,7 +3,9 @@
 The provider's side sees everything. An agency (its people on pages, the API and sockets; its
 webhooks, EIDO documents and bundles) never sees an internal note, party or evidence item, and sees
 each party's name and contact as the partnership's redaction profile says until a supervisor
-released that party to it (``PartyRelease``). Pages, the API, the board, exports, notifications and
+released that party to it (``PartyRelease``). A photo the provider's supervisor redacted reaches
+an agency only as its redacted preview: never the plain thumbnail, never the original file (whose
+SHA-256 it is shown). Pages, the API, the board, exports, notifications and
 debriefs ask this module; none filters on its own (README, "Who sees what").
 """
 
@@ -11,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import QuerySet
+from django.db.models.fields.files import FieldFile
 
 from accounts import policy as account_policy
 from accounts.models import Partnership, default_redaction
@@ -62,6 +65,27 @@ def evidence(incident: Incident, reader: Reader) -> QuerySet[Evidence]:
 def shown_evidence(items: QuerySet[Evidence], reader: Reader) -> QuerySet[Evidence]:
     """Any set of evidence narrowed to what the reader may see."""
     return items.filter(internal=False) if reader.is_agency else items
+
+
+ORIGINAL_WITHHELD = (
+    "Areas of this photo are redacted for the police: the original is held by the provider, and its "
+    "SHA-256 is shown on the evidence page. Ask the provider's supervisor to lift the redaction."
+)
+
+
+def original_withheld(item: Evidence, reader: Reader) -> bool:
+    """Whether the reader is kept from the original file: an agency, while the photo is redacted."""
+    return reader.is_agency and item.is_redacted
+
+
+def preview(item: Evidence, reader: Reader) -> tuple[FieldFile | None, str]:
+    """The preview file the reader gets (None: a placeholder) and its status. An agency gets the
+    redacted copy of a redacted photo, or a placeholder until it is ready: never the plain one."""
+    if original_withheld(item, reader):
+        ready = item.redacted_status == Evidence.Preview.READY and item.redacted_thumbnail
+        return (item.redacted_thumbnail if ready else None), item.redacted_status
+    ready = item.thumbnail_status == Evidence.Preview.READY and item.thumbnail
+    return (item.thumbnail if ready else None), item.thumbnail_status
 
 
 @dataclass

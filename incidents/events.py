@@ -8,6 +8,8 @@
 - ``incident.closed``: a report closed with its resolution.
 - ``evidence.added``: a file kept as evidence; a worker makes its thumbnail (a photo's, within the
   pixel budget). Its subject is ``(evidence pk,)``; it goes to no group.
+- ``evidence.redacted``: a supervisor drew areas to hide from the agency on a photo; a worker renders
+  the redacted preview. Its subject is ``(evidence pk,)``; it goes to no group.
 - ``incident.info_requested``: a supervisor sent a report back to its reporter with a question;
   its subject also carries the question's timeline entry (the reporter is told of each question).
 - ``incident.info_provided``: the reporter answered that question (and the report went back to
@@ -52,6 +54,15 @@ def evidence_added(evidence: Evidence) -> Event:
     """``evidence.added``: the thumbnail is made after the commit, never in the request."""
     return Event(
         name="evidence.added",
+        payload={"id": str(evidence.public_id), "incident": str(evidence.incident.public_id)},
+        subject=(evidence.pk,),
+    )
+
+
+def evidence_redacted(evidence: Evidence) -> Event:
+    """``evidence.redacted``: the redacted preview is rendered after the commit, never in the request."""
+    return Event(
+        name="evidence.redacted",
         payload={"id": str(evidence.public_id), "incident": str(evidence.incident.public_id)},
         subject=(evidence.pk,),
     )

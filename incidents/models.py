@@ -362,6 +362,22 @@ class Evidence(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
     )
     version = models.PositiveSmallIntegerField(default=1)
+    # A photo's areas hidden from the agency (faces, plates): the provider's supervisor's rectangles,
+    # each {"x", "y", "w", "h"} as fractions (0-1) of the upright image. The original file and its
+    # SHA-256 never change; a worker renders ``redacted_thumbnail`` from it, which is all an agency
+    # sees of the photo while rectangles exist (incidents.disclosure).
+    redactions = models.JSONField(default=list, blank=True)
+    redaction_reason = models.CharField(max_length=300, blank=True)
+    redacted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    redacted_at = models.DateTimeField(null=True, blank=True)
+    redacted_thumbnail = models.FileField(
+        storage=evidence_storage, upload_to="redacted/%Y/%m/", blank=True, max_length=255
+    )
+    redacted_status = models.CharField(
+        max_length=10, choices=Preview.choices, default=Preview.NONE, help_text="The redacted preview's."
+    )
 
     class Meta:
         ordering = ["uploaded_at", "pk"]
@@ -374,6 +390,11 @@ class Evidence(models.Model):
     def has_preview_image(self) -> bool:
         """Whether the thumbnail URL answers with an image (the thumbnail, or its placeholder)."""
         return self.thumbnail_status != self.Preview.NONE
+
+    @property
+    def is_redacted(self) -> bool:
+        """Whether the agency sees this photo only as a redacted copy."""
+        return bool(self.redactions)
 
 
 class PartyRelease(models.Model):

@@ -140,6 +140,11 @@ def can_see_legal_hold(user: AnyUser, incident: Incident) -> bool:
     return membership.organization_id == incident.provider_id
 
 
+def can_redact_evidence(user: AnyUser, evidence: Evidence) -> bool:
+    """Draw the areas of a photo the agency must not see: the provider's supervisors and admins."""
+    return is_provider_staff_of(user, evidence.incident)
+
+
 def can_view_personal_data(user: AnyUser, incident: Incident) -> bool:
     """Names and contacts of involved parties: whoever may see the incident through their
     organization (the provider's side, and the agencies it was shared with)."""

@@ -338,6 +338,13 @@ def list_stalled_thumbnails(*, older_than: timedelta) -> list[int]:
     return list(pending.order_by("pk").values_list("pk", flat=True)[:500])
 
 
+def list_stalled_redacted_previews(*, older_than: timedelta) -> list[int]:
+    """Photos whose redacted copy is still pending well after the areas were saved (its task was lost)."""
+    cutoff = timezone.now() - older_than
+    pending = Evidence.objects.filter(redacted_status=Evidence.Preview.PENDING, redacted_at__lt=cutoff)
+    return list(pending.order_by("pk").values_list("pk", flat=True)[:500])
+
+
 # The escalation states in which the police are still on it (dispatch's open statuses, as its entries
 # on the incident's timeline name them; tests/dispatch/test_close_confirmation.py holds them equal).
 POLICE_OPEN = ("requested", "accepted", "dispatched", "on_scene")

@@ -23,5 +23,6 @@ urlpatterns = [
     path("incidents/<uuid:incident_id>/evidence/", evidence.evidence_upload, name="evidence_upload"),
     path("evidence/<uuid:evidence_id>/", evidence.evidence_detail, name="evidence_detail"),
     path("evidence/<uuid:evidence_id>/download/", evidence.evidence_download, name="evidence_download"),
+    path("evidence/<uuid:evidence_id>/redact/", evidence.evidence_redact, name="evidence_redact"),
     path("evidence/<uuid:evidence_id>/thumbnail/", evidence.evidence_thumbnail, name="evidence_thumbnail"),
 ]

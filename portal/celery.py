@@ -185,6 +185,8 @@ FOLLOW_UPS: dict[str, FollowUps] = {
     ),
     # Incidents: a photo's thumbnail is made by a worker, never in the upload's request.
     "evidence.added": FollowUps(tasks=("incidents.make_thumbnail",)),
+    # Incidents: the agency's redacted copy of a photo, rendered by a worker from the original.
+    "evidence.redacted": FollowUps(tasks=("incidents.render_redacted_preview",)),
     "invitation.created": FollowUps(
         in_transaction=("notifications.services.invitations.queue_invitation_email",)
     ),

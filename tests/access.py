@@ -228,6 +228,8 @@ ACCESS: dict[str, Rule | tuple[Rule, ...]] = {
     "incidents:evidence_detail": incident(),
     "incidents:evidence_download": incident(),
     "incidents:evidence_thumbnail": incident(),
+    # privacy: a supervisor or admin of the provider hides areas of a photo from the agency
+    "incidents:evidence_redact": incident(PROVIDER_STAFF, method=POST),
     # dispatch: the board, escalations, messages, panic
     "dispatch:board": rule(AGENCY_SIDE),
     "dispatch:history": rule(AGENCY_SIDE),

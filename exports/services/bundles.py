@@ -106,6 +106,13 @@ def _approved_debrief(incident: Incident) -> Debrief | None:
     )
 
 
+def _copied(bundle: Bundle, evidence: list[Evidence]) -> list[Evidence]:
+    """The items whose original file goes into the bundle: for an agency, not a photo the provider
+    redacted (incidents.disclosure); incident.json still lists it, with its SHA-256 at upload."""
+    reader = _reader(bundle)
+    return [item for item in evidence if not disclosure.original_withheld(item, reader)]
+
+
 def _start(bundle: Bundle) -> tuple[Bundle, list[Evidence]] | None:
     with transaction.atomic():
         locked = Bundle.objects.select_for_update().filter(pk=bundle.pk).first()
@@ -119,8 +126,9 @@ def _start(bundle: Bundle) -> tuple[Bundle, list[Evidence]] | None:
             .order_by("uploaded_at", "pk")
         )
         locked.status = Bundle.Status.BUILDING
-        locked.files_total = len(evidence)
-        locked.bytes_total = sum(item.size for item in evidence)
+        copied = _copied(locked, evidence)
+        locked.files_total = len(copied)
+        locked.bytes_total = sum(item.size for item in copied)
         locked.files_done = locked.bytes_done = 0
         locked.error = ""
         locked.heartbeat_at = timezone.now()
@@ -182,7 +190,7 @@ def _write(bundle: Bundle, evidence: list[Evidence], target: Path, progress: _Pr
     )
     exported_at = timezone.now()
     with BundleArchive(target, progress=progress) as archive:
-        for item in evidence:
+        for item in _copied(bundle, evidence):
             member = f"evidence/{item.public_id}/{download_name(item)}"
             try:
                 stored = evidence_storage.open(_name(item.file.name), "rb")
@@ -307,7 +315,8 @@ def _finish(
     if locked.is_finished:  # another delivery of the task finished first
         return locked
     origin = RequestOrigin(bundle.ip_address, bundle.user_agent)
-    for item in evidence:
+    copied = _copied(bundle, evidence)
+    for item in copied:
         record_custody(
             evidence=item, actor=bundle.requested_by, action=CustodyEvent.Action.EXPORTED, origin=origin
         )
@@ -315,7 +324,7 @@ def _finish(
     locked.size = final.stat().st_size
     locked.sha256 = _sha256_of(final)
     locked.status = Bundle.Status.READY
-    locked.bytes_done, locked.files_done = done, len(evidence)
+    locked.bytes_done, locked.files_done = done, len(copied)
     locked.finished_at = timezone.now()
     locked.save()
     audit.record(

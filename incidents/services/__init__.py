@@ -22,6 +22,7 @@ from incidents.services.lifecycle import (
     submit_incident,
     update_incident,
 )
+from incidents.services.redaction import clean_rectangles, redact_evidence, render_redacted_preview
 from incidents.services.retention import apply_retention, lift_legal_hold, place_legal_hold
 from incidents.services.sharing import end_share, end_share_for_escalation, release_party, share_incident
 from incidents.services.timeline import add_timeline_entry
@@ -43,6 +44,7 @@ __all__ = [
     "add_vehicle",
     "answer_question",
     "apply_retention",
+    "clean_rectangles",
     "close_incident",
     "end_share",
     "end_share_for_escalation",
@@ -55,7 +57,9 @@ __all__ = [
     "place_legal_hold",
     "reasons_to_confirm_closing",
     "record_custody",
+    "redact_evidence",
     "release_party",
+    "render_redacted_preview",
     "report_incident",
     "request_more_information",
     "share_incident",

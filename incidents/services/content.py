@@ -2,12 +2,13 @@
 thumbnail of a photo, re-encoded so that none of the original's metadata travels with it."""
 
 import io
+import math
 import re
 import warnings
 from dataclasses import dataclass
 from typing import IO
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
 
 from incidents.models import Evidence
 
@@ -229,3 +230,27 @@ def _pixels_in(message: str) -> int:
     """The pixel count Pillow names in its decompression-bomb message ("Image size (N pixels) ...")."""
     found = re.search(r"\((\d+) pixels\)", message)
     return int(found.group(1)) if found else 0
+
+
+# The colour that covers a redacted area: a solid fill, not a blur, so nothing of what was there
+# (a face, a plate) survives in the copy to be sharpened back.
+REDACTION_FILL = (17, 17, 17)
+
+
+def redact_image(thumbnail_jpeg: bytes, rectangles: list[dict[str, float]]) -> bytes:
+    """The thumbnail (upright, as ``thumbnail`` made it) with each rectangle (fractions 0-1 of the
+    image) filled solid, re-encoded as a JPEG. Edges round outwards: an area is never smaller."""
+    with Image.open(io.BytesIO(thumbnail_jpeg)) as opened:
+        image = opened.convert("RGB")
+    width, height = image.size
+    draw = ImageDraw.Draw(image)
+    for area in rectangles:
+        left = max(0, math.floor(area["x"] * width))
+        top = max(0, math.floor(area["y"] * height))
+        right = min(width, math.ceil((area["x"] + area["w"]) * width))
+        bottom = min(height, math.ceil((area["y"] + area["h"]) * height))
+        if right > left and bottom > top:
+            draw.rectangle((left, top, right - 1, bottom - 1), fill=REDACTION_FILL)
+    output = io.BytesIO()
+    image.save(output, "JPEG", quality=80, optimize=True)
+    return output.getvalue()

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit import services as audit
-from incidents import events, policy
+from incidents import disclosure, events, policy
 from incidents.models import CustodyEvent, Evidence, Incident, TimelineEntry, evidence_storage
 from incidents.services import content
 from incidents.services.timeline import add_timeline_entry
@@ -145,6 +145,18 @@ def add_evidence(
         # Never decoded here: a worker makes it after the commit (make_thumbnail), within the budget.
         thumbnail_status=Evidence.Preview.PENDING if file_type.pillow_format else Evidence.Preview.NONE,
     )
+    # The replaced version's areas as stored now (the caller's copy may predate a redaction).
+    redacted = Evidence.objects.filter(pk=supersedes.pk).first() if supersedes is not None else None
+    if redacted is not None and redacted.redactions:
+        # A new version of a redacted photo is redacted the same way until a supervisor redraws the
+        # areas: the police never see a replacement in full by accident (its copy is made after the commit).
+        evidence.redactions = redacted.redactions
+        evidence.redaction_reason = redacted.redaction_reason
+        evidence.redacted_by_id = redacted.redacted_by_id
+        evidence.redacted_at = redacted.redacted_at
+        evidence.redacted_status = (
+            Evidence.Preview.PENDING if file_type.pillow_format else Evidence.Preview.FAILED
+        )
     if supersedes is not None and _replaced(supersedes):
         raise _refusal(name, _already_replaced(supersedes), "already_replaced")
     stored: list[str] = []
@@ -211,6 +223,8 @@ def _save(evidence: Evidence, *, by: User, origin: RequestOrigin) -> None:
             )
             if evidence.thumbnail_status == Evidence.Preview.PENDING:
                 publish_on_commit(events.evidence_added(evidence))
+            if evidence.redacted_status == Evidence.Preview.PENDING:
+                publish_on_commit(events.evidence_redacted(evidence))
     except IntegrityError:
         # Only the one-to-one "supersedes" can collide, when a concurrent upload replaced it first.
         if evidence.supersedes is None:
@@ -228,6 +242,8 @@ def open_evidence_file(
     """Open the original file for someone the policy lets see it, and log it in the chain of custody."""
     if not policy.visible_evidence(by).filter(pk=evidence.pk).exists():
         raise PermissionDenied("You may not see this evidence.")
+    if disclosure.original_withheld(evidence, disclosure.reader_of(by)):
+        raise PermissionDenied(disclosure.ORIGINAL_WITHHELD)
     file = evidence_storage.open(_path(evidence.file), "rb")
     try:
         record_custody(evidence=evidence, actor=by, action=action, origin=origin)

@@ -12,9 +12,10 @@ from django.utils.html import escape
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
-from incidents import policy, selectors, services
+from incidents import disclosure, policy, selectors, services
 from incidents.models import CustodyEvent, Evidence
 from incidents.services.evidence import download_name
+from incidents.services.redaction import MAX_AREAS
 from incidents.uploads import install_upload_handlers
 from incidents.views.fetch import evidence_or_404, incident_or_404
 from portal.edges import current_user, flash_errors
@@ -100,6 +101,16 @@ def _versions(evidence: Evidence, items: list[Evidence]) -> list[Evidence]:
     return chain
 
 
+def _redaction_rows(evidence: Evidence) -> list[dict[str, Any]]:
+    """The redaction form's rows: the saved areas in percent, then empty rows to draw more (the
+    script adds rows up to the limit)."""
+    rows: list[dict[str, Any]] = [
+        {side: f"{area[side] * 100:g}" for side in ("x", "y", "w", "h")} for area in evidence.redactions
+    ]
+    rows += [{} for _ in range(min(3, MAX_AREAS - len(rows)))]
+    return [{"number": number, **row} for number, row in enumerate(rows, start=1)]
+
+
 @require_GET
 def evidence_detail(request: HttpRequest, evidence_id: Any) -> HttpResponse:
     user = current_user(request)
@@ -120,6 +131,9 @@ def evidence_detail(request: HttpRequest, evidence_id: Any) -> HttpResponse:
             "newest": versions[-1],
             "can_contribute": policy.can_contribute_to_incident(user, found.incident),
             "show_hashes": policy.sees_evidence_hashes(user),
+            "can_redact": policy.can_redact_evidence(user, evidence) and evidence.has_preview_image,
+            "original_withheld": disclosure.original_withheld(evidence, disclosure.reader_of(user)),
+            "redaction_rows": _redaction_rows(evidence),
             "thumbnail_budget_megapixels": settings.THUMBNAIL_MAX_PIXELS // 1_000_000,
         },
     )
@@ -158,15 +172,70 @@ def evidence_thumbnail(request: HttpRequest, evidence_id: Any) -> HttpResponse |
     evidence = evidence_or_404(request, evidence_id)
     if evidence.thumbnail_status == Preview.NONE:
         raise Http404("This item has no preview.")
-    if evidence.thumbnail_status != Preview.READY or not evidence.thumbnail:
-        status = evidence.thumbnail_status
-        return _placeholder(status if status in PLACEHOLDER_TEXT else Preview.FAILED)
-    services.record_custody(
-        evidence=evidence,
-        actor=current_user(request),
-        action=CustodyEvent.Action.THUMBNAIL,
-        origin=origin_of(request),
-    )
-    response = FileResponse(evidence.thumbnail.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return _no_sniffing(response)
+    reader = disclosure.reader_of(request.user)
+    # An agency gets a redacted photo's redacted copy, or a placeholder: never the plain thumbnail.
+    file, status = disclosure.preview(evidence, reader)
+    redacted = disclosure.original_withheld(evidence, reader)
+    response: HttpResponse | FileResponse
+    if file is None:
+        response = _placeholder(status if status in PLACEHOLDER_TEXT else Preview.FAILED)
+    else:
+        services.record_custody(
+            evidence=evidence,
+            actor=current_user(request),
+            action=CustodyEvent.Action.THUMBNAIL,
+            origin=origin_of(request),
+        )
+        response = _no_sniffing(FileResponse(file.open("rb"), content_type="image/jpeg"))
+        # An agency's copy changes when the supervisor draws areas: its browser asks every time.
+        response["Cache-Control"] = "private, no-cache" if reader.is_agency else "private, max-age=3600"
+    if redacted:
+        response["X-Redacted"] = "redacted copy"
+    return response
+
+
+def _areas_from(post: Any) -> list[dict[str, float]]:
+    """The areas of the form (rows area-N-x/y/w/h, percent of the image; a row left empty or marked
+    removed is no area), as fractions; a ValidationError naming a row that is half filled or not numbers."""
+    areas = []
+    for number in range(1, MAX_AREAS + 1):
+        values = [post.get(f"area-{number}-{side}", "").strip() for side in ("x", "y", "w", "h")]
+        if post.get(f"area-{number}-remove") or not any(values):
+            continue
+        if not all(values):
+            raise ValidationError({"redactions": f"Area {number}: give x, y, width and height (percent)."})
+        try:
+            x, y, w, h = (float(value.replace(",", ".")) / 100 for value in values)
+        except ValueError:
+            raise ValidationError(
+                {"redactions": f"Area {number}: x, y, width and height are numbers."}
+            ) from None
+        areas.append({"x": x, "y": y, "w": w, "h": h})
+    return areas
+
+
+@require_POST
+def evidence_redact(request: HttpRequest, evidence_id: Any) -> HttpResponse:
+    """A supervisor saves the areas of a photo hidden from the police (none: lifts the redaction)."""
+    evidence = evidence_or_404(request, evidence_id)
+    back = redirect("incidents:evidence_detail", evidence_id=evidence.public_id)
+    try:
+        saved = services.redact_evidence(
+            evidence=evidence,
+            by=current_user(request),
+            rectangles=_areas_from(request.POST),
+            reason=request.POST.get("reason", ""),
+            origin=origin_of(request),
+        )
+    except ValidationError as error:
+        flash_errors(request, error)
+        return back
+    if saved.redactions:
+        count = len(saved.redactions)
+        messages.success(
+            request,
+            f"{count} area{'s' if count != 1 else ''} hidden from the police; their copy is being prepared.",
+        )
+    else:
+        messages.success(request, "Redaction lifted: the police see the whole photo again.")
+    return back

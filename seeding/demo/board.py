@@ -46,6 +46,9 @@ class BoardStory:
     photo: bool = False
 
 
+# The area of the lobby photo hidden from the police (fractions of the image).
+BYSTANDER = {"x": 0.55, "y": 0.15, "w": 0.2, "h": 0.35}
+
 STORIES = [
     BoardStory(
         "guard@sentinel.example",
@@ -188,9 +191,19 @@ def seed_board() -> int:
         if not result.created:
             continue
         created += 1
+        photo = None
         if story.photo:
-            incidents.add_evidence(
+            photo = incidents.add_evidence(
                 incident=result.incident, by=guard, upload=_photo(index), client_sha256=None, origin=ORIGIN
             )
         _play(story, result.incident, guard=guard, supervisor=supervisor, liaison=liaison)
+        if photo is not None:
+            # A bystander's face hidden from the police: the liaison sees the redacted preview,
+            # the supervisor the original with the area outlined (README, "Who sees what").
+            incidents.redact_evidence(
+                evidence=photo,
+                by=supervisor,
+                rectangles=[BYSTANDER],
+                reason="A bystander's face, not involved",
+            )
     return created

@@ -106,3 +106,40 @@ def test_the_agencys_activity_log_and_the_shared_debrief_leave_out_internal_note
     assert "Cautioned" in facts
     assert SECRET not in facts
     assert PHONE not in facts
+
+
+def test_the_agencys_bundle_carries_no_file_of_a_redacted_photo_the_providers_keeps_the_original(
+    escalated, django_capture_on_commit_callbacks
+):
+    """A photo with areas redacted for the police: the agency's bundle lists it (with its SHA-256 at
+    upload, and that the original is held by the provider) but carries no file of it; the provider's
+    bundle carries the original, byte for byte, for court."""
+    w = escalated.world
+    with django_capture_on_commit_callbacks(execute=True):
+        incident_services.redact_evidence(
+            evidence=escalated.photo,
+            by=w.supervisor_a,
+            rectangles=[{"x": 0.1, "y": 0.1, "w": 0.5, "h": 0.5}],
+            reason="Bystander's face",
+        )
+    photo_id = str(escalated.photo.public_id)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        asked = services.request_bundle(
+            incident=escalated.incident, by=w.liaison_x, purpose="Case 77", origin=ORIGIN
+        )
+    bundle = Bundle.objects.get(pk=asked.pk)
+    assert bundle.status == Bundle.Status.READY, bundle.error
+    assert bundle.files_total == bundle.files_done == 1
+    with zipfile.ZipFile(Path(export_storage.path(bundle.file.name))) as archive:
+        names = archive.namelist()
+        document = json.loads(archive.read("incident.json"))
+    assert not any(name.startswith(f"evidence/{photo_id}/") for name in names)
+    assert any(name.startswith(f"evidence/{escalated.document.public_id}/") for name in names)
+    assert f"custody/{photo_id}.json" in names
+    item = next(item for item in document["evidence"] if item["id"] == photo_id)
+    assert item["sha256_at_upload"] == escalated.photo.sha256
+    assert (item["redacted_areas"], item["original_included"]) == (1, False)
+
+    _, names = _bundle_text(escalated, w.supervisor_a, django_capture_on_commit_callbacks)
+    assert any(name.startswith(f"evidence/{photo_id}/") for name in names)

@@ -13,7 +13,7 @@ from debriefs.policy import can_see_review_queue
 from debriefs.selectors import list_awaiting_agency
 from debriefs.services import remind_corrective_actions
 from dispatch.models import SiteProfile
-from incidents.models import Incident, InvolvedParty, PartyRelease, TimelineEntry
+from incidents.models import Evidence, Incident, InvolvedParty, PartyRelease, TimelineEntry
 from notifications.models import Kind, Notification, OutboxMessage
 from patrols.models import Checkpoint, ClientContact, DailyReport, Shift, Tour, TourRound
 from preparedness.models import Briefing, CommunityEvent, Decision, Drill, Plan, PlanVersion, Scenario
@@ -68,6 +68,10 @@ def test_seed_demo_is_idempotent_and_complete(settings, capsys):
     assert [b.title for b in list_live_bulletins(for_user=guard)] == [BOLO_TITLE]
     assert list_live_bulletins(for_user=guard).get().photos.count() == 1
     assert SiteProfile.objects.count() == 5
+    # The escalated lobby photo has a bystander's face hidden from the police (a redacted preview).
+    (redacted,) = Evidence.objects.exclude(redactions=[])
+    assert redacted.incident.escalations.exists()
+    assert len(redacted.redactions) == 1
     assert [p.site.code for p in SiteProfile.objects.all() if p.state == "stale"] == ["pier9"]
     output = capsys.readouterr().out
     assert "liaison@metro.example" in output
