@@ -221,6 +221,9 @@ ACCESS: dict[str, Rule | tuple[Rule, ...]] = {
     # privacy: a supervisor releases a party's redacted fields to an agency, or ends its share
     "incidents:release_party": incident({SUPERVISOR}, method=POST),
     "incidents:end_share": incident({SUPERVISOR}, method=POST),
+    "incidents:give_purpose": incident(
+        method=POST, note="an agency's reader states a purpose; the provider's side is told it needs none"
+    ),
     "incidents:evidence_upload": incident(PROVIDER_SIDE, method=POST),
     "incidents:evidence_detail": incident(),
     "incidents:evidence_download": incident(),

@@ -22,6 +22,7 @@ from incidents.services.lifecycle import (
     submit_incident,
     update_incident,
 )
+from incidents.services.purposes import give_purpose, record_personal_data_view
 from incidents.services.sharing import end_share, end_share_for_escalation, release_party, share_incident
 from incidents.services.timeline import add_timeline_entry
 from incidents.services.validation import PartyInput, VehicleInput
@@ -45,12 +46,14 @@ __all__ = [
     "end_share",
     "end_share_for_escalation",
     "format_reference",
+    "give_purpose",
     "make_thumbnail",
     "move_incident",
     "next_reference",
     "open_evidence_file",
     "reasons_to_confirm_closing",
     "record_custody",
+    "record_personal_data_view",
     "release_party",
     "report_incident",
     "request_more_information",
