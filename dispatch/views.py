@@ -376,6 +376,16 @@ def panic_move(request: HttpRequest, incident_id: Any) -> HttpResponse:
     return redirect("incidents:detail", incident_id=incident.public_id)
 
 
+def access_flags(request: HttpRequest) -> HttpResponse:
+    """The access review's flags of the agency's people, with their evidence, for its org admins.
+    Reading them is audited."""
+    if not policy.can_review_access_flags(request.user):
+        raise PermissionDenied("Access flags are for your agency's org admins.")
+    audit.record(action="access_flags.read", actor=request.user)
+    flags = selectors.list_access_flags(for_user=request.user)[:100]
+    return render(request, "dispatch/access_flags.html", {"flags": flags})
+
+
 def site_profiles(request: HttpRequest) -> HttpResponse:
     """The safety profiles of the sites the user may read, the overdue ones first."""
     if not policy.can_list_site_profiles(request.user):

@@ -233,6 +233,9 @@ ACCESS: dict[str, Rule | tuple[Rule, ...]] = {
     "dispatch:history": rule(AGENCY_SIDE),
     "dispatch:preferences": rule(AGENCY_SIDE, method=POST),
     "dispatch:panel": incident(),
+    "dispatch:access_flags": rule(
+        {AGENCY_ADMIN}, note="the access review's flags, for the agency's org admins"
+    ),
     "dispatch:act": (
         incident({LIAISON}, method=POST, args={"action": "accept"}),
         incident({SUPERVISOR}, method=POST, args={"action": "cancel"}),
