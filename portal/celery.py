@@ -46,7 +46,7 @@ app.conf.beat_schedule = {
     "dispatch-flag-unusual-access": {
         "task": "dispatch.flag_unusual_access",
         "schedule": 3600.0,
-        "options": {"expires": 1800},
+        "options": {"expires": 7200},
     },
     # Dispatch: the site rule of a recent report whose follow-up was lost.
     "dispatch-sweep-escalation-rules": {
