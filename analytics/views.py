@@ -19,12 +19,15 @@ from analytics.exports import csv_lines, incident_document, incident_report_pdf
 from analytics.models import PartnershipReport
 from dispatch import selectors as dispatch_selectors
 from incidents import policy as incident_policy
+from incidents import purpose
 from incidents import selectors as incident_selectors
+from incidents import services as incident_services
 from incidents.forms import FilterForm
 from incidents.models import Incident
 from incidents.selectors import IncidentFilters
 from incidents.views.fetch import incident_or_404
 from portal.edges import current_user
+from portal.requests import origin_of
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -99,16 +102,27 @@ def export_incidents_csv(request: HttpRequest) -> HttpResponseBase:
     return response
 
 
-def _incident_document(incident: Any, user: Any) -> dict[str, Any]:
+def _incident_document(request: HttpRequest, incident: Any, user: Any) -> dict[str, Any]:
     """The incident as this reader may see it (incidents.disclosure through the selectors): the JSON
-    export and the incident report PDF are the same document."""
+    export and the incident report PDF are the same document. An agency's reader gets its people's
+    names and contacts only with the purpose given for the incident in this session (audited)."""
+    stated = purpose.of_session(request, user, incident)
+    if stated.needed and stated.text:
+        incident_services.record_personal_data_view(
+            incident=incident,
+            by=user,
+            purpose=stated.text,
+            what="export",
+            via="export",
+            origin=origin_of(request),
+        )
     return incident_document(
         incident,
         timeline=incident_selectors.list_timeline(incident=incident, for_user=user),
         evidence=incident_selectors.list_evidence(incident=incident, for_user=user),
         parties=incident_selectors.list_parties(incident=incident, for_user=user),
         escalations=dispatch_selectors.list_incident_escalations(incident_id=incident.pk, for_user=user),
-        personal_data=incident_policy.can_view_personal_data(user, incident),
+        personal_data=incident_policy.can_view_personal_data(user, incident) and not stated.missing,
     )
 
 
@@ -116,7 +130,7 @@ def export_incident_json(request: HttpRequest, incident_id: Any) -> HttpResponse
     """One incident with everything it holds that the reader may see, as JSON."""
     user = current_user(request)
     incident = incident_or_404(request, incident_id)
-    document = _incident_document(incident, user)
+    document = _incident_document(request, incident, user)
     services.record_export(by=user, kind="incident_json", obj=incident)
     response = JsonResponse(document, json_dumps_params={"indent": 2, "ensure_ascii": False})
     response["Content-Disposition"] = f'attachment; filename="{incident.reference}.json"'
@@ -234,7 +248,7 @@ def export_incident_pdf(request: HttpRequest, incident_id: Any) -> HttpResponse:
     """One incident's report as a PDF (what the JSON export holds, for reading and filing), audited."""
     user = current_user(request)
     incident = incident_or_404(request, incident_id)
-    pdf = incident_report_pdf(_incident_document(incident, user))
+    pdf = incident_report_pdf(_incident_document(request, incident, user))
     services.record_export(by=user, kind="incident_pdf", obj=incident)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{incident.reference}-report.pdf"'

@@ -14,14 +14,18 @@ escalation pk or None).
 ``escalation.incident_changed`` tells the boards that the provider's side of an escalated incident
 changed (verified, more information asked, closed): dispatch's follow-up of ``incident.status_changed``.
 It has no timeline entry of its own (the incident's has it) and no follow-ups: its subject is
-(escalation pk, actor pk or None, None)."""
+(escalation pk, actor pk or None, None).
+
+``access.flagged``: the periodic access review found unusual access to personal data by one of an
+agency's people (dispatch/services/access_review.py); no board event, its subject is (flag pk,) and
+notifications tells the agency's org admins in the flag's transaction."""
 
 from typing import Any
 
 from django.urls import reverse
 
 from accounts.models import User
-from dispatch.models import BoardEvent, Escalation
+from dispatch.models import AccessFlag, BoardEvent, Escalation
 from incidents.events import incident_group
 from incidents.models import Evidence, Incident, TimelineEntry
 from portal.realtime import Event
@@ -187,4 +191,13 @@ def panic_cancelled(
         },
         groups=(incident_group(incident),),
         subject=(incident.pk, by.pk, entry.pk),
+    )
+
+
+def access_flagged(flag: AccessFlag) -> Event:
+    """``access.flagged``: for the agency's org admins (FOLLOW_UPS), not for any board."""
+    return Event(
+        name="access.flagged",
+        payload={"id": flag.pk, "agency": flag.agency_id, "kind": flag.kind, "user": flag.user_id},
+        subject=(flag.pk,),
     )

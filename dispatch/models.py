@@ -413,3 +413,32 @@ class CadReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_id}:{self.key} {self.status} ({self.outcome})"
+
+
+class AccessFlag(models.Model):
+    """Unusual access to personal data by one of an agency's people, found by the periodic review
+    (dispatch/services/access_review.py) and shown to the agency's org admins with its evidence: the
+    accesses themselves (when, which incident, what, the purpose given), read from the audit log."""
+
+    class Kind(models.TextChoices):
+        MANY_INCIDENTS = "many_incidents", "Personal data of many incidents outside open escalations"
+        ODD_HOURS = "odd_hours", "Access at hours unusual for this person"
+
+    agency = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # One flag per person, kind and day the window ends on: the hourly review never flags twice.
+    day = models.DateField()
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    summary = models.CharField(max_length=300)
+    evidence = models.JSONField(default=dict, help_text="The accesses and figures the flag rests on.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["user", "kind", "day"], name="unique_access_flag_day")]
+        indexes = [models.Index(fields=["agency", "-created_at"], name="access_flag_agency")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.user} ({self.day})"

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from accounts import policy as account_policy
 from accounts.models import Organization, Role, Site
 from accounts.policy import AnyUser
-from dispatch.models import Escalation
+from dispatch.models import AccessFlag, Escalation
 from incidents import policy as incident_policy
 from incidents.models import Incident
 
@@ -173,3 +173,20 @@ def cad_code_agency(user: AnyUser) -> Organization | None:
 def can_edit_cad_codes(user: AnyUser, agency: Organization) -> bool:
     """An agency's own org admins map the categories to their CAD's codes."""
     return agency.is_agency and account_policy.is_member_with_role(user, agency.pk, Role.ORG_ADMIN)
+
+
+def _reviewed_agency_id(user: AnyUser) -> int | None:
+    membership = account_policy.membership_of(user)
+    if membership is None or not membership.organization.is_agency or membership.role != Role.ORG_ADMIN:
+        return None
+    return membership.organization_id
+
+
+def can_review_access_flags(user: AnyUser) -> bool:
+    """The access review's flags are for the agency's org admins (their own people's access)."""
+    return _reviewed_agency_id(user) is not None
+
+
+def visible_access_flags(user: AnyUser) -> QuerySet[AccessFlag]:
+    agency_id = _reviewed_agency_id(user)
+    return AccessFlag.objects.none() if agency_id is None else AccessFlag.objects.filter(agency_id=agency_id)

@@ -17,6 +17,7 @@ from accounts.models import Organization, Partnership, Site, User
 from accounts.policy import AnyUser
 from dispatch import geometry, policy
 from dispatch.models import (
+    AccessFlag,
     AgencyCadCode,
     BoardEvent,
     BoardPreference,
@@ -500,3 +501,8 @@ def get_cad_code(*, agency_id: int, category_id: int | None) -> str:
 def cad_codes_of(*, agency_id: int) -> dict[int, str]:
     """The agency's own CAD code of each category it mapped, by category id."""
     return dict(AgencyCadCode.objects.filter(agency_id=agency_id).values_list("category_id", "cad_code"))
+
+
+def list_access_flags(*, for_user: AnyUser) -> QuerySet[AccessFlag]:
+    """The access review's flags of the user's agency, newest first (its org admins only)."""
+    return policy.visible_access_flags(for_user).select_related("user").order_by("-created_at", "-pk")

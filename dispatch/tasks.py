@@ -44,3 +44,9 @@ def announce_incident_change(incident_id: int, actor_id: int | None = None) -> N
     services.announce_incident_change(
         incident_id=incident_id, by=User.objects.filter(pk=actor_id).first() if actor_id else None
     )
+
+
+@shared_task(name="dispatch.flag_unusual_access", ignore_result=True)
+def flag_unusual_access() -> int:
+    """The hourly access review: flag unusual access to personal data to the agencies' org admins."""
+    return len(services.flag_unusual_access())

@@ -16,6 +16,7 @@ urlpatterns = [
     path("panic/<uuid:incident_id>/cancel/", views.panic_cancel, name="panic_cancel"),
     path("panic/<uuid:incident_id>/site/", views.panic_move, name="panic_move"),
     path("cad-codes/", views.cad_codes, name="cad_codes"),
+    path("access-flags/", views.access_flags, name="access_flags"),
     path("sites/profiles/", views.site_profiles, name="site_profiles"),
     path("sites/<int:site_id>/profile/", views.site_profile, name="site_profile"),
     path("sites/<int:site_id>/floor-plans/", views.floor_plan_add, name="floor_plan_add"),

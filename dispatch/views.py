@@ -21,9 +21,9 @@ from dispatch import events, policy, selectors, services
 from dispatch.forms import BoardFilterForm, SiteProfileForm
 from dispatch.models import BoardPreference, Escalation, RejectionCause, SiteProfile
 from dispatch.selectors import BoardFilter
-from incidents import policy as incident_policy
 from incidents import selectors as incident_selectors
 from incidents.models import Incident
+from incidents.purpose import page_context as personal_data_context
 from portal import keyset
 from portal.edges import back, confirm, current_user, flash_errors, found_or_404, parse_int, wants_json
 
@@ -163,6 +163,8 @@ def board_panel(request: HttpRequest, escalation_id: Any) -> HttpResponse:
     services.record_profile_view(site=incident.site, by=request.user, via="board")
     services.mark_escalation_read(escalation=escalation, by=request.user)
     recent, total = selectors.list_recent_messages(incident=incident)
+    parties = incident_selectors.list_parties(incident=incident, for_user=request.user)
+    evidence = incident_selectors.list_evidence(incident=incident, for_user=request.user)
     return render(
         request,
         "dispatch/board_panel.html",
@@ -170,9 +172,11 @@ def board_panel(request: HttpRequest, escalation_id: Any) -> HttpResponse:
             "escalation": escalation,
             "incident": incident,
             "timeline": incident_selectors.list_timeline(incident=incident, for_user=request.user),
-            "evidence": incident_selectors.list_evidence(incident=incident, for_user=request.user),
-            "parties": incident_selectors.list_parties(incident=incident, for_user=request.user),
-            "show_personal_data": incident_policy.can_view_personal_data(request.user, incident),
+            "parties": parties,
+            "evidence": evidence,
+            # The people's names and contacts only with the agency reader's purpose (asked once per
+            # incident per session; the view is audited with it).
+            **personal_data_context(request, incident, parties=parties, evidence=evidence, via="board"),
             "can_act": policy.can_respond_to_escalation(request.user, escalation),
             "profile": selectors.get_site_profile(site=incident.site),
             "rejection_causes": RejectionCause.choices,
@@ -370,6 +374,16 @@ def panic_move(request: HttpRequest, incident_id: Any) -> HttpResponse:
         police = f" and sent to {escalation.agency}" if escalation is not None else ""
         messages.success(request, f"PANIC {incident.reference} moved to {site}{police}.")
     return redirect("incidents:detail", incident_id=incident.public_id)
+
+
+def access_flags(request: HttpRequest) -> HttpResponse:
+    """The access review's flags of the agency's people, with their evidence, for its org admins.
+    Reading them is audited."""
+    if not policy.can_review_access_flags(request.user):
+        raise PermissionDenied("Access flags are for your agency's org admins.")
+    audit.record(action="access_flags.read", actor=request.user)
+    flags = selectors.list_access_flags(for_user=request.user)[:100]
+    return render(request, "dispatch/access_flags.html", {"flags": flags})
 
 
 def site_profiles(request: HttpRequest) -> HttpResponse:

@@ -19,6 +19,7 @@ from incidents.selectors import (
     list_categories,
     list_categories_by_use,
 )
+from incidents.services.purposes import PURPOSE_MAX_LENGTH, PURPOSE_MIN_LENGTH
 from portal import duty
 
 
@@ -222,6 +223,19 @@ class ReleaseForm(forms.Form):
 class LegalHoldForm(forms.Form):
     action = forms.ChoiceField(choices=[("place", "Place"), ("lift", "Lift")], widget=forms.HiddenInput)
     reason = forms.CharField(max_length=300, label="Why")
+
+
+class PurposeForm(forms.Form):
+    """What an agency's reader states before an incident's personal data shows (once per incident
+    per session); the service checks it (incidents/services/purposes.py)."""
+
+    purpose = forms.CharField(
+        max_length=PURPOSE_MAX_LENGTH,
+        min_length=PURPOSE_MIN_LENGTH,
+        label="Why are you opening this person's details? (case number or reason)",
+        help_text="Kept in the audit record with your name, each time you open them.",
+    )
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
 class EndShareForm(forms.Form):

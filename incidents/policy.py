@@ -149,3 +149,11 @@ def can_view_personal_data(user: AnyUser, incident: Incident) -> bool:
     """Names and contacts of involved parties: whoever may see the incident through their
     organization (the provider's side, and the agencies it was shared with)."""
     return account_policy.membership_of(user) is not None and can_view_incident(user, incident)
+
+
+def needs_purpose(user: AnyUser, incident: Incident) -> bool:
+    """An agency's people state a purpose before an incident's personal data or evidence files are
+    shown to them (once per incident per session; README, "Who sees what"); the provider's side does
+    not."""
+    membership = account_policy.membership_of(user)
+    return membership is not None and membership.organization.is_agency

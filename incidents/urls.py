@@ -19,6 +19,7 @@ urlpatterns = [
     path("incidents/<uuid:incident_id>/release/", detail.incident_release_party, name="release_party"),
     path("incidents/<uuid:incident_id>/end-share/", detail.incident_end_share, name="end_share"),
     path("incidents/<uuid:incident_id>/legal-hold/", detail.incident_legal_hold, name="legal_hold"),
+    path("incidents/<uuid:incident_id>/purpose/", detail.incident_give_purpose, name="give_purpose"),
     # evidence
     path("incidents/<uuid:incident_id>/evidence/", evidence.evidence_upload, name="evidence_upload"),
     path("evidence/<uuid:evidence_id>/", evidence.evidence_detail, name="evidence_detail"),

@@ -39,6 +39,7 @@ class Kind(models.TextChoices):
     PATROL = "patrol", "Missed checkpoints and lone-worker check-ins"
     INTEGRITY = "integrity", "Evidence whose stored copy changed"
     PARTNERSHIP_REPORT = "partnership_report", "Monthly partnership report (always sent, in-app and by email)"
+    ACCESS = "access", "Unusual access to personal data by our people (always sent, in-app and by email)"
 
 
 # What people choose channels for (the settings page shows each person the kinds of their role).

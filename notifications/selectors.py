@@ -55,6 +55,8 @@ DEFAULT_CHANNELS: dict[str, frozenset[str]] = {
     Kind.INTEGRITY: frozenset({Channel.IN_APP, Channel.EMAIL}),
     # Not a choice: the monthly partnership report requires both (analytics/services.py).
     Kind.PARTNERSHIP_REPORT: frozenset({Channel.IN_APP, Channel.EMAIL}),
+    # Not a choice: an access flag reaches the agency's org admins in-app and by email (alerts.py).
+    Kind.ACCESS: frozenset({Channel.IN_APP, Channel.EMAIL}),
 }
 
 

@@ -41,6 +41,13 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
         "options": {"expires": 120},
     },
+    # Dispatch: the access review flags unusual access to personal data to the agencies' org admins
+    # (once per person, kind and day, so a run twice flags nothing twice).
+    "dispatch-flag-unusual-access": {
+        "task": "dispatch.flag_unusual_access",
+        "schedule": 3600.0,
+        "options": {"expires": 7200},
+    },
     # Dispatch: the site rule of a recent report whose follow-up was lost.
     "dispatch-sweep-escalation-rules": {
         "task": "dispatch.sweep_escalation_rules",
@@ -226,6 +233,9 @@ FOLLOW_UPS: dict[str, FollowUps] = {
     "escalation.cleared": _ESCALATION_OUTBOX,
     "escalation.cancelled": _ESCALATION_OUTBOX,
     "escalation.panic_cleared": _ESCALATION_OUTBOX,
+    # Notifications: the agency's org admins are told of an access flag, in the flag's transaction
+    # (subject: the flag's pk).
+    "access.flagged": FollowUps(in_transaction=("notifications.services.alerts.handle_access_flagged",)),
     "message.posted": FollowUps(in_transaction=("notifications.services.chains.handle_message_posted",)),
     # Patrols: a shift's end (or a supervisor's request) builds its daily activity report; a send
     # emails its PDF to one client contact (subject: the report's or the send's pk).

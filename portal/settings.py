@@ -352,6 +352,16 @@ EXPORTS_ROOT = Path(env.string("EXPORTS_ROOT", str(DATA_DIR / "exports")))
 FIXITY_INTERVAL_HOURS = env.integer("FIXITY_INTERVAL_HOURS", 24 * 7, minimum=1)
 FIXITY_FILES_PER_RUN = env.integer("FIXITY_FILES_PER_RUN", 20, minimum=1)
 FIXITY_BYTES_PER_RUN = env.integer("FIXITY_BYTES_PER_RUN", 256 * 1024 * 1024, minimum=1024 * 1024)
+# Purpose-bound access (README, "Who sees what"): the hourly review flags to an agency's org admins
+# a person who opened the personal data of at least ACCESS_REVIEW_MANY_INCIDENTS incidents outside
+# open escalations of their agency within ACCESS_REVIEW_WINDOW_HOURS, or did so in hours that held
+# under ACCESS_REVIEW_ODD_HOUR_PERCENT % of their own accesses of the ACCESS_REVIEW_HISTORY_DAYS
+# before (when that history holds ACCESS_REVIEW_MIN_HISTORY accesses at least).
+ACCESS_REVIEW_WINDOW_HOURS = env.integer("ACCESS_REVIEW_WINDOW_HOURS", 24, minimum=1)
+ACCESS_REVIEW_MANY_INCIDENTS = env.integer("ACCESS_REVIEW_MANY_INCIDENTS", 20, minimum=2)
+ACCESS_REVIEW_HISTORY_DAYS = env.integer("ACCESS_REVIEW_HISTORY_DAYS", 30, minimum=1)
+ACCESS_REVIEW_ODD_HOUR_PERCENT = env.integer("ACCESS_REVIEW_ODD_HOUR_PERCENT", 5, minimum=1)
+ACCESS_REVIEW_MIN_HISTORY = env.integer("ACCESS_REVIEW_MIN_HISTORY", 40, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 STORAGES = {

@@ -224,6 +224,9 @@ ACCESS: dict[str, Rule | tuple[Rule, ...]] = {
     "incidents:legal_hold": incident(
         PROVIDER_STAFF, method=POST, note="the provider's supervisors and org admins place and lift it"
     ),
+    "incidents:give_purpose": incident(
+        method=POST, note="an agency's reader states a purpose; the provider's side is told it needs none"
+    ),
     "incidents:evidence_upload": incident(PROVIDER_SIDE, method=POST),
     "incidents:evidence_detail": incident(),
     "incidents:evidence_download": incident(),
@@ -235,6 +238,9 @@ ACCESS: dict[str, Rule | tuple[Rule, ...]] = {
     "dispatch:history": rule(AGENCY_SIDE),
     "dispatch:preferences": rule(AGENCY_SIDE, method=POST),
     "dispatch:panel": incident(),
+    "dispatch:access_flags": rule(
+        {AGENCY_ADMIN}, note="the access review's flags, for the agency's org admins"
+    ),
     "dispatch:act": (
         incident({LIAISON}, method=POST, args={"action": "accept"}),
         incident({SUPERVISOR}, method=POST, args={"action": "cancel"}),

@@ -455,6 +455,13 @@ def build_matrix() -> SimpleNamespace:
     m.sessions = {}
     for actor, user in m.users.items():
         CLIENT.force_login(user)
+        if actor in AGENCY_SIDE:
+            # The agency's readers have said why they open their incident's personal data (asked once
+            # per incident per session): the matrix checks the doors behind that question; the
+            # question itself is tests/incidents/test_purpose.py's.
+            CLIENT.post(
+                reverse("incidents:give_purpose", args=[m.own.incident.public_id]), {"purpose": "Matrix"}
+            )
         m.sessions[actor] = CLIENT.cookies[settings.SESSION_COOKIE_NAME].value
         CLIENT.cookies = SimpleCookie()
     return m
@@ -692,7 +699,8 @@ def request(m: SimpleNamespace, actor: Actor, method: str, url: str, data: dict[
     if actor != Actor.ANONYMOUS:
         client.cookies[settings.SESSION_COOKIE_NAME] = m.sessions[actor]
     if method == "GET":
-        return client.get(url)
+        # The API's agency readers send a purpose with each request (X-Watchpost-Purpose).
+        return client.get(url, HTTP_X_WATCHPOST_PURPOSE="Matrix") if api else client.get(url)
     files = any(isinstance(value, SimpleUploadedFile) for value in data.values())
     if api and not files:
         return client.generic(method, url, data=json.dumps(data), content_type="application/json")

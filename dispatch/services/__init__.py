@@ -1,5 +1,6 @@
 """Every change to escalations, panics and incident messages goes through these functions."""
 
+from dispatch.services.access_review import flag_unusual_access
 from dispatch.services.board import announce_incident_change, mark_escalation_read, set_board_density
 from dispatch.services.cad import CadResult, report_cad_status
 from dispatch.services.cadcodes import CAD_CODE_LENGTH, save_cad_codes
@@ -49,6 +50,7 @@ __all__ = [
     "confirm_verification",
     "escalate_incident",
     "escalate_sighting",
+    "flag_unusual_access",
     "mark_dispatched",
     "mark_escalation_read",
     "mark_on_scene",

@@ -7,7 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from incidents import selectors, services
+from incidents import purpose, selectors, services
 from incidents.api import serializers as s
 from incidents.models import CustodyEvent, Evidence
 from incidents.services.evidence import download_name
@@ -46,6 +46,10 @@ class EvidenceViewSet(ApiViewSet):
 
     @extend_schema(
         summary="The original file, byte for byte (logged in the chain of custody)",
+        description=(
+            "An agency's reader sends a purpose in the `X-Watchpost-Purpose` header or the `purpose` "
+            "query parameter (403 without one); it goes into the audit record."
+        ),
         responses={
             (200, "application/octet-stream"): OpenApiResponse(
                 OpenApiTypes.BINARY, description="The file, as an attachment; its SHA-256 is the evidence's."
@@ -56,11 +60,13 @@ class EvidenceViewSet(ApiViewSet):
     @action(detail=True, methods=["get"])
     def download(self, request: Request, id: str) -> FileResponse:
         evidence = self.evidence()
+        stated = purpose.required_by_api(request._request, self.user, evidence.incident)
         file = services.open_evidence_file(
             evidence=evidence,
             by=self.user,
             origin=origin_of(request._request),
             action=CustodyEvent.Action.DOWNLOADED,
+            purpose=stated.text,
         )
         response = FileResponse(
             file, as_attachment=True, filename=download_name(evidence), content_type=evidence.content_type

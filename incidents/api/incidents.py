@@ -18,7 +18,7 @@ from rest_framework.reverse import reverse
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from audit import services as audit
-from incidents import policy, selectors, services
+from incidents import policy, purpose, selectors, services
 from incidents.api import serializers as s
 from incidents.models import Incident, TimelineEntry
 from incidents.uploads import install_upload_handlers
@@ -50,6 +50,11 @@ def _rename_error(error: DjangoValidationError, old: str, new: str) -> DjangoVal
     ),
     retrieve=extend_schema(
         summary="One incident, with its parties and vehicles",
+        description=(
+            "For an agency's reader the parties' names and contacts are null unless the request sends "
+            "a purpose (`X-Watchpost-Purpose` header or `purpose` query parameter); the read is then "
+            "audited with it."
+        ),
         responses={200: s.IncidentDetailSerializer, **errors(400, 401, 404)},
     ),
     create=extend_schema(
@@ -91,7 +96,9 @@ class IncidentViewSet(ApiViewSet):
         return self.represent(fresh, status_code)
 
     def represent(self, incident: Incident, status_code: int = status.HTTP_200_OK) -> Response:
-        personal_data = policy.can_view_personal_data(self.user, incident)
+        # An agency's reader sees names and contacts only with a purpose (X-Watchpost-Purpose).
+        stated = purpose.of_api(self.request._request, self.user, incident)
+        personal_data = policy.can_view_personal_data(self.user, incident) and not stated.missing
         context = {
             **self.get_serializer_context(),
             "personal_data": personal_data,
@@ -123,6 +130,16 @@ class IncidentViewSet(ApiViewSet):
     def retrieve(self, request: Request, id: str) -> Response:
         incident = self.incident()
         audit.record(action="incident.viewed", actor=self.user, obj=incident, via="api")
+        stated = purpose.of_api(request._request, self.user, incident)
+        if stated.needed and not stated.missing:
+            services.record_personal_data_view(
+                incident=incident,
+                by=self.user,
+                purpose=stated.text,
+                what="incident with its people",
+                via="api",
+                origin=origin_of(request._request),
+            )
         return self.respond(incident)
 
     def create(self, request: Request) -> Response:
@@ -259,7 +276,12 @@ class IncidentViewSet(ApiViewSet):
     @extend_schema(
         methods=["GET"],
         summary="People involved (name and contact only for those who may see personal data)",
-        responses={200: s.PartySerializer(many=True), **errors(400, 401, 404)},
+        description=(
+            "An agency's reader sends a purpose (a case number or a short reason, 3 to 200 characters) "
+            "in the `X-Watchpost-Purpose` header or the `purpose` query parameter; without one the "
+            "answer is 403 saying so. Each read is audited with its purpose."
+        ),
+        responses={200: s.PartySerializer(many=True), **errors(400, 401, 403, 404)},
     )
     @extend_schema(
         methods=["POST"],
@@ -272,6 +294,16 @@ class IncidentViewSet(ApiViewSet):
         incident = self.incident()
         personal_data = policy.can_view_personal_data(self.user, incident)
         if request.method == "GET":
+            stated = purpose.required_by_api(request._request, self.user, incident)
+            if stated.needed:
+                services.record_personal_data_view(
+                    incident=incident,
+                    by=self.user,
+                    purpose=stated.text,
+                    what="people",
+                    via="api",
+                    origin=origin_of(request._request),
+                )
             parties = selectors.list_parties(incident=incident, for_user=self.user)
             return self.page(parties, s.PartySerializer, personal_data=personal_data)
         data = self.parse(s.PartyInputSerializer, request.data)

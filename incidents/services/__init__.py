@@ -22,6 +22,7 @@ from incidents.services.lifecycle import (
     submit_incident,
     update_incident,
 )
+from incidents.services.purposes import give_purpose, record_personal_data_view
 from incidents.services.redaction import clean_rectangles, redact_evidence, render_redacted_preview
 from incidents.services.retention import apply_retention, lift_legal_hold, place_legal_hold
 from incidents.services.sharing import end_share, end_share_for_escalation, release_party, share_incident
@@ -49,6 +50,7 @@ __all__ = [
     "end_share",
     "end_share_for_escalation",
     "format_reference",
+    "give_purpose",
     "lift_legal_hold",
     "make_thumbnail",
     "move_incident",
@@ -57,6 +59,7 @@ __all__ = [
     "place_legal_hold",
     "reasons_to_confirm_closing",
     "record_custody",
+    "record_personal_data_view",
     "redact_evidence",
     "release_party",
     "render_redacted_preview",

@@ -8,7 +8,7 @@ import os
 import re
 import unicodedata
 import uuid
-from typing import IO
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -74,12 +74,23 @@ def _head_of(upload: File) -> bytes:
 
 
 @transaction.atomic
-def record_custody(*, evidence: Evidence, actor: User, action: str, origin: RequestOrigin) -> CustodyEvent:
-    """Log who touched an evidence item, how, when and from where (the caller has checked the policy)."""
+def record_custody(
+    *, evidence: Evidence, actor: User, action: str, origin: RequestOrigin, purpose: str = ""
+) -> CustodyEvent:
+    """Log who touched an evidence item, how, when and from where (the caller has checked the policy);
+    an agency reader's stated purpose goes into the audit record with the incident."""
     if action not in CustodyEvent.Action.values:
         raise ValueError(f"{action!r} is not a custody action")
+    stated: dict[str, Any] = {}
+    if purpose:
+        stated = {"purpose": purpose, "incident": str(evidence.incident.public_id)}
     audit.record(
-        action=f"evidence.{action}", actor=actor, obj=evidence, origin=origin, sha256=evidence.sha256
+        action=f"evidence.{action}",
+        actor=actor,
+        obj=evidence,
+        origin=origin,
+        sha256=evidence.sha256,
+        **stated,
     )
     return CustodyEvent.objects.create(
         evidence=evidence,
@@ -238,6 +249,7 @@ def open_evidence_file(
     by: User,
     origin: RequestOrigin,
     action: str = CustodyEvent.Action.DOWNLOADED,
+    purpose: str = "",
 ) -> IO[bytes]:
     """Open the original file for someone the policy lets see it, and log it in the chain of custody."""
     if not policy.visible_evidence(by).filter(pk=evidence.pk).exists():
@@ -246,7 +258,7 @@ def open_evidence_file(
         raise PermissionDenied(disclosure.ORIGINAL_WITHHELD)
     file = evidence_storage.open(_path(evidence.file), "rb")
     try:
-        record_custody(evidence=evidence, actor=by, action=action, origin=origin)
+        record_custody(evidence=evidence, actor=by, action=action, origin=origin, purpose=purpose)
     except BaseException:
         file.close()
         raise

@@ -7,12 +7,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from audit import services as audit
-from incidents import disclosure, policy, selectors, services
+from incidents import disclosure, policy, purpose, selectors, services
 from incidents.forms import (
     EndShareForm,
     LegalHoldForm,
@@ -24,13 +24,17 @@ from incidents.forms import (
 )
 from incidents.models import IncidentShare
 from incidents.views.fetch import incident_or_404
-from portal.edges import back, current_user, flash_errors, parse_int
+from portal.edges import back, current_user, flash_errors, parse_int, wants_json
+from portal.requests import origin_of
 
 
 def incident_detail(request: HttpRequest, incident_id: Any) -> HttpResponse:
     user = current_user(request)
     incident = incident_or_404(request, incident_id)
     audit.record(action="incident.viewed", actor=user, obj=incident)
+    parties = selectors.list_parties(incident=incident, for_user=user)
+    evidence = selectors.list_evidence(incident=incident, for_user=user)
+    personal = purpose.page_context(request, incident, parties=parties, evidence=evidence, via="page")
     return render(
         request,
         "incidents/incident_detail.html",
@@ -39,22 +43,45 @@ def incident_detail(request: HttpRequest, incident_id: Any) -> HttpResponse:
             "timeline": selectors.list_timeline(incident=incident, for_user=user),
             "question": selectors.get_open_question(incident=incident),
             "is_reporter": incident.reporter_id == user.pk,
-            "evidence": selectors.list_evidence(incident=incident, for_user=user),
-            "parties": selectors.list_parties(incident=incident, for_user=user),
+            "evidence": evidence,
+            "parties": parties,
             "sharing": _sharing(user, incident),
             "can_edit": policy.can_edit_incident(user, incident),
             "can_submit": policy.can_submit_incident(user, incident),
             "can_triage": policy.can_triage_incident(user, incident) and not incident.is_closed,
             "can_contribute": policy.can_contribute_to_incident(user, incident),
-            "show_personal_data": policy.can_view_personal_data(user, incident),
             "can_hold": policy.can_place_legal_hold(user, incident),
             "show_hold": policy.can_see_legal_hold(user, incident),
+            **personal,
             "note_form": NoteForm(),
             "party_form": PartyForm(),
             "vehicle_form": VehicleForm(),
             "triage_form": TriageForm(initial={"version": incident.version}),
         },
     )
+
+
+@require_POST
+def incident_give_purpose(request: HttpRequest, incident_id: Any) -> HttpResponse:
+    """An agency's reader says why they open the incident's personal data; kept for the session."""
+    incident = incident_or_404(request, incident_id)
+    user = current_user(request)
+    try:
+        if not policy.needs_purpose(user, incident):
+            raise ValidationError("Your organization's people see this incident's details without a purpose.")
+        text = services.give_purpose(
+            incident=incident, by=user, purpose=request.POST.get("purpose", ""), origin=origin_of(request)
+        )
+    except ValidationError as error:
+        if wants_json(request):
+            return JsonResponse({"detail": " ".join(error.messages)}, status=400)
+        flash_errors(request, error)
+    else:
+        purpose.remember(request, incident, text)
+        if wants_json(request):
+            return JsonResponse({"purpose": text})
+        messages.success(request, f"Purpose noted for {incident.reference}: {text}")
+    return back(request, "incidents:detail", incident_id=incident.public_id)
 
 
 def _sharing(user: Any, incident: Any) -> list[dict[str, Any]] | None:

@@ -12,7 +12,8 @@ from django.utils.html import escape
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
-from incidents import disclosure, policy, selectors, services
+from incidents import disclosure, policy, purpose, selectors, services
+from incidents.forms import PurposeForm
 from incidents.models import CustodyEvent, Evidence
 from incidents.services.evidence import download_name
 from incidents.services.redaction import MAX_AREAS
@@ -28,6 +29,9 @@ PLACEHOLDER_TEXT: dict[str, tuple[str, str]] = {
     Preview.TOO_LARGE: ("Too large", "for a preview"),
     Preview.FAILED: ("No preview", "available"),
 }
+# An agency's reader sees a photo's thumbnail once they said why they open the incident's details.
+PURPOSE_NEEDED = "purpose_needed"
+PURPOSE_PLACEHOLDER = ("Purpose", "needed first")
 
 
 def _no_sniffing(response: ResponseT) -> ResponseT:
@@ -115,8 +119,13 @@ def _redaction_rows(evidence: Evidence) -> list[dict[str, Any]]:
 def evidence_detail(request: HttpRequest, evidence_id: Any) -> HttpResponse:
     user = current_user(request)
     found = evidence_or_404(request, evidence_id)
+    stated = purpose.of_session(request, user, found.incident)
     services.record_custody(
-        evidence=found, actor=user, action=CustodyEvent.Action.VIEWED, origin=origin_of(request)
+        evidence=found,
+        actor=user,
+        action=CustodyEvent.Action.VIEWED,
+        origin=origin_of(request),
+        purpose=stated.text,
     )
     items = list(selectors.list_evidence(incident=found.incident, for_user=user))
     evidence = next(item for item in items if item.pk == found.pk)
@@ -135,14 +144,36 @@ def evidence_detail(request: HttpRequest, evidence_id: Any) -> HttpResponse:
             "original_withheld": disclosure.original_withheld(evidence, disclosure.reader_of(user)),
             "redaction_rows": _redaction_rows(evidence),
             "thumbnail_budget_megapixels": settings.THUMBNAIL_MAX_PIXELS // 1_000_000,
+            "purpose_needed": stated.missing,
+            "purpose": stated.text,
+            "purpose_form": PurposeForm(initial={"next": request.get_full_path()})
+            if stated.missing
+            else None,
         },
     )
 
 
+def _purpose_form(request: HttpRequest) -> PurposeForm:
+    return PurposeForm(initial={"next": request.get_full_path()})
+
+
+def _purpose_first(request: HttpRequest, evidence: Evidence) -> HttpResponse:
+    """An agency's reader who has not said why they open this incident's files: the question first
+    (403), then back to the file."""
+    context = {"incident": evidence.incident, "evidence": evidence, "purpose_form": _purpose_form(request)}
+    return render(request, "incidents/purpose_required.html", context, status=403)
+
+
 @require_GET
-def evidence_download(request: HttpRequest, evidence_id: Any) -> FileResponse:
+def evidence_download(request: HttpRequest, evidence_id: Any) -> HttpResponse | FileResponse:
     evidence = evidence_or_404(request, evidence_id)
-    file = services.open_evidence_file(evidence=evidence, by=current_user(request), origin=origin_of(request))
+    user = current_user(request)
+    stated = purpose.of_session(request, user, evidence.incident)
+    if stated.missing:
+        return _purpose_first(request, evidence)
+    file = services.open_evidence_file(
+        evidence=evidence, by=user, origin=origin_of(request), purpose=stated.text
+    )
     response = FileResponse(
         file, as_attachment=True, filename=download_name(evidence), content_type=evidence.content_type
     )
@@ -152,7 +183,7 @@ def evidence_download(request: HttpRequest, evidence_id: Any) -> FileResponse:
 
 def _placeholder(status: str) -> HttpResponse:
     """A small picture in the thumbnail's place that says why there is no thumbnail (yet)."""
-    first, second = (escape(line) for line in PLACEHOLDER_TEXT[status])
+    first, second = (escape(line) for line in PLACEHOLDER_TEXT.get(status, PURPOSE_PLACEHOLDER))
     svg = (
         '<svg xmlns="http://www.w3.org/2000/svg" width="160" height="160" viewBox="0 0 160 160">'
         '<rect width="160" height="160" fill="#e5e7eb"/>'
@@ -180,11 +211,16 @@ def evidence_thumbnail(request: HttpRequest, evidence_id: Any) -> HttpResponse |
     if file is None:
         response = _placeholder(status if status in PLACEHOLDER_TEXT else Preview.FAILED)
     else:
+        user = current_user(request)
+        stated = purpose.of_session(request, user, evidence.incident)
+        if stated.missing:
+            return _placeholder(PURPOSE_NEEDED)
         services.record_custody(
             evidence=evidence,
-            actor=current_user(request),
+            actor=user,
             action=CustodyEvent.Action.THUMBNAIL,
             origin=origin_of(request),
+            purpose=stated.text,
         )
         response = _no_sniffing(FileResponse(file.open("rb"), content_type="image/jpeg"))
         # An agency's copy changes when the supervisor draws areas: its browser asks every time.

@@ -10,10 +10,11 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import CharField, Exists, OuterRef, Value
 from django.db.models.functions import Cast, Concat
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from dispatch.models import Escalation
+from dispatch.models import AccessFlag, Escalation
 from incidents import selectors as incident_selectors
 from incidents.models import Incident, TimelineEntry
 from incidents.services.timeline import add_timeline_entry
@@ -274,6 +275,34 @@ def handle_escalation_desk(event: Event) -> Event:
     """``escalation.*``, in the change's transaction (FOLLOW_UPS): the provider's desks follow."""
     incident = Incident.objects.select_related("site").get(escalations__pk=event.subject[0])
     return announce_desk(incident=incident, cause=event.name)
+
+
+# --- Access flags (in the flag's transaction) ----------------------------------------------------
+
+
+def handle_access_flagged(event: Event) -> list[OutboxMessage]:
+    """``access.flagged`` (FOLLOW_UPS): the agency's org admins are told, in-app and by email, with
+    where to read the evidence. Never the flagged person themselves, unless they are its only admin."""
+    flag = AccessFlag.objects.select_related("user", "agency").get(pk=event.subject[0])
+    admins = list(selectors.list_org_admins(organization_id=flag.agency_id))
+    others = [admin for admin in admins if admin.pk != flag.user_id]
+    return queue_messages(
+        person_messages(
+            users=others or admins,
+            kind=Kind.ACCESS,
+            incident=None,
+            payload=content.written(
+                event="access.flagged",
+                title=f"Unusual access to personal data by {flag.user}",
+                text=f"{flag.get_kind_display()}: {flag.summary} The accesses, with the purposes given, "
+                "are listed under Access flags.",
+                path=reverse("dispatch:access_flags"),
+            ),
+            key=f"access-flag:{flag.pk}",
+            reason=f"Access review of {flag.agency}: its org admins",
+            required=(Channel.IN_APP, Channel.EMAIL),
+        )
+    )
 
 
 # --- Reports and questions (tasks after the commit) -------------------------------------------

@@ -110,6 +110,10 @@ def test_a_row_carries_photo_verification_police_state_age_and_position(
     response = board(client, world.liaison_x)
     photo = response.context["snapshot"]["escalations"][0]["incident"]["photo"]
     assert photo == reverse("incidents:evidence_thumbnail", args=[item.public_id])
+    # The photo is the incident's personal data: a placeholder until the liaison says why.
+    assert client.get(photo)["X-Preview"] == "purpose_needed"
+    given = reverse("incidents:give_purpose", args=[escalation.incident.public_id])
+    client.post(given, {"purpose": "Case 2026/0042"})
     assert client.get(photo)["Content-Type"] == "image/jpeg"
 
 

@@ -180,9 +180,11 @@ def test_a_missing_field_a_misspelt_name_a_wrong_type_or_a_bad_time_fails(rich):
     assert problems_of(eido_document(rich.incident)) == []
 
 
-def _get(client, incident, token):
+def _get(client, incident, token, purpose="Case 2026/0042"):
     return client.get(
-        reverse("api:eido-detail", kwargs={"id": incident.public_id}), HTTP_AUTHORIZATION=f"Bearer {token}"
+        reverse("api:eido-detail", kwargs={"id": incident.public_id}),
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        HTTP_X_WATCHPOST_PURPOSE=purpose,
     )
 
 
@@ -196,6 +198,10 @@ def test_the_agency_fetches_it_with_its_token(client, rich):
 
     assert response.status_code == 200
     assert problems_of(json.loads(response.content)) == []
+    # Its persons carry names: without a purpose the agency is told how to send one.
+    refused = _get(client, rich.incident, token, purpose="")
+    assert refused.status_code == 403
+    assert "X-Watchpost-Purpose" in refused.json()["detail"]
 
 
 def test_another_agency_and_a_guard_do_not(client, rich):

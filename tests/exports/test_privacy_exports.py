@@ -80,7 +80,7 @@ def test_the_agencys_bundle_leaves_out_internal_items_and_withheld_fields(
 def test_the_agencys_eido_leaves_them_out_and_the_providers_has_them(client, private):
     url = f"/api/v1/eido/{private.incident.public_id}/"
     client.force_login(private.world.liaison_x)
-    agency = client.get(url).content.decode()
+    agency = client.get(url, HTTP_X_WATCHPOST_PURPOSE="Case 2026/0042").content.decode()
     assert "Priya Shah" in agency
     assert SECRET not in agency
     assert PHONE not in agency

@@ -15,7 +15,7 @@ from accounts.models import Partnership
 from audit.models import AuditEvent
 from dispatch import services as dispatch_services
 from dispatch.models import BoardEvent
-from incidents import services
+from incidents import policy, services
 from incidents.models import IncidentShare, PartyRelease, TimelineEntry
 from tests.factories import report
 from tests.incidents.evidence_samples import ORIGIN, jpeg
@@ -67,8 +67,18 @@ def case(world) -> SimpleNamespace:
     return c
 
 
+def give_purposes(client, user) -> None:
+    """An agency's reader states a purpose for each incident it sees (README: asked once per incident
+    per session), as the page's form does."""
+    if policy.visible_incidents(user).exists() and user.membership.organization.is_agency:
+        for incident in policy.visible_incidents(user):
+            url = reverse("incidents:give_purpose", args=[incident.public_id])
+            assert client.post(url, {"purpose": "Case 2026/0042"}).status_code == 302
+
+
 def page(client, user, url) -> str:
     client.force_login(user)
+    give_purposes(client, user)
     response = client.get(url)
     assert response.status_code == 200, response.status_code
     return response.content.decode()
@@ -76,7 +86,7 @@ def page(client, user, url) -> str:
 
 def api(client, user, url) -> str:
     client.force_login(user)
-    response = client.get(url, HTTP_ACCEPT="application/json")
+    response = client.get(url, HTTP_ACCEPT="application/json", HTTP_X_WATCHPOST_PURPOSE="Case 2026/0042")
     assert response.status_code == 200, (url, response.status_code)
     return response.content.decode()
 

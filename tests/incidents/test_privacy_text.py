@@ -48,6 +48,8 @@ def test_the_agency_does_not_see_a_victims_contact_as_the_form_says(client, worl
     incident = Incident.objects.get()
     dispatch_services.escalate_incident(incident=incident, by=world.supervisor_a)
     client.force_login(world.liaison_x)
+    # The agency's reader says why first (README, "Who sees what": purpose).
+    client.post(reverse("incidents:give_purpose", args=[incident.public_id]), {"purpose": "Case 2026/0042"})
     text = client.get(reverse("incidents:detail", args=[incident.public_id])).content.decode()
     assert "Alex Victim" in text
     assert "+447700900999" not in text
@@ -79,6 +81,8 @@ def test_the_agency_sees_the_names_once_the_report_is_escalated_as_the_form_says
     client.force_login(world.liaison_x)
     assert client.get(detail).status_code == 404  # not escalated: the agency sees nothing
     dispatch_services.escalate_incident(incident=incident, by=world.supervisor_a)
+    assert "Jordan Example" not in client.get(detail).content.decode()  # not before a purpose
+    client.post(reverse("incidents:give_purpose", args=[incident.public_id]), {"purpose": "Case 2026/0042"})
     assert "Jordan Example" in client.get(detail).content.decode()
     client.force_login(world.liaison_y)
     assert client.get(detail).status_code == 404

@@ -191,6 +191,9 @@ def test_the_demos_escalated_report_hides_its_internal_note_and_the_victims_cont
     assert incident.timeline.filter(internal=True, data__text=INTERNAL_NOTE).exists()
     page = reverse("incidents:detail", args=[incident.public_id])
     client.force_login(User.objects.get(email="liaison@metro.example"))
+    purpose = reverse("incidents:give_purpose", args=[incident.public_id])
+    assert VICTIM.name not in client.get(page).content.decode()  # the liaison says why first
+    client.post(purpose, {"purpose": "Case 24-11873"})
     text = client.get(page).content.decode()
     assert VICTIM.name in text
     assert VICTIM.contact not in text
@@ -206,6 +209,7 @@ def test_the_demos_escalated_report_hides_its_internal_note_and_the_victims_cont
     )
     assert PartyRelease.objects.filter(party=victim).exists()
     client.force_login(User.objects.get(email="liaison@metro.example"))
+    client.post(purpose, {"purpose": "Case 24-11873"})
     assert VICTIM.contact in client.get(page).content.decode()
     call_command("seed_demo")  # idempotent: the victim is not added twice
     assert InvolvedParty.objects.filter(name=VICTIM.name).count() == 1
