@@ -64,10 +64,12 @@ def test_the_platform_admin_picks_zones_from_the_tz_database(client, world):
     page = client.get(reverse("admin:accounts_user_change", args=[world.guard_a.pk]))
     assert "— their organization&#x27;s —" in page.text
     data = {"name": world.provider_a.name, "kind": "provider", "debrief_reviewers": "supervisor"}
+    data |= {f"retain_{kind}_days": 1095 for kind in ("incidents", "evidence", "messages")}
+    data["retain_audit_days"] = 2555  # the change form carries the retention periods (README: Retention)
     url = reverse("admin:accounts_organization_change", args=[world.provider_a.pk])
     response = client.post(url, {**data, "time_zone": "Mars/Olympus"})
     assert response.status_code == 200
     assert "Select a valid choice" in response.text
-    client.post(url, {**data, "time_zone": "Pacific/Auckland"})
+    assert client.post(url, {**data, "time_zone": "Pacific/Auckland"}).status_code == 302
     world.provider_a.refresh_from_db()
     assert world.provider_a.time_zone == "Pacific/Auckland"
