@@ -4,11 +4,11 @@ provider's triage queue count, to its supervisors' sockets. Sent only through pu
 from typing import Any
 
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
 
 from accounts.selectors import get_time_zone
 from notifications import content
 from notifications.models import Notification
+from portal import zones
 from portal.realtime import Event
 
 
@@ -31,9 +31,9 @@ def notification_payload(notification: Notification) -> dict[str, Any]:
         "url": notification.url,
         "created_at": notification.created_at.isoformat(),
         # As the inbox shows it: the recipient's own zone, named (the page's clock may be elsewhere).
-        "created_local": date_format(
+        "created_local": zones.shown_datetime(
             timezone.localtime(notification.created_at, get_time_zone(for_user=notification.recipient)),
-            "j M Y H:i:s T",
+            seconds=True,
         ),
     }
 

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 
 @cache
@@ -115,3 +116,37 @@ def before_local_today(field: str, *, groups: Iterable[tuple[str, Q]]) -> Q:
 def abbreviation(moment: datetime, in_zone: zoneinfo.ZoneInfo) -> str:
     """The zone's short name at that moment (CST, CDT, NZDT; an offset such as -03 where it has none)."""
     return timezone.localtime(moment, in_zone).tzname() or in_zone.key
+
+
+# The portal's one way to show a date or a time to a person: 24-hour clock, the zone named, the day
+# before the month. Machine formats (ISO in datetime attributes, file names, CSV) are not these.
+TIME = "H:i T"  # 14:05 CST
+DATETIME = "D j M H:i T"  # Wed 2 Dec 14:05 CST; the year joins when it is not this year's
+DATE = "j M Y"  # 2 Dec 2026
+MONTH = "F Y"  # December 2026
+
+
+def _with_seconds(fmt: str, seconds: bool) -> str:
+    return fmt.replace("H:i", "H:i:s") if seconds else fmt
+
+
+def shown_time(moment: datetime, *, seconds: bool = False) -> str:
+    """A moment's clock time in its own zone, named: "14:05 CST" (or "14:05:09 CST")."""
+    return date_format(moment, _with_seconds(TIME, seconds))
+
+
+def shown_datetime(moment: datetime, *, seconds: bool = False) -> str:
+    """A moment in its own zone: "Wed 2 Dec 14:05 CST", with the year when it is not this year's."""
+    this_year = timezone.now().astimezone(moment.tzinfo).year if timezone.is_aware(moment) else moment.year
+    fmt = DATETIME if moment.year == this_year else DATETIME.replace("M", "M Y")
+    return date_format(moment, _with_seconds(fmt, seconds))
+
+
+def shown_date(day: date, *, weekday: bool = False) -> str:
+    """A calendar day: "2 Dec 2026" (or "Wed 2 Dec 2026")."""
+    return date_format(day, f"D {DATE}" if weekday else DATE)
+
+
+def shown_month(day: date) -> str:
+    """A month: "December 2026"."""
+    return date_format(day, MONTH)

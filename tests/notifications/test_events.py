@@ -54,7 +54,7 @@ def test_a_notification_is_created_with_the_unread_count(world, escalate, publis
             "body": notification.body,
             "url": f"/incidents/{message.incident.public_id}/",
             "created_at": notification.created_at.isoformat(),
-            "created_local": f"{notification.created_at:%-d %b %Y %H:%M:%S} UTC",
+            "created_local": f"{notification.created_at:%a %-d %b %H:%M:%S} UTC",
         },
     }
     assert event.groups == (f"notifications.{world.liaison_x.pk}",)
@@ -69,7 +69,7 @@ def test_a_new_notification_names_its_time_in_the_recipients_zone(world, escalat
     # Delivered later than it was queued (a summer's day in Auckland), as a worker would.
     monkeypatch.setattr("django.utils.timezone.now", lambda: datetime(2030, 1, 15, 10, 5, 9, tzinfo=UTC))
     [event] = published(services.deliver_message, message_id=message.pk, claim="t")
-    assert event.payload["notification"]["created_local"] == "15 Jan 2030 23:05:09 NZDT"
+    assert event.payload["notification"]["created_local"] == "Tue 15 Jan 23:05:09 NZDT"
 
 
 def test_reading_tells_the_persons_other_pages_the_new_count(world, escalate, published):

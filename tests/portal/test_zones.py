@@ -1,16 +1,20 @@
 """The time-zone rule's helpers (portal/zones.py) and its template filters."""
 
+import re
 import zoneinfo
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.template import Context, Template
+from django.template import Context, Template, TemplateSyntaxError
 
 from portal import zones
 
 CHICAGO = zoneinfo.ZoneInfo("America/Chicago")
 AUCKLAND = zoneinfo.ZoneInfo("Pacific/Auckland")
+TEMPLATES = Path(settings.BASE_DIR) / "templates"
 
 
 def test_a_day_is_cut_at_the_zone_s_midnight():
@@ -50,14 +54,56 @@ class _Site:
     time_zone = "Pacific/Auckland"
 
 
-def test_site_filters_name_the_site_s_zone():
+def test_site_filters_name_the_site_s_zone(monkeypatch):
+    monkeypatch.setattr("django.utils.timezone.now", lambda: datetime(2026, 6, 1, tzinfo=UTC))
     template = Template(
         "{{ at|site_time:site }} · {{ due|site_date:site }} · {{ at|site_time:'America/Chicago' }}"
     )
     text = template.render(
         Context({"at": datetime(2026, 1, 15, 10, 5, tzinfo=UTC), "due": date(2026, 6, 1), "site": _Site()})
     )
-    assert text == "15 Jan 2026 23:05 NZDT · 1 Jun 2026 (NZST) · 15 Jan 2026 04:05 CST"
+    assert text == "Thu 15 Jan 23:05 NZDT · 1 Jun 2026 (NZST) · Thu 15 Jan 04:05 CST"
+
+
+def test_the_named_formats_show_24_hour_times_with_the_zone_named(monkeypatch):
+    monkeypatch.setattr("django.utils.timezone.now", lambda: datetime(2026, 12, 2, 12, tzinfo=UTC))
+    template = Template(
+        '{% timezone "America/Chicago" %}{{ at|clock }} | {{ at|clock:"seconds" }} | {{ at|when }} | '
+        '{{ at|when:"seconds" }} | {{ last_year|when }} | {{ at|day }} | {{ at|day:"weekday" }} | '
+        "{{ at|month }}{% endtimezone %}"
+    )
+    text = template.render(
+        Context(
+            {
+                "at": datetime(2026, 12, 2, 20, 5, 9, tzinfo=UTC),
+                "last_year": datetime(2025, 12, 2, 20, 5, tzinfo=UTC),
+            }
+        )
+    )
+    assert text == (
+        "14:05 CST | 14:05:09 CST | Wed 2 Dec 14:05 CST | Wed 2 Dec 14:05:09 CST | "
+        "Tue 2 Dec 2025 14:05 CST | 2 Dec 2026 | Wed 2 Dec 2026 | December 2026"
+    )
+
+
+def test_a_named_format_takes_only_its_own_word():
+    with pytest.raises(TemplateSyntaxError):
+        Template('{{ at|when:"j M" }}').render(Context({"at": datetime(2026, 1, 15, tzinfo=UTC)}))
+
+
+def test_templates_show_dates_only_in_the_named_formats():
+    """A human date goes through |clock, |when, |day or |month; |date: is left to machine formats."""
+    machine = {"c", "Y-m-d", "Y-m", "H:i", "Y-m-d H:i", "Y-m-d H:i:s", "Y-m-d H:i T", "Y-m-d H:i:s T"}
+    found = {
+        (str(path.relative_to(TEMPLATES)), fmt)
+        for path in TEMPLATES.rglob("*.html")
+        for fmt in re.findall(r"""\|date:["']([^"']*)["']""", path.read_text())
+    }
+    assert found, "no |date: at all: the scan looks in the wrong place"
+    assert {(name, fmt) for name, fmt in found if fmt not in machine} == set()
+    assert not [
+        path for path in TEMPLATES.rglob("*.html") if re.search(r"\|date\s*(\}|\|)", path.read_text())
+    ]
 
 
 def test_site_filters_leave_nothing_for_nothing():
