@@ -217,19 +217,24 @@ def _messages(report: Report, name: str, organization: Organization, now: dateti
                 incidents=sorted({str(entry.incident.public_id) for entry in entries}),
             )
             TimelineEntry.objects.filter(pk__in=ids).delete()
-            for incident in {entry.incident_id: entry.incident for entry in entries}.values():
-                count = sum(1 for entry in entries if entry.incident_id == incident.pk)
-                add_timeline_entry(
-                    incident=incident,
-                    kind=TimelineEntry.Kind.RETENTION,
-                    actor=None,
-                    internal=True,
-                    what="messages",
-                    count=count,
-                    ledger=row.pk,
-                )
+            _say_on_timelines(entries, what="messages", ledger=row.pk)
         report.ledger.append(row)
         report.add(name, Kind.MESSAGE, len(ids), row.first_at, row.last_at)
+
+
+def _say_on_timelines(gone: list[Evidence] | list[TimelineEntry], *, what: str, ledger: int) -> None:
+    """An internal entry on each kept incident's timeline: how many of its `what` retention deleted,
+    and the ledger row that lists them."""
+    for incident in {item.incident_id: item.incident for item in gone}.values():
+        add_timeline_entry(
+            incident=incident,
+            kind=TimelineEntry.Kind.RETENTION,
+            actor=None,
+            internal=True,
+            what=what,
+            count=sum(1 for item in gone if item.incident_id == incident.pk),
+            ledger=ledger,
+        )
 
 
 def _evidence(report: Report, name: str, organization: Organization, now: datetime, batch: int) -> None:
@@ -251,17 +256,7 @@ def _evidence(report: Report, name: str, organization: Organization, now: dateti
                 custody_events=custody,
             )
             files = _purge(Evidence.objects.filter(pk__in=ids))
-            for incident in {evidence.incident_id: evidence.incident for evidence in items}.values():
-                count = sum(1 for evidence in items if evidence.incident_id == incident.pk)
-                add_timeline_entry(
-                    incident=incident,
-                    kind=TimelineEntry.Kind.RETENTION,
-                    actor=None,
-                    internal=True,
-                    what="evidence",
-                    count=count,
-                    ledger=row.pk,
-                )
+            _say_on_timelines(items, what="evidence", ledger=row.pk)
         _delete_files(files)
         report.ledger.append(row)
         report.add(name, Kind.EVIDENCE, len(ids), row.first_at, row.last_at)
