@@ -86,7 +86,7 @@ def test_a_bolo_reaches_the_guard_live_and_a_sighting_reaches_the_board_with_the
     expect(guard.locator(".panic-bar")).to_be_in_viewport()  # the live list comes in above it
     look(guard, "the guard's live bulletin", "bulletin-guard")
 
-    read_at = re.compile(r" at \d{1,2} \w{3} \d{2}:\d{2}")
+    read_at = re.compile(r" at \w{3} \d{1,2} \w{3} \d{2}:\d{2} [A-Z]{2,5}")  # "at Wed 2 Dec 14:05 CST"
     read_column = liaison.locator("[data-receipts-site] td:nth-child(2)")
     expect(read_column.filter(has_text=read_at)).to_have_count(0)
     live_list.get_by_role("button", name="Mark read").click()
