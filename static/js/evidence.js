@@ -53,6 +53,21 @@ function busy(form, delta) {
   }
 }
 
+// The guard sees the file and that it is ready; the fingerprint is folded away for investigators,
+// as on the evidence page.
+function showFingerprint(row, label, hash) {
+  const fold = document.createElement("details");
+  fold.className = "hash-fold";
+  fold.dataset.hashFold = "";
+  const summary = document.createElement("summary");
+  summary.textContent = "Fingerprint for investigators";
+  const code = document.createElement("code");
+  code.textContent = `SHA-256 ${hash.slice(0, 12)}…`;
+  code.title = hash;
+  fold.append(summary, code);
+  row.replaceChildren(`${label}: ready to send`, fold);
+}
+
 async function sha256(file) {
   return toHex(await subtle.digest("SHA-256", await file.arrayBuffer()));
 }
@@ -96,7 +111,7 @@ async function fingerprint(input) {
       let hash = "";
       try {
         hash = await sha256(file);
-        rows[index].textContent = `${file.name} (${formatSize(file.size)}) · SHA-256 ${hash.slice(0, 12)}…`;
+        showFingerprint(rows[index], `${file.name} (${formatSize(file.size)})`, hash);
       } catch {
         rows[index].textContent = `${file.name} (${formatSize(file.size)}): fingerprinted on arrival instead`;
       }

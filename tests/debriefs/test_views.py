@@ -175,3 +175,52 @@ def test_the_debrief_speaks_in_words_and_names_the_zone(client, world, closed):
     page = client.get(reverse("debriefs:detail", args=[empty.public_id])).content.decode()
     assert "Not measured: not escalated" in page
     assert "(no " not in page
+
+
+def test_a_refused_debrief_save_opens_with_a_summary_that_links_to_each_field(client, world, drafted):
+    client.force_login(world.supervisor_a)
+    before = (
+        drafted.summary,
+        drafted.strengths,
+        drafted.edit_version,
+        drafted.incident.corrective_actions.count(),
+    )
+    response = client.post(
+        reverse("debriefs:edit", args=[drafted.public_id]),
+        {
+            "edit_version": drafted.edit_version,
+            "summary": "",
+            "strengths": "Fast call to the police",
+            "improvements": "",
+            "what": "Lock the jacket rack",
+            "owner": world.supervisor_a.pk,
+            "due_date": "",
+            "then": "save",
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    form_opens = html.index('id="debrief-edit"')
+    at = html.index("data-error-summary")
+    assert form_opens < at < html.index('id="id_summary"'), "the summary opens the form, above its fields"
+    summary = html[at : html.index("</div>", at)]
+    assert "The debrief was not saved: please check" in summary
+    assert '<a href="#id_summary">Summary</a>: This field is required.' in summary
+    assert '<a href="#id_due_date">Due date</a>: This field is required.' in summary
+    assert 'id="id_due_date"' in html, "each link leads to a field on the page"
+    assert "Fast call to the police" in html, "nothing typed is lost"
+    assert "Lock the jacket rack" in html, "nothing typed is lost"
+    drafted.refresh_from_db()
+    assert (
+        drafted.summary,
+        drafted.strengths,
+        drafted.edit_version,
+        drafted.incident.corrective_actions.count(),
+    ) == before
+
+
+def test_a_debrief_saved_as_typed_shows_no_summary(client, world, drafted):
+    client.force_login(world.supervisor_a)
+    page = client.get(reverse("debriefs:detail", args=[drafted.public_id]))
+    assert page.status_code == 200
+    assert b"data-error-summary" not in page.content

@@ -96,8 +96,15 @@ def test_guard_reports_with_two_photos_and_the_supervisor_downloads_them_unchang
     )
     guard.get_by_label("Photos, video, audio or PDF").set_input_files(photos)
     for photo in photos:
-        # The browser fingerprints each file before sending it; it must agree with hashlib.
-        expect(guard.get_by_text(f"{photo.name} (")).to_contain_text(f"SHA-256 {sha256_of(photo)[:12]}…")
+        # The browser fingerprints each file before sending it; it must agree with hashlib. The guard
+        # sees the file ready to send; the hash is folded away until the fold is opened.
+        row = guard.locator(".evidence-files li", has_text=f"{photo.name} (")
+        expect(row).to_contain_text("ready to send")
+        fold = row.locator("details[data-hash-fold]")
+        hash_text = fold.get_by_text(f"SHA-256 {sha256_of(photo)[:12]}…")
+        expect(hash_text).to_be_hidden()
+        fold.get_by_text("Fingerprint for investigators").click()
+        expect(hash_text).to_be_visible()
     look(guard, "the report form, filled in")
     guard.get_by_role("button", name="Send report").click()
 
