@@ -221,6 +221,9 @@ class Seeder:
                 "resolution": "Resolved on site." if closed else "",
                 "idempotency_key": uuid.UUID(int=self.rng.getrandbits(128), version=4),
                 "exercise": False,
+                "legal_hold_at": None,
+                "legal_hold_by_id": None,
+                "legal_hold_reason": "",
                 "version": 1,
                 "search_document": search_text(
                     reference=reference,
