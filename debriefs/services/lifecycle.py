@@ -36,6 +36,9 @@ def _queue_drafting(debrief: Debrief) -> None:
 def request_debrief(*, incident: Incident, by: User) -> Debrief:
     """Ask for a debrief of an incident on demand: a version in 'generating' that a worker drafts."""
     require(policy.can_write_debrief(by, incident), "Only the provider's supervisors draft debriefs.")
+    # The incident's row lock, as the closing's and the drill's follow-ups take it: a follow-up
+    # creating version 1 at this moment is waited for and found, not raced on the unique version.
+    Incident.objects.select_for_update().get(pk=incident.pk)
     current = _latest(incident)
     if current is not None and current.is_frozen:
         raise ValidationError("The debrief is approved: revise it to make a new version.")
