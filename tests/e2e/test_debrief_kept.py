@@ -1,6 +1,8 @@
 """Issue 14 item 7 at the supervisor's desk (1366 x 768): a corrective action refused for its past
 due date leaves the page with everything typed still in it, the unsaved text above included."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -45,7 +47,11 @@ def test_a_refused_corrective_action_keeps_every_typed_word(portal, browser, loo
     page.get_by_label("Due date").fill("2020-01-01")
     page.get_by_role("button", name="Add action", exact=True).click()
 
-    expect(page.get_by_text("The due date cannot be in the past")).to_be_visible()
+    # The summary at the top of the form names the field and links to it; the error is by the field too.
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_contain_text("The due date cannot be in the past")
+    expect(summary.get_by_role("link", name="Due date")).to_have_attribute("href", "#id_due_date")
+    expect(page.get_by_text(re.compile(r"^The due date cannot be in the past"))).to_be_visible()
     expect(page.get_by_text("What you typed is kept")).to_be_visible()
     expect(page.get_by_label("Strengths")).to_have_value("The guard radioed within a minute.")
     expect(page.get_by_label("Areas for improvement")).to_have_value("The coat rack has no lock.")
