@@ -43,14 +43,7 @@ _FOLLOWED = (models.CASCADE, models.PROTECT, models.RESTRICT)
 def place_legal_hold(*, incident: Incident, by: User, reason: str) -> Incident:
     """A provider's supervisor or org admin stops every deletion of the incident, its evidence and
     its messages, for a stated reason (audited, on the provider's timeline)."""
-    current = (
-        Incident.objects.select_for_update(of=("self",)).select_related("site__provider").get(pk=incident.pk)
-    )
-    require(
-        policy.can_place_legal_hold(by, current),
-        "Only the provider's supervisors and org admins place a legal hold.",
-    )
-    reason = clean_text(reason, field="reason", limit=300, what="a reason")
+    current, reason = _hold_request(incident, by, reason, verb="place")
     if not reason:
         raise ValidationError(
             {"reason": "Say why the incident must be kept (a claim, a court order, a case number)."}
@@ -75,14 +68,7 @@ def place_legal_hold(*, incident: Incident, by: User, reason: str) -> Incident:
 @transaction.atomic
 def lift_legal_hold(*, incident: Incident, by: User, reason: str) -> Incident:
     """The same people lift the hold, with a reason: retention applies to the incident again."""
-    current = (
-        Incident.objects.select_for_update(of=("self",)).select_related("site__provider").get(pk=incident.pk)
-    )
-    require(
-        policy.can_place_legal_hold(by, current),
-        "Only the provider's supervisors and org admins lift a legal hold.",
-    )
-    reason = clean_text(reason, field="reason", limit=300, what="a reason")
+    current, reason = _hold_request(incident, by, reason, verb="lift")
     if not reason:
         raise ValidationError({"reason": "Say why the incident need no longer be kept."})
     if not current.on_legal_hold:
@@ -101,6 +87,19 @@ def lift_legal_hold(*, incident: Incident, by: User, reason: str) -> Incident:
     audit.record(action="incident.legal_hold_lifted", actor=by, obj=current, reason=reason, placed_for=placed)
     _copy_hold(current, incident)
     return incident
+
+
+def _hold_request(incident: Incident, by: User, reason: str, *, verb: str) -> tuple[Incident, str]:
+    """The incident's row, locked, once the policy lets ``by`` place or lift its hold; and the
+    reason as typed, cleaned (empty when none was given)."""
+    current = (
+        Incident.objects.select_for_update(of=("self",)).select_related("site__provider").get(pk=incident.pk)
+    )
+    require(
+        policy.can_place_legal_hold(by, current),
+        f"Only the provider's supervisors and org admins {verb} a legal hold.",
+    )
+    return current, clean_text(reason, field="reason", limit=300, what="a reason")
 
 
 def _copy_hold(source: Incident, target: Incident) -> None:
