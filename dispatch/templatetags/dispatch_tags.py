@@ -4,6 +4,7 @@ from typing import Any
 
 from django import template
 
+from accounts import policy as account_policy
 from dispatch import policy, selectors
 from dispatch.models import RejectionCause, VerificationLevel
 from incidents.models import Incident
@@ -31,6 +32,10 @@ def incident_police(context: template.Context, incident: Incident) -> dict[str, 
         # Every escalation listed is this incident's: who may cancel one may cancel each.
         "can_cancel": any(policy.can_cancel_escalation(user, escalation) for escalation in escalations),
         "can_message": can_message,
+        # The police write to the provider's people; the provider's people to the police and each other.
+        "message_label": "Message to the guards and supervisors"
+        if getattr(account_policy.organization_of(user), "is_agency", False)
+        else "Message to the police and your team",
         # The guard of an active PANIC reads and writes to the police on the first screen.
         "messages_first": active and can_message,
         "recent_messages": recent,

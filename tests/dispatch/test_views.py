@@ -119,6 +119,19 @@ def test_messages_without_the_socket(client, world):
     assert client.post(url, {"text": "x"}).status_code == 404
 
 
+def test_the_message_box_says_whom_the_message_goes_to(client, world):
+    """The liaison writes to the provider's people: their box did not say "to the police"."""
+    escalation = escalated(world)
+    detail = reverse("incidents:detail", args=[escalation.incident.public_id])
+    services.accept_escalation(escalation=escalation, by=world.liaison_x)
+    client.force_login(world.guard_a)
+    assert "Message to the police and your team</label>" in client.get(detail).content.decode()
+    client.force_login(world.liaison_x)
+    page = client.get(detail).content.decode()
+    assert "Message to the guards and supervisors</label>" in page
+    assert "Message to the police" not in page
+
+
 def test_a_narrative_cannot_break_out_of_the_board_snapshot(client, world):
     """Regression: the snapshot was written into a script element with |safe (XSS)."""
     escalated(world, narrative="</script><script>alert(1)</script>")

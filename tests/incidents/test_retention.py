@@ -275,6 +275,8 @@ def test_the_supervisor_places_and_lifts_a_hold_from_the_incident_page(client, w
     assert "is on legal hold: nothing of it is deleted." in page
     assert 'data-legal-hold="on"' in page
     assert "Insurer&#x27;s claim 7781" in page
+    # The reason as typed, quoted, and no full stop doubled after a reason that ends with one.
+    assert "“Insurer&#x27;s claim 7781”" in page
     c.incident.refresh_from_db()
     assert (c.incident.legal_hold_by, c.incident.legal_hold_reason) == (
         world.supervisor_a,
@@ -308,3 +310,13 @@ def test_a_hold_without_a_reason_or_by_someone_else_changes_nothing(client, worl
     c.incident.refresh_from_db()
     assert not c.incident.on_legal_hold
     assert not AuditEvent.objects.filter(action__startswith="incident.legal_hold_").exists()
+
+
+def test_a_reason_that_ends_with_a_full_stop_is_not_followed_by_another(client, world):
+    """Seen on the demo's held incident: "claim 2026-0417.. Retention deletes nothing"."""
+    c = case(world, closed_ago=YEAR)
+    services.place_legal_hold(incident=c.incident, by=world.supervisor_a, reason="Claim 2026-0417.")
+    client.force_login(world.supervisor_a)
+    page = client.get(reverse("incidents:detail", args=[c.incident.public_id])).content.decode()
+    assert "“Claim 2026-0417.”" in page
+    assert "0417.." not in page

@@ -12,7 +12,7 @@ from debriefs.models import CorrectiveAction
 from debriefs.policy import can_see_review_queue
 from debriefs.selectors import list_awaiting_agency
 from debriefs.services import remind_corrective_actions
-from dispatch.models import SiteProfile
+from dispatch.models import AccessFlag, SiteProfile
 from incidents.models import Evidence, Incident, InvolvedParty, PartyRelease, TimelineEntry
 from notifications.models import Kind, Notification, OutboxMessage
 from patrols.models import Checkpoint, ClientContact, DailyReport, Shift, Tour, TourRound
@@ -25,7 +25,7 @@ from seeding.demo.incidents import INTERNAL_NOTE, VICTIM
 
 
 @pytest.mark.django_db
-def test_seed_demo_is_idempotent_and_complete(settings, capsys):
+def test_seed_demo_is_idempotent_and_complete(settings, capsys, client):
     settings.DEBUG = True
     call_command("seed_demo")
     call_command("seed_demo")
@@ -73,6 +73,15 @@ def test_seed_demo_is_idempotent_and_complete(settings, capsys):
     assert redacted.incident.escalations.exists()
     assert len(redacted.redactions) == 1
     assert [p.site.code for p in SiteProfile.objects.all() if p.state == "stale"] == ["pier9"]
+    # An access flag for Metro's org admin to read, with its evidence: once, however often the seed runs.
+    (flag,) = AccessFlag.objects.all()
+    assert (flag.kind, flag.user.email, flag.evidence["incidents"]) == (
+        AccessFlag.Kind.MANY_INCIDENTS,
+        "liaison@metro.example",
+        settings.ACCESS_REVIEW_MANY_INCIDENTS,
+    )
+    client.force_login(User.objects.get(email="admin@metro.example"))
+    assert "Looking through old cases" in client.get(reverse("dispatch:access_flags")).content.decode()
     output = capsys.readouterr().out
     assert "liaison@metro.example" in output
     assert DEMO_PASSWORD in output

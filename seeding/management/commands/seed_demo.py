@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from analytics import counts as analytics_counts
+from seeding.demo.access import seed_access_flag
 from seeding.demo.accounts import DEMO_PASSWORD, seed_accounts
 from seeding.demo.alerts import seed_alerts
 from seeding.demo.board import seed_board
@@ -39,6 +40,7 @@ class Command(BaseCommand):
         seed_patrols()
         seed_preparedness()
         incidents += seed_history()
+        seed_access_flag()  # reads the history's cleared escalations
         if analytics_counts.is_built():
             analytics_counts.rebuild()  # the history is written in bulk, past the rollup's follow-ups
         self.stdout.write(
