@@ -232,7 +232,7 @@ class PurposeForm(forms.Form):
     purpose = forms.CharField(
         max_length=PURPOSE_MAX_LENGTH,
         min_length=PURPOSE_MIN_LENGTH,
-        label="Why are you opening this person's details? (case number or reason)",
+        label="Why are you opening this incident's people and files? (case number or reason)",
         help_text="Kept in the audit record with your name, each time you open them.",
     )
     next = forms.CharField(required=False, widget=forms.HiddenInput)

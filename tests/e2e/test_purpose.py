@@ -52,7 +52,9 @@ def test_the_liaison_gives_a_purpose_in_the_board_panel_and_then_sees_the_people
     expect(panel.get_by_role("heading", level=2)).to_contain_text(staged["reference"])
     expect(panel).to_contain_text("Delivery driver")
     expect(panel).not_to_contain_text(WITNESS)
-    question = panel.get_by_label("Why are you opening this person's details? (case number or reason)")
+    question = panel.get_by_label(
+        "Why are you opening this incident's people and files? (case number or reason)"
+    )
     look(page, "the board's panel asking for a purpose")
     question.fill("Case 26-4410, stolen bikes")
     panel.get_by_role("button", name="Show the details").click()

@@ -16,7 +16,7 @@ from tests.incidents.evidence_samples import ORIGIN, jpeg
 pytestmark = pytest.mark.django_db
 
 VICTIM = "Priya Shah"
-QUESTION = "Why are you opening this person&#x27;s details? (case number or reason)"
+QUESTION = "Why are you opening this incident&#x27;s people and files? (case number or reason)"
 CASE = "Case 2026/0042 burglary"
 
 
