@@ -9,8 +9,9 @@ from playwright.sync_api import expect
 
 from incidents.models import Incident
 from seeding.demo.accounts import seed_accounts
+from seeding.demo.incidents import seed_incidents
 from tests.e2e.conftest import PHONE
-from tests.e2e.helpers import mark_document, same_document, sign_in
+from tests.e2e.helpers import mark_document, off_the_browser_thread, same_document, sign_in
 
 pytestmark = pytest.mark.axe
 
@@ -67,3 +68,19 @@ def test_a_panic_pressed_on_the_guards_phone_shows_on_the_supervisors_open_desk(
         guard.get_by_role("button", name=re.compile(r"^Cancel: false alarm")).click()
     expect(panics).to_contain_text("No active panic", timeout=LIVE)
     assert same_document(desk)
+
+
+def test_the_triage_queue_at_1366_keeps_each_reference_on_one_line(portal, browser):
+    """Seen in `make run`: beside long categories, sites and reporters, "WP-2026-" over "000009"."""
+    off_the_browser_thread(seed_accounts)
+    off_the_browser_thread(seed_incidents)
+    queue = browser.new_context(**SUPERVISOR_SCREEN).new_page()
+    sign_in(queue, portal, SUPERVISOR)
+    queue.goto(f"{portal}/incidents/triage/")
+    references = queue.locator('td[data-label="Reference"]')
+    assert references.count() >= 3
+    cells = references.evaluate_all(
+        """cells => cells.map((cell) => [getComputedStyle(cell).whiteSpace,
+            cell.querySelector("a").getClientRects().length])"""
+    )
+    assert cells == [["nowrap", 1]] * len(cells)
