@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from dispatch import services as dispatch_services
 from incidents.models import Category, Incident
+from tests.factories import report
 
 
 def privacy_sentence(client) -> str:
@@ -86,3 +87,17 @@ def test_the_agency_sees_the_names_once_the_report_is_escalated_as_the_form_says
     assert "Jordan Example" in client.get(detail).content.decode()
     client.force_login(world.liaison_y)
     assert client.get(detail).status_code == 404
+
+
+def test_the_notes_internal_box_sits_before_its_label_and_says_what_it_does(client, world):
+    """The box was under a bare "Internal:" heading, apart from the sentence that explains it."""
+    incident = report(world.guard_a, world.a1)
+    client.force_login(world.supervisor_a)
+    page = client.get(reverse("incidents:detail", args=[incident.public_id])).content.decode()
+    found = re.search(
+        r'<div class="check"><input type="checkbox" name="internal"[^>]*id="(\w+)"[^>]*>'
+        r' <label for="\1">Internal</label></div>',
+        page,
+    )
+    assert found, "the internal box is not before its own label"
+    assert "Internal:</label>" not in page
