@@ -156,6 +156,18 @@ def test_recently_cleared_reads_whole_in_both_densities(portal, browser, look):
         expect(page.locator("body")).to_have_class(re.compile(rf"\bdensity-{density.lower()}\b"))
         expect(recent).to_contain_text(LONG_DISPOSITION)
         assert not _clipped(page), f"text is cut in Recently cleared ({density}): {_clipped(page)}"
+        indents = page.evaluate(
+            """() => [...document.querySelectorAll('[data-recent] .recent-main')].map(button => {
+                const style = getComputedStyle(button);
+                const start = button.getBoundingClientRect().left + parseFloat(style.borderLeftWidth)
+                    + parseFloat(style.paddingLeft);
+                const lefts = [...button.children].map(n => n.getBoundingClientRect().left - start);
+                return Math.round(Math.max(...lefts));
+            })"""
+        )
+        # Read from the left like the open rows above (a short call was centred in its wide row).
+        assert len(indents) == 2
+        assert max(indents) <= 2, f"Recently cleared lines start {indents} px in ({density})"
         disposition = recent.locator(".disposition").filter(has_text="Report taken")
         assert disposition.evaluate(
             "n => n.scrollWidth <= n.clientWidth + 1 && n.scrollHeight <= n.clientHeight + 1"
