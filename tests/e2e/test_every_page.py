@@ -409,7 +409,26 @@ def visit(page, portal: str, what: str, url: str) -> list[str]:
     page.wait_for_load_state()
     if response is None or response.status >= 400:
         return [f"{what} ({url}): HTTP {response.status if response else 'no response'}"]
-    return problems_on(page, what)
+    return problems_on(page, what) + too_wide(page, what)
+
+
+def too_wide(page, what: str) -> list[str]:
+    """The page fits its person's screen: nothing makes the whole page scroll sideways (a wide
+    table scrolls in its own box, if at all). Names the widest elements that stick out."""
+    width = page.evaluate("() => document.documentElement.clientWidth")
+    scrolled = page.evaluate("() => document.documentElement.scrollWidth")
+    if scrolled <= width:
+        return []
+    out = page.evaluate(
+        """(width) => [...document.querySelectorAll("main *, header *")]
+          .filter(el => el.getBoundingClientRect().right > width + 1)
+          .filter(el => !el.parentElement || el.parentElement.getBoundingClientRect().right <= width + 1)
+          .slice(0, 4)
+          .map(el => `${el.tagName.toLowerCase()}${el.className ? "." + String(el.className) : ""}`
+                     + ` ends at ${Math.round(el.getBoundingClientRect().right)} px`)""",
+        width,
+    )
+    return [f"{what} ({page.url}): {scrolled} px wide on a {width}-px screen: {'; '.join(out)}"]
 
 
 # Screens kept for README.md (docs/screenshots/): (person, page) -> name.
