@@ -139,6 +139,7 @@ function row(e) {
   head.append(
     el("span", `badge sev sev-${e.incident.severity ?? 4}`, severity),
     verificationBadge(e),
+    el("span", "row-break"), // the reference starts the second line, whatever the badges' width
     el("span", "mono ref", e.incident.reference),
     el("span", "cat", e.incident.category ?? "Uncategorised"),
     el("span", "site", e.incident.site),

@@ -5,13 +5,14 @@ recently cleared calls read whole in both densities; the sound control is a larg
 its state in words; the verification level is in words, not "AVS 2"."""
 
 import re
+import uuid
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from accounts.models import User
+from accounts.models import Site, User
 from dispatch import services as dispatch
 from dispatch.models import Escalation
 from seeding.demo.accounts import seed_accounts
@@ -144,6 +145,35 @@ def _clipped(page) -> list[str]:
             }).map(n => `${n.className || n.tagName}: ${n.textContent.trim().slice(0, 60)}`);
         }"""
     )
+
+
+def test_every_rows_reference_starts_its_second_line_in_comfortable_rows(portal, browser):
+    """An operator scanning the column finds every reference in the same place: below the badges,
+    however short they are (a panic's shorter badges had its reference up beside them)."""
+
+    def stage_with_a_panic() -> dict[str, str]:
+        staged = _stage()
+        guard = User.objects.get(email=GUARD)
+        site = Site.objects.get(code="riverside", provider=guard.membership.organization)
+        pressed = dispatch.press_panic(guard=guard, site=site, idempotency_key=uuid.uuid4())
+        return {**staged, "panic": pressed.incident.reference}
+
+    staged = off_the_browser_thread(stage_with_a_panic)
+    page = _open_board(browser, portal)
+    expect(_rows(page)).to_have_count(4)
+    places = page.evaluate(
+        """() => [...document.querySelectorAll('[data-board-list] .board-row')].map(row => {
+            const badges = row.querySelector('.verification-level').getBoundingClientRect();
+            const ref = row.querySelector('.ref').getBoundingClientRect();
+            const main = row.querySelector('.row-body').getBoundingClientRect();
+            return [row.querySelector('.ref').textContent, Math.round(ref.top - badges.bottom),
+                    Math.round(ref.left - main.left)];
+        })"""
+    )
+    assert {reference for reference, _, _ in places} == set(staged.values())
+    for reference, below, indent in places:
+        assert below >= 0, f"{reference} is beside its badges: {places}"
+        assert indent <= 1, f"{reference} starts {indent} px into its line: {places}"
 
 
 def test_recently_cleared_reads_whole_in_both_densities(portal, browser, look):
