@@ -29,16 +29,33 @@ def test_a_flush_deadlocked_with_another_sessions_transaction_tries_again_and_em
     assert User.objects.exists()
     first, *_, last = truncated_tables()
     params = connection.settings_dict
-    other = psycopg.connect(
-        dbname=params["NAME"], host=params["HOST"], port=params["PORT"] or None, user=params["USER"]
-    )
+    where = {
+        "dbname": params["NAME"],
+        "host": params["HOST"],
+        "port": params["PORT"] or None,
+        "user": params["USER"],
+        "password": params["PASSWORD"] or None,
+    }
+    other = psycopg.connect(**where)
+    watcher = psycopg.connect(**where, autocommit=True)
     waited: list[str] = []
+
+    def truncate_waits() -> bool:
+        return bool(
+            watcher.execute(
+                "SELECT 1 FROM pg_stat_activity WHERE datname = current_database()"
+                " AND wait_event_type = 'Lock' AND query LIKE 'TRUNCATE%%'"
+            ).fetchone()
+        )
 
     def holds_the_last_then_wants_the_first() -> None:
         # As a committing request does: it holds a lock on one table and needs another at COMMIT.
         other.execute(f'LOCK TABLE "{last}" IN ROW SHARE MODE')
         started.set()
-        time.sleep(0.3)  # the flush's TRUNCATE holds the first table now, and waits for the last
+        deadline = time.monotonic() + 10
+        while not truncate_waits() and time.monotonic() < deadline:
+            time.sleep(0.02)  # until the flush's TRUNCATE holds the first table and waits for the last
+        waited.append("the flush waited" if truncate_waits() else "the flush never waited")
         other.execute(f'LOCK TABLE "{first}" IN ROW SHARE MODE')
         waited.append("got both")
         other.commit()
@@ -52,6 +69,7 @@ def test_a_flush_deadlocked_with_another_sessions_transaction_tries_again_and_em
     finally:
         session.join(30)
         other.close()
+        watcher.close()
     # PostgreSQL broke the deadlock by cancelling the TRUNCATE: the other session went on.
-    assert waited == ["got both"]
+    assert waited == ["the flush waited", "got both"]
     assert not User.objects.exists()

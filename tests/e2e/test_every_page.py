@@ -414,7 +414,7 @@ def visit(page, portal: str, what: str, url: str) -> list[str]:
 
 def too_wide(page, what: str) -> list[str]:
     """The page fits its person's screen: nothing makes the whole page scroll sideways (a wide
-    table scrolls in its own box, if at all). Names the widest elements that stick out."""
+    table scrolls in its own box, if at all). Names the first elements that stick out past it."""
     width = page.evaluate("() => document.documentElement.clientWidth")
     scrolled = page.evaluate("() => document.documentElement.scrollWidth")
     if scrolled <= width:
