@@ -39,11 +39,13 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value else None
 
 
-# The provider's side of an escalated incident, in the words a board shows (the incident's status).
-VERIFICATION = {
-    Incident.Status.SUBMITTED: "Not yet verified",
+# Where the provider's supervisors are with an escalated incident, in the words a board shows (the
+# incident's status). Not how verified the call is: that is the alarm validation level beside it, and
+# "Not yet verified" under "Verified: seen by a guard" read as a contradiction on the board.
+PROVIDER_REVIEW = {
+    Incident.Status.SUBMITTED: "Awaiting the provider's review",
     Incident.Status.NEEDS_INFO: "Provider asked the guard for more",
-    Incident.Status.ACCEPTED: "Verified by the provider",
+    Incident.Status.ACCEPTED: "Accepted by the provider",
     Incident.Status.CLOSED: "Closed by the provider",
 }
 # When the police's current state began.
@@ -118,7 +120,9 @@ def escalation_payload(escalation: Escalation) -> dict[str, Any]:
             "narrative": incident.narrative,
             "occurred_at": _iso(incident.occurred_at),
             "status": incident.status,
-            "verification": VERIFICATION.get(Incident.Status(incident.status), incident.get_status_display()),
+            "provider_review": PROVIDER_REVIEW.get(
+                Incident.Status(incident.status), incident.get_status_display()
+            ),
             "closed_at": _iso(incident.closed_at),
             "site_id": site.pk,
             "site_latitude": str(site.latitude) if site.latitude is not None else None,

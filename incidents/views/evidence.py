@@ -184,12 +184,14 @@ def evidence_download(request: HttpRequest, evidence_id: Any) -> HttpResponse | 
 def _placeholder(status: str) -> HttpResponse:
     """A small picture in the thumbnail's place that says why there is no thumbnail (yet)."""
     first, second = (escape(line) for line in PLACEHOLDER_TEXT.get(status, PURPOSE_PLACEHOLDER))
+    # 4:3 like the board's thumbnails (88 by 66 px), large type: a 160-px square shrunk into one, cropped
+    # and at a 9-px size, could not be read on the board. Its middle also reads in a square thumbnail.
     svg = (
-        '<svg xmlns="http://www.w3.org/2000/svg" width="160" height="160" viewBox="0 0 160 160">'
-        '<rect width="160" height="160" fill="#e5e7eb"/>'
-        '<text x="80" y="76" font-family="sans-serif" font-size="16" text-anchor="middle" fill="#1f2937">'
-        f'{first}</text><text x="80" y="98" font-family="sans-serif" font-size="14" text-anchor="middle" '
-        f'fill="#1f2937">{second}</text></svg>'
+        '<svg xmlns="http://www.w3.org/2000/svg" width="160" height="120" viewBox="0 0 160 120">'
+        '<rect width="160" height="120" fill="#e5e7eb"/>'
+        '<text x="80" y="56" font-family="sans-serif" font-size="26" font-weight="700" text-anchor="middle" '
+        f'fill="#111827">{first}</text><text x="80" y="86" font-family="sans-serif" font-size="21" '
+        f'font-weight="700" text-anchor="middle" fill="#111827">{second}</text></svg>'
     )
     response = HttpResponse(svg, content_type="image/svg+xml")
     response["Cache-Control"] = "no-store"  # the thumbnail replaces it once the worker made it

@@ -116,28 +116,35 @@ const SITE_LABEL_NEAR = 3; // lines: how far a name may move for another site's;
 
 // Where a site's name goes: right under its place, else right above it. Names are placed before the
 // markers, which move around them (with a line back to where they are), so a name always marks its
-// own site: a line nearer another site's place (``others``, two sites close together) is not used,
-// nor one another name holds; then the nearest free line within a few, else its own line.
+// own site: a place nearer another site's (``others``, two sites close together) is not used, nor one
+// another name holds; then the nearest free line within a few, centred on the site or else starting
+// or ending at it (two sites side by side), else its own line. A name stays inside the map: a site
+// near the edge had half its name cut off ("hgate Offices"). Returns the name's middle and baseline.
 export function siteLabelAt(x, y, name, taken, others = []) {
   const half = (name.length * SITE_CHAR) / 2 + 4;
+  const inside = (cx) => Math.max(half, Math.min(WIDTH - half, cx));
   const own = y + SITE_LABEL_BELOW;
-  const mine = (line) => {
-    const [cx, cy] = [x, line - 8]; // the middle of the name's glyphs
-    const distance = Math.abs(cy - y);
+  const mine = (cx, line) => {
+    const cy = line - 8; // the middle of the name's glyphs
+    const distance = Math.hypot(cx - x, cy - y);
     return others.every(([ox, oy]) => Math.hypot(cx - ox, cy - oy) > distance);
   };
-  for (let step = 0; step <= SITE_LABEL_NEAR; step += 1) {
-    for (const line of [own + step * 22, y - SITE_LABEL_ABOVE - step * 22]) {
-      const candidate = [x - half, line - 26, x + half, line + 14]; // the glyphs, their outline, a gap
-      if (candidate[1] < 0 || candidate[3] > HEIGHT || !mine(line)) continue;
-      if (!taken.some((other) => overlaps(candidate, other))) {
-        taken.push(candidate);
-        return line;
+  for (const shift of [0, half, -half]) {
+    const cx = inside(x + shift);
+    for (let step = 0; step <= SITE_LABEL_NEAR; step += 1) {
+      for (const line of [own + step * 22, y - SITE_LABEL_ABOVE - step * 22]) {
+        const candidate = [cx - half, line - 26, cx + half, line + 14]; // the glyphs, their outline, a gap
+        if (candidate[1] < 0 || candidate[3] > HEIGHT || !mine(cx, line)) continue;
+        if (!taken.some((other) => overlaps(candidate, other))) {
+          taken.push(candidate);
+          return [cx, line];
+        }
       }
     }
   }
-  taken.push([x - half, own - 26, x + half, own + 14]);
-  return own;
+  const cx = inside(x);
+  taken.push([cx - half, own - 26, cx + half, own + 14]);
+  return [cx, own];
 }
 
 export function createMap(svg, { sites, tileUrl, onSelect }) {
@@ -161,7 +168,7 @@ export function createMap(svg, { sites, tileUrl, onSelect }) {
     if (site.latitude !== null && site.longitude !== null) {
       const [x, y] = view.toScreen(site.latitude, site.longitude);
       if (outline.length < 3) item.append(node("rect", { x: x - 7, y: y - 7, width: 14, height: 14, class: "site-outline" }));
-      label(item, x, siteLabelAt(x, y, site.name, taken, others), site.name, "site-label");
+      label(item, ...siteLabelAt(x, y, site.name, taken, others), site.name, "site-label");
     }
     group.append(item);
   }

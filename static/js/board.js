@@ -149,7 +149,7 @@ function row(e) {
   const since = e.status_label.toLowerCase();
   police.append(el("span", `badge state-${e.status}`, e.status_label), ageNode(e.status_since, "state-age mono", `Time since ${since}`, `${since} for {}`));
   facts.append(police);
-  if (!closed) facts.append(el("span", `verification verification-${e.incident.status}`, e.incident.verification));
+  if (!closed) facts.append(el("span", `provider-review provider-review-${e.incident.status}`, e.incident.provider_review));
   if (e.is_panic && e.panic_cleared_at) {
     const by = e.panic_cleared_by ? ` by ${e.panic_cleared_by}` : "";
     facts.append(el("strong", "badge safe-badge", `Guard safe: panic cleared${by} at ${clock(e.panic_cleared_at, e.incident.time_zone)}`));

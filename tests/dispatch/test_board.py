@@ -94,7 +94,7 @@ def test_a_row_carries_photo_verification_police_state_age_and_position(
     accepted = services.accept_escalation(escalation=escalation, by=world.liaison_x)
     payload = board(client, world.liaison_x).context["snapshot"]["escalations"][0]
     assert payload["status_since"] == accepted.accepted_at.isoformat()
-    assert payload["incident"]["verification"] == "Verified by the provider"
+    assert payload["incident"]["provider_review"] == "Accepted by the provider"
     assert payload["incident"]["status"] == "accepted"
     assert payload["incident"]["latitude"] == "41.500000"
     assert payload["incident"]["site_id"] == world.a1.pk
@@ -111,7 +111,10 @@ def test_a_row_carries_photo_verification_police_state_age_and_position(
     photo = response.context["snapshot"]["escalations"][0]["incident"]["photo"]
     assert photo == reverse("incidents:evidence_thumbnail", args=[item.public_id])
     # The photo is the incident's personal data: a placeholder until the liaison says why.
-    assert client.get(photo)["X-Preview"] == "purpose_needed"
+    placeholder = client.get(photo)
+    assert placeholder["X-Preview"] == "purpose_needed"
+    # Drawn in the board thumbnail's shape (4:3), so it is not cropped and shrunk past reading.
+    assert b'viewBox="0 0 160 120"' in placeholder.content
     given = reverse("incidents:give_purpose", args=[escalation.incident.public_id])
     client.post(given, {"purpose": "Case 2026/0042"})
     assert client.get(photo)["Content-Type"] == "image/jpeg"
@@ -250,7 +253,7 @@ def test_closing_an_escalated_incident_tells_the_board_once(world, django_captur
     shown = last.payload["escalation"]
     assert shown["status"] == "on_scene"  # the police's state is theirs to change
     assert shown["incident"]["status"] == "closed"
-    assert shown["incident"]["verification"] == "Closed by the provider"
+    assert shown["incident"]["provider_review"] == "Closed by the provider"
     assert shown["incident"]["closed_at"]
     # Run again (a redelivered task): the board already knows, nothing is recorded twice.
     assert services.announce_incident_change(incident_id=escalation.incident_id) == []
@@ -270,7 +273,7 @@ def test_verifying_an_escalated_incident_reaches_the_board(world, django_capture
         incident_services.accept_incident(incident=escalation.incident, by=world.supervisor_a)
     last = BoardEvent.objects.filter(escalation=escalation).order_by("-sequence").first()
     assert last.name == events.INCIDENT_CHANGED
-    assert last.payload["escalation"]["incident"]["verification"] == "Verified by the provider"
+    assert last.payload["escalation"]["incident"]["provider_review"] == "Accepted by the provider"
 
 
 @pytest.mark.parametrize(

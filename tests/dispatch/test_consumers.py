@@ -365,7 +365,7 @@ async def test_an_incident_closed_by_the_provider_reaches_the_board_at_once(worl
     assert frame["escalation"]["id"] == str(escalation.public_id)
     assert frame["escalation"]["status"] == "on_scene"
     assert frame["escalation"]["incident"]["status"] == "closed"
-    assert frame["escalation"]["incident"]["verification"] == "Closed by the provider"
+    assert frame["escalation"]["incident"]["provider_review"] == "Closed by the provider"
     # Another agency's board hears nothing of it.
     other = await board(world.liaison_y)
     assert await frames_until_resumed(other) == ([], 0)

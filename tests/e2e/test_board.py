@@ -113,7 +113,7 @@ def test_the_board_maps_filters_and_shows_a_closed_incident_at_once(portal, brow
     # Rows: severity, police state and its age, verification, the unread marker.
     expect(row["assault"]).to_contain_text("Severity 1")
     expect(row["theft"]).to_contain_text("Accepted")
-    expect(row["theft"]).to_contain_text("Not yet verified")
+    expect(row["theft"]).to_contain_text("Awaiting the provider's review")
     expect(row["vehicle"]).to_contain_text("✉ New message")
     expect(row["theft"].locator(".state-age .age-short")).to_have_text(re.compile(r"^\d+ (s|min)$"))
     font = rows.locator(".ref").first.evaluate("node => parseFloat(getComputedStyle(node).fontSize)")
@@ -321,6 +321,50 @@ def test_markers_at_one_site_spread_so_every_label_reads(portal, browser, look, 
     panel = page.get_by_role("region", name="Escalation details")
     expect(panel.get_by_role("heading", level=2)).to_contain_text(staged["theft"])
     look(page, "the board with a crowded site")
+
+
+def _far_east() -> None:
+    """A call whose position is far east of the agency's sites (a guard's phone with a poor fix): the
+    map fits it, and the sites' names then stand at the map's left edge."""
+    seed_accounts()
+    seed_site_outlines()
+    guard = User.objects.get(email=GUARD)
+    riverside = Site.objects.get(code="riverside", provider=guard.membership.organization)
+    assert riverside.longitude is not None
+    incident = incidents.report_incident(
+        reporter=guard,
+        site=riverside,
+        idempotency_key=uuid.uuid4(),
+        category=Category.objects.get(code="theft"),
+        severity=3,
+        narrative="Reported from a phone whose position is far off.",
+        latitude=riverside.latitude,
+        longitude=riverside.longitude + 3,
+    ).incident
+    dispatch.escalate_incident(incident=incident, by=User.objects.get(email=SUPERVISOR))
+
+
+def test_a_site_at_the_maps_edge_keeps_its_whole_name(portal, browser, look):
+    """Walk finding: a site at the map's left edge had its name centred on it, half of it cut off
+    ("hgate Offices"). Every name lies inside the map's 1000 units, in both of its widths."""
+    off_the_browser_thread(_far_east)
+    page = _open_board(browser, portal)
+    board_map = page.get_by_role("group", name="Map of the open escalations and the agency's sites")
+    names = board_map.locator("text.site-label")
+    expect(names.first).to_be_visible()
+
+    def sticking_out() -> list[list[Any]]:
+        return names.evaluate_all(
+            """texts => texts.map(t => { const b = t.getBBox(); return [t.textContent, b.x, b.x + b.width]; })
+                .filter(([, left, right]) => left < 0 || right > 1000)"""
+        )
+
+    assert not sticking_out(), f"site names cut by the map's edge (map units): {sticking_out()}"
+    look(page, "the board's map with a call far from its site")
+    page.locator(".board-row").first.click()  # the panel opens and the map narrows
+    panel = page.get_by_role("region", name="Escalation details")
+    expect(panel.get_by_role("heading", level=2)).to_be_visible()
+    assert not sticking_out(), f"with the panel open: {sticking_out()}"
 
 
 def test_a_cleared_panic_turns_into_guard_safe_live_and_after_reload(portal, browser, look, screenshot):
