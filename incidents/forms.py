@@ -253,7 +253,12 @@ class TriageForm(forms.Form):
 
     action = forms.ChoiceField(choices=ACTIONS)
     version = forms.IntegerField(widget=forms.HiddenInput)
-    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=20_000)
+    comment = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=20_000,
+        help_text="A question for the reporter, or the resolution when closing.",
+    )
     # Sent by the confirmation step: close although a panic is active or the police response is open.
     confirm = forms.BooleanField(required=False)
 

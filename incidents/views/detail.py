@@ -32,6 +32,14 @@ def incident_detail(request: HttpRequest, incident_id: Any) -> HttpResponse:
     user = current_user(request)
     incident = incident_or_404(request, incident_id)
     audit.record(action="incident.viewed", actor=user, obj=incident)
+    return _detail_page(request, incident)
+
+
+def _detail_page(
+    request: HttpRequest, incident: Any, *, triage_form: TriageForm | None = None, status: int = 200
+) -> HttpResponse:
+    """The incident page; with a refused triage form, that form as sent, its error beside its field."""
+    user = current_user(request)
     parties = selectors.list_parties(incident=incident, for_user=user)
     evidence = selectors.list_evidence(incident=incident, for_user=user)
     personal = purpose.page_context(request, incident, parties=parties, evidence=evidence, via="page")
@@ -56,8 +64,9 @@ def incident_detail(request: HttpRequest, incident_id: Any) -> HttpResponse:
             "note_form": NoteForm(),
             "party_form": PartyForm(),
             "vehicle_form": VehicleForm(),
-            "triage_form": TriageForm(initial={"version": incident.version}),
+            "triage_form": triage_form or TriageForm(initial={"version": incident.version}),
         },
+        status=status,
     )
 
 
@@ -230,11 +239,24 @@ def incident_triage(request: HttpRequest, incident_id: Any) -> HttpResponse:
     except ValidationError as error:
         if getattr(error, "code", None) == services.CONFIRM_CLOSE:
             return _confirm_closing(request, incident, resolution=comment, version=version)
+        missing = _comment_error(error)
+        if missing:
+            # Beside the field, in the triage card (far down a long page), not only at its top.
+            form.add_error("comment", missing)
+            return _detail_page(request, incident, triage_form=form, status=400)
         flash_errors(request, error)
     else:
         done = {"accept": "accepted", "request_info": "sent back to the reporter", "close": "closed"}
         messages.success(request, f"{incident.reference} {done[action]}.")
     return back(request, "incidents:detail", incident_id=incident.public_id)
+
+
+def _comment_error(error: ValidationError) -> list[str]:
+    """The messages of a refusal that only the comment box can mend (no resolution, no question)."""
+    fields = getattr(error, "error_dict", None) or {}
+    if not fields or not set(fields) <= {"resolution", "comment"}:
+        return []
+    return [message for messages_ in error.message_dict.values() for message in messages_]
 
 
 def _confirm_closing(request: HttpRequest, incident: Any, *, resolution: str, version: int) -> HttpResponse:

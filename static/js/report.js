@@ -41,12 +41,6 @@ if (form) {
     form.querySelectorAll("input[type=hidden][data-clicked]").forEach((hidden) => hidden.remove());
   });
 
-  const summary = form.querySelector("[data-error-summary]");
-  if (summary) {
-    summary.scrollIntoView({ block: "start" });
-    summary.focus({ preventScroll: true });
-  }
-
   const format = (n) => n.toLocaleString("en");
   form.querySelectorAll("[data-limit]").forEach((field) => {
     const limit = Number(field.dataset.limit);

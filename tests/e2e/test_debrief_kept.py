@@ -49,6 +49,7 @@ def test_a_refused_corrective_action_keeps_every_typed_word(portal, browser, loo
 
     # The summary at the top of the form names the field and links to it; the error is by the field too.
     summary = page.locator("[data-error-summary]")
+    expect(summary).to_be_focused()  # the page opens on it, wherever the form is
     expect(summary).to_contain_text("The due date cannot be in the past")
     expect(summary.get_by_role("link", name="Due date")).to_have_attribute("href", "#id_due_date")
     expect(page.get_by_text(re.compile(r"^The due date cannot be in the past"))).to_be_visible()

@@ -159,6 +159,27 @@ def test_supervisor_triages_from_the_queue(client, world):
     assert incident.status == Incident.Status.CLOSED
 
 
+def test_closing_without_a_resolution_says_so_beside_the_comment_box(client, world):
+    """The triage card is far down a long incident page: the refusal comes back in it, beside the box,
+    with its summary (a flash at the page's top left the supervisor looking for what was wrong)."""
+    incident = report(world.guard_a, world.a1, severity=3)
+    client.force_login(world.supervisor_a)
+    url = reverse("incidents:triage_action", args=[incident.public_id])
+    response = client.post(url, {"action": "close", "version": incident.version, "comment": "  "})
+    assert response.status_code == 400
+    page = response.content.decode()
+    card = page[page.index('id="triage"') :]
+    assert "data-error-summary" in card
+    assert 'href="#id_comment"' in card
+    field = card[card.index('id="field-comment"') :]
+    assert "Say how the incident was resolved." in field[: field.index("</div>")]
+    incident.refresh_from_db()
+    assert incident.status == Incident.Status.SUBMITTED
+    asked = client.post(url, {"action": "request_info", "version": incident.version, "comment": ""})
+    assert asked.status_code == 400
+    assert b"Say what information is missing." in asked.content
+
+
 @pytest.mark.parametrize("who", ["guard_b", "supervisor_b", "liaison_x", "admin_x"])
 def test_other_tenants_get_404(client, world, who):
     incident = report(world.guard_a, world.a1)
