@@ -171,6 +171,16 @@ def test_the_report_forms_first_screen_counter_and_error_summary(portal, browser
         assert box is not None
         assert box["y"] + box["height"] <= bar_top, "not on the first screen"
     assert guard.locator(".choices-category").first.locator("label").count() == 6
+    # Every tile's words stay inside it: "4 · Informational" ran into its tile's right edge.
+    crowded = guard.evaluate(
+        """() => [...document.querySelectorAll('.choice')].filter(tile => tile.offsetParent).map(tile => {
+            const words = document.createRange();
+            words.selectNodeContents(tile);
+            const edge = tile.getBoundingClientRect().right - parseFloat(getComputedStyle(tile).paddingRight);
+            return [tile.textContent.trim(), edge - words.getBoundingClientRect().right];
+        }).filter(([, room]) => room < 0)"""
+    )
+    assert not crowded, f"words run into their tile's edge (px of room): {crowded}"
     expect(guard.get_by_text(re.compile(r"^More categories \(\d+\)"))).to_be_visible()
 
     guard.get_by_label("Photos, video, audio or PDF").set_input_files(
