@@ -38,6 +38,8 @@ E2E_SIGNING_KEY = (
 )
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1366, "height": 900}}
+# The liaison watches the board on a control-room screen (the screens issue: 1920 by 1080).
+CONTROL_ROOM = {"viewport": {"width": 1920, "height": 1080}}
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from accounts.models import Site, User
 from dispatch import services as dispatch_services
 from seeding.demo.accounts import seed_accounts
-from tests.e2e.conftest import DESKTOP, PHONE
+from tests.e2e.conftest import CONTROL_ROOM, DESKTOP, PHONE
 from tests.e2e.helpers import mark_document, off_the_browser_thread, same_document, sign_in
 from tests.incidents.evidence_samples import png
 
@@ -52,7 +52,7 @@ def test_a_bolo_reaches_the_guard_live_and_a_sighting_reaches_the_board_with_the
     look(guard, "the guard's bulletins, none live")
     mark_document(guard)
 
-    liaison = browser.new_context(**DESKTOP).new_page()
+    liaison = browser.new_context(**CONTROL_ROOM).new_page()
     sign_in(liaison, portal, LIAISON)
     liaison.goto(f"{portal}/bulletins/new/")
     look(liaison, "the new bulletin form")

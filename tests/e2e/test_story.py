@@ -18,7 +18,7 @@ from dispatch.models import Escalation
 from incidents import services
 from incidents.models import Category, Incident
 from seeding.demo.accounts import SITE_TIME_ZONE, seed_accounts
-from tests.e2e.conftest import DESKTOP, PHONE
+from tests.e2e.conftest import CONTROL_ROOM, DESKTOP, PHONE
 from tests.e2e.helpers import (
     api_post,
     make_photo,
@@ -156,7 +156,7 @@ def test_supervisor_escalates_and_the_liaison_works_the_board_by_keyboard_and_me
         narrative="A man in a green anorak left with two leather jackets without paying.",
     )
 
-    board = browser.new_context(**DESKTOP).new_page()
+    board = browser.new_context(**CONTROL_ROOM).new_page()
     sign_in(board, portal, LIAISON)
     board.goto(f"{portal}/board/")
     expect(board.get_by_role("status").filter(has_text="Live")).to_be_visible()
@@ -249,7 +249,7 @@ def test_supervisor_escalates_and_the_liaison_works_the_board_by_keyboard_and_me
 
 def test_panic_needs_a_hold_and_reaches_the_board_in_red_within_a_second(portal, browser, look):
     seed_accounts()
-    board = browser.new_context(**DESKTOP).new_page()
+    board = browser.new_context(**CONTROL_ROOM).new_page()
     sign_in(board, portal, LIAISON)
     board.goto(f"{portal}/board/")
     expect(board.get_by_role("status").filter(has_text="Live")).to_be_visible()
@@ -328,7 +328,7 @@ def test_a_board_that_was_offline_catches_up_without_a_reload(portal, browser, l
     first = file_report(site="riverside", category="vandalism", narrative="Glass door smashed.")
     second = file_report(site="northgate", category="suspicious-person", narrative="Man trying car doors.")
 
-    board = browser.new_context(**DESKTOP)
+    board = browser.new_context(**CONTROL_ROOM)
     page = board.new_page()
     sign_in(page, portal, LIAISON)
     page.goto(f"{portal}/board/")
