@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from accounts.models import Site, User
 from dispatch import services as dispatch_services
 from seeding.demo.accounts import seed_accounts
-from tests.e2e.conftest import CONTROL_ROOM, DESKTOP, PHONE
+from tests.e2e.conftest import CONTROL_ROOM, PHONE
 from tests.e2e.helpers import mark_document, off_the_browser_thread, same_document, sign_in
 from tests.incidents.evidence_samples import png
 
