@@ -97,8 +97,9 @@ def _what(escalation: Escalation) -> str:
 
 
 def _panic(escalation: Escalation) -> str:
-    """Every text about a panic says so first."""
-    return "PANIC " if escalation.is_panic else ""
+    """Every text about an active panic says so first; once a supervisor confirmed the guard is safe,
+    a message or update on it no longer shouts PANIC at the guard and the supervisors."""
+    return "PANIC " if escalation.panic_active else ""
 
 
 def _at(incident: Incident, moment: datetime | None) -> str:

@@ -353,6 +353,22 @@ def test_updates_and_messages_about_a_panic_say_panic(world):
     assert update.payload["event"] == "escalation.accepted"
 
 
+def test_once_the_guard_is_safe_messages_and_updates_no_longer_say_panic(world):
+    """Walk finding: after "Guard is safe: clear panic", the guard's inbox still read "PANIC Message
+    on WP-…" for the police's next message, as if the emergency were on again."""
+    escalation = dispatch_services.press_panic(
+        guard=world.guard_a, site=world.a1, idempotency_key=uuid.uuid4()
+    ).escalation
+    dispatch_services.clear_panic(escalation=escalation, by=world.supervisor_a)
+    escalation.refresh_from_db()
+    dispatch_services.accept_escalation(escalation=escalation, by=world.liaison_x)
+    dispatch_services.post_message(incident=escalation.incident, by=world.liaison_x, text="On our way.")
+    told = OutboxMessage.objects.filter(incident=escalation.incident, kind__in=[Kind.UPDATE, Kind.MESSAGE])
+    titles = [m.payload["title"] for m in told]
+    assert titles, "the accept and the message were notified"
+    assert not [title for title in titles if "PANIC" in title], titles
+
+
 # --- 6. An accepted escalation with no police update ---------------------------------------------
 
 
