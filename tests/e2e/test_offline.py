@@ -1,0 +1,131 @@
+"""The guard's phone without a network (issue 22, parts 1 and 2), at 390x844: the service worker
+serves the report page offline; a report with a photo filed offline waits on the phone ("1 report
+waiting to send") through closing the browser, and arrives exactly once, photo and hash included,
+when the network returns; the panic button says at once that it was NOT sent."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from incidents.models import Incident
+from seeding.demo.accounts import seed_accounts
+from tests.e2e.conftest import CHROMIUM_ARGS, PHONE
+from tests.e2e.helpers import make_photo, sha256_of, sign_in
+from tests.services import CHROMIUM
+
+pytestmark = pytest.mark.axe
+
+GUARD = "guard@sentinel.example"
+LIVE = 10_000
+NARRATIVE = "A man sleeping behind the generators in the basement car park, level -2."
+
+CONTROLLED = "() => navigator.serviceWorker.ready.then(() => navigator.serviceWorker.controller !== null)"
+KEPT_PAGE = """path => caches.keys()
+    .then(names => Promise.all(names.map(name => caches.open(name).then(cache => cache.match(path)))))
+    .then(found => found.some(Boolean))"""
+OUTBOX_COUNT = """() => new Promise(resolve => {
+    const open = indexedDB.open("watchpost-outbox");
+    open.onsuccess = () => {
+        const count = open.result.transaction("items").objectStore("items").count();
+        count.onsuccess = () => resolve(count.result);
+    };
+})"""
+
+
+def open_phone(browser, folder):
+    """Chromium with a profile on disk, as a phone keeps its browser's data between uses."""
+    return browser.browser_type.launch_persistent_context(
+        str(folder), executable_path=CHROMIUM, args=CHROMIUM_ARGS, **PHONE
+    )
+
+
+def installed(page, portal: str) -> None:
+    """The service worker has installed, controls the page and has kept the guard's pages."""
+    page.wait_for_function(CONTROLLED, timeout=LIVE)
+    page.reload()
+    assert page.evaluate("() => navigator.serviceWorker.controller !== null")
+    for path in ("/", "/incidents/report/", "/offline/"):
+        page.wait_for_function(KEPT_PAGE, arg=path, timeout=LIVE)
+
+
+def from_the_worker(page, url: str) -> None:
+    """Open ``url`` and check that the service worker answered (the network being down)."""
+    response = page.goto(url)
+    assert response is not None
+    assert response.from_service_worker, f"{url} did not come from the service worker"
+
+
+def test_a_report_filed_offline_waits_through_a_closed_browser_and_arrives_once(
+    portal, browser, look, screenshot, tmp_path
+):
+    seed_accounts()
+    photo = make_photo(tmp_path / "pipe.jpg", seed=22)
+    profile = tmp_path / "profile"
+
+    phone = open_phone(browser, profile)
+    guard = phone.new_page()
+    sign_in(guard, portal, GUARD)
+    guard.goto(f"{portal}/incidents/report/")
+    installed(guard, portal)
+
+    phone.set_offline(True)
+    # Pages the worker did not keep: its offline page (the worker's own fetch fails too).
+    from_the_worker(guard, f"{portal}/notifications/")
+    expect(guard.get_by_role("heading", name="No network")).to_be_visible()
+    look(guard, "the offline page")
+    # The report form: the kept copy.
+    from_the_worker(guard, f"{portal}/incidents/report/")
+    expect(guard.get_by_role("heading", name="Report an incident")).to_be_visible()
+
+    guard.get_by_label("Trespass").check()
+    guard.get_by_label("What happened?").fill(NARRATIVE)
+    guard.get_by_label("Photos, video, audio or PDF").set_input_files([photo])
+    expect(guard.get_by_text("pipe.jpg", exact=False).filter(has_text="ready to send")).to_be_visible()
+    guard.get_by_role("button", name="Send report").click()
+
+    kept = guard.get_by_role("status").filter(has_text="No network: the report is saved on this phone.")
+    expect(kept).to_be_visible()
+    outbox = guard.get_by_role("region", name=re.compile("waiting to send"))
+    expect(outbox.get_by_role("heading")).to_have_text("1 report waiting to send")
+    expect(outbox).to_contain_text("A man sleeping behind the generators")
+    expect(outbox).to_contain_text("1 file")
+    # The form is ready for another report, with a key of its own.
+    expect(guard.get_by_label("What happened?")).to_have_value("")
+    look(guard, "the report form with a report kept on the phone", "offline-report-kept")
+    assert not Incident.objects.exists()
+
+    # Closing the browser (its session cookie with it) loses nothing.
+    guard.close()
+    phone.close()
+    phone = open_phone(browser, profile)
+    phone.set_offline(True)
+    guard = phone.new_page()
+    from_the_worker(guard, f"{portal}/")
+    outbox = guard.get_by_role("region", name=re.compile("waiting to send"))
+    expect(outbox.get_by_role("heading")).to_have_text("1 report waiting to send")
+    expect(outbox).to_contain_text("No network")
+    look(guard, "the kept home page with the outbox", "offline-outbox")
+    assert not Incident.objects.exists()
+
+    # The network returns; the guard signs in again (the session ended with the browser) and the
+    # report goes, once.
+    phone.set_offline(False)
+    sign_in(guard, portal, GUARD)
+    sent = guard.get_by_role("status").filter(has_text="Sent from this phone")
+    expect(sent).to_contain_text("sent to your supervisors", timeout=LIVE)
+    expect(guard.locator("[data-outbox]")).to_be_hidden()
+    incident = Incident.objects.get()
+    assert incident.narrative == NARRATIVE
+    assert incident.status == Incident.Status.SUBMITTED
+    evidence = incident.evidence.get()
+    assert evidence.original_name == "pipe.jpg"
+    assert evidence.sha256 == sha256_of(photo)
+    look(guard, "the home page after the outbox sent the report")
+
+    # Nothing is sent twice: the outbox is empty, and another page (which sends on load) files nothing.
+    assert guard.evaluate(OUTBOX_COUNT) == 0
+    guard.goto(f"{portal}/incidents/report/")
+    guard.wait_for_load_state("networkidle")
+    assert Incident.objects.count() == 1
+    phone.close()
