@@ -65,7 +65,8 @@ def _outbox_answer(incident: Incident, *, created: bool, refusals: list[str], me
 def _form_refused(form: ReportForm) -> JsonResponse:
     """The form's errors, field by field, for the outbox to show beside the kept report."""
     errors = {name: [str(message) for message in messages] for name, messages in form.errors.items()}
-    return JsonResponse({"errors": errors}, status=400)
+    labels = {name: str(form[name].label) for name in errors if name in form.fields}
+    return JsonResponse({"errors": errors, "labels": labels}, status=400)
 
 
 @csrf_protect

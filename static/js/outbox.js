@@ -27,9 +27,12 @@ function describe(item) {
   return `${what}${files ? `, ${plural(files, "file", "files")}` : ""} · kept at ${when}`;
 }
 
-function reasons(refused) {
-  const all = Object.entries(refused.errors ?? {}).flatMap(([, messages]) => messages);
-  return all.length ? all.join(" ") : refused.message || "refused by the server";
+// The server's reasons, each after its field's label ("What happened?: Ensure this value has…").
+export function reasons(refused) {
+  return Object.entries(refused?.errors ?? {}).flatMap(([name, messages]) => {
+    const label = refused.labels?.[name];
+    return messages.map((message) => (label ? `${label}: ${message}` : message));
+  });
 }
 
 async function mine() {
@@ -50,9 +53,14 @@ export async function render() {
   if (waiting) parts.push(`${plural(waiting, "report", "reports")} waiting to send`);
   if (refused) parts.push(`${plural(refused, "report", "reports")} to correct`);
   box.querySelector("[data-outbox-count]").textContent = parts.join(", ");
-  box.querySelector("[data-outbox-network]").textContent = navigator.onLine
-    ? "Kept on this phone. Sending as soon as the server answers."
-    : "No network. Kept on this phone: sent by itself when the network returns. Do not clear this browser's data.";
+  let network = "Not sent: open it, correct what is said and send it again. It stays on this phone until then.";
+  if (waiting) {
+    network = navigator.onLine
+      ? "Kept on this phone. Sending as soon as the server answers."
+      : "No network. Kept on this phone: sent by itself when the network returns. Do not clear this browser's data.";
+  }
+  box.querySelector("[data-outbox-network]").textContent = network;
+  box.querySelector("[data-outbox-send]").hidden = !waiting || !navigator.onLine;
   const list = box.querySelector("[data-outbox-items]");
   list.replaceChildren(...items.map((item) => {
     const row = document.createElement("li");
@@ -60,7 +68,7 @@ export async function render() {
     if (item.refused) {
       row.className = "outbox-refused";
       const why = document.createElement("p");
-      why.textContent = `Not accepted: ${reasons(item.refused)}`;
+      why.textContent = `Not accepted: ${reasons(item.refused).join(" ") || "refused by the server"}`;
       const link = document.createElement("a");
       link.href = `${item.url}?outbox=${item.id}`;
       link.textContent = "Open it again to correct and send";
@@ -117,7 +125,8 @@ async function sendItem(item) {
     return "sent";
   }
   if (response.status === 400 && json?.errors) {
-    await updateItem(item.id, { refused: { errors: json.errors, at: new Date().toISOString() }, problem: "" });
+    const refused = { errors: json.errors, labels: json.labels ?? {}, at: new Date().toISOString() };
+    await updateItem(item.id, { refused, problem: "" });
     return "refused";
   }
   if (response.redirected && new URL(response.url).pathname.startsWith("/accounts/")) {

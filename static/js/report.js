@@ -5,7 +5,7 @@
 // outbox, docs/OFFLINE.md) with its files and key, and a report the server refused opens again from
 // there with everything as typed.
 import { addItem, getItem } from "./outbox-store.js";
-import { flush } from "./outbox.js";
+import { flush, reasons } from "./outbox.js";
 
 const form = document.querySelector("[data-report-form]");
 
@@ -141,11 +141,6 @@ if (form) {
 
   const outboxUser = document.querySelector("[data-outbox]")?.dataset.user ?? "";
   const reportUrl = location.pathname;
-  const labelOf = (name) => {
-    const field = form.querySelector(`[name="${CSS.escape(name)}"]`);
-    const label = field?.id && form.querySelector(`label[for="${CSS.escape(field.id)}"]`);
-    return (label?.textContent ?? field?.closest("fieldset")?.querySelector("legend")?.textContent ?? "").trim();
-  };
 
   // A notice above the form (kept on the phone, or why the server refused it), focused for a reader.
   function notice(kind, title, lines = []) {
@@ -169,12 +164,6 @@ if (form) {
     box.focus({ preventScroll: true });
   }
 
-  function refusalLines(refused) {
-    return Object.entries(refused?.errors ?? {}).flatMap(([name, messages]) => {
-      const label = name === "__all__" ? "" : labelOf(name);
-      return messages.map((message) => (label ? `${label}: ${message}` : message));
-    });
-  }
 
   const startAfresh = () => {
     form.reset();
@@ -214,7 +203,7 @@ if (form) {
     await flush();
     const still = await getItem(id);
     if (!still) return; // sent: outbox.js says so and links it (the "sent" event below opens it)
-    if (still.refused) notice("refused", "The report was not accepted: please check", refusalLines(still.refused));
+    if (still.refused) notice("refused", "The report was not accepted: please check", reasons(still.refused));
     else notice("kept", "The report is saved on this phone and will be sent when the server answers.");
     release();
   }
@@ -262,7 +251,7 @@ if (form) {
       }
       form.querySelectorAll("[data-limit]").forEach((field) => field.dispatchEvent(new Event("input")));
       if (item.refused) {
-        notice("refused", "The report was not accepted: please check", refusalLines(item.refused));
+        notice("refused", "The report was not accepted: please check", reasons(item.refused));
       } else {
         notice("kept", "This report is still waiting on this phone. Send it again when you are ready.");
       }

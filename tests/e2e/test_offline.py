@@ -129,3 +129,82 @@ def test_a_report_filed_offline_waits_through_a_closed_browser_and_arrives_once(
     guard.wait_for_load_state("networkidle")
     assert Incident.objects.count() == 1
     phone.close()
+
+
+def test_a_kept_report_the_server_refuses_opens_again_with_everything_typed(portal, browser, look, tmp_path):
+    seed_accounts()
+    photo = make_photo(tmp_path / "door.jpg", seed=7)
+    guard = browser.new_context(**PHONE).new_page()
+    sign_in(guard, portal, GUARD)
+    guard.goto(f"{portal}/incidents/report/")
+    guard.context.set_offline(True)
+    guard.get_by_label("Trespass").check()
+    guard.get_by_label("Where on the site?").fill("Loading bay, level -2")
+    guard.get_by_label("What happened?").fill("x" * 20_001)  # over the limit: counted, not cut
+    guard.get_by_label("Photos, video, audio or PDF").set_input_files([photo])
+    expect(guard.get_by_text("door.jpg", exact=False).filter(has_text="ready to send")).to_be_visible()
+    guard.get_by_role("button", name="Send report").click()
+    expect(guard.get_by_role("heading", name="1 report waiting to send")).to_be_visible()
+
+    # Back online, the server refuses it: it stays, with the reason and a way back to it.
+    guard.context.set_offline(False)
+    outbox = guard.get_by_role("region", name="1 report to correct")
+    expect(outbox).to_contain_text("Not accepted: What happened?", timeout=LIVE)
+    expect(outbox).to_contain_text("at most 20000 characters")
+    guard.evaluate("() => window.scrollTo(0, 0)")
+    look(guard, "the outbox with a refused report", "offline-refused")
+    assert not Incident.objects.exists()
+
+    outbox.get_by_role("link", name="Open it again to correct and send").click()
+    refused = guard.get_by_role("alert").filter(has_text="The report was not accepted")
+    expect(refused).to_contain_text("What happened?: Ensure this value has at most 20000 characters")
+    expect(refused).to_be_focused()
+    # Everything as typed: the category, the place, the text, the photo.
+    expect(guard.get_by_label("Trespass")).to_be_checked()
+    expect(guard.get_by_label("Where on the site?")).to_have_value("Loading bay, level -2")
+    assert guard.get_by_label("What happened?").input_value() == "x" * 20_001
+    assert guard.get_by_label("Photos, video, audio or PDF").evaluate(
+        "input => [...input.files].map(f => `${f.name}:${f.size}`)"
+    ) == [f"door.jpg:{photo.stat().st_size}"]
+    expect(guard.get_by_text("door.jpg", exact=False).filter(has_text="ready to send")).to_be_visible()
+    look(guard, "a refused report opened again from the outbox")
+
+    guard.get_by_label("What happened?").fill("A man climbed the fence of the loading bay and ran off north.")
+    guard.get_by_role("button", name="Send report").click()
+    guard.wait_for_url(re.compile(r"/incidents/[0-9a-f-]{36}/$"), timeout=LIVE)
+    incident = Incident.objects.get()
+    assert guard.url.endswith(f"/incidents/{incident.public_id}/")
+    assert incident.narrative == "A man climbed the fence of the loading bay and ran off north."
+    assert incident.location == "Loading bay, level -2"
+    assert incident.status == Incident.Status.SUBMITTED
+    assert incident.evidence.get().sha256 == sha256_of(photo)
+    assert guard.evaluate(OUTBOX_COUNT) == 0
+    expect(guard.locator("[data-outbox]")).to_be_hidden()
+    guard.context.close()
+
+
+def test_the_panic_button_offline_says_it_was_not_sent_and_sends_when_the_network_returns(
+    portal, browser, look
+):
+    seed_accounts()
+    guard = browser.new_context(**PHONE).new_page()
+    sign_in(guard, portal, GUARD)
+    guard.context.set_offline(True)
+    status = guard.locator(".panic-bar [data-panic-status]")
+    panic = guard.locator(".panic-bar").get_by_role("button", name="PANIC")
+    box = panic.bounding_box()
+    assert box is not None
+    guard.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    guard.mouse.down()
+    expect(status).to_contain_text("No network — panic NOT sent. Use your radio or phone. Retrying…")
+    guard.mouse.up()
+    look(guard, "the panic bar without a network", "panic-offline")
+    guard.wait_for_timeout(2500)  # it keeps trying, and still says so
+    expect(status).to_contain_text("panic NOT sent")
+    expect(status).not_to_contain_text("Sent from")
+    assert not Incident.objects.filter(category__code="panic").exists()
+
+    guard.context.set_offline(False)
+    expect(status).to_contain_text("Sent from", timeout=LIVE)
+    assert Incident.objects.filter(category__code="panic").count() == 1
+    guard.context.close()

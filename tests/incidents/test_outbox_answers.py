@@ -64,6 +64,7 @@ def test_a_refused_report_comes_back_with_its_errors_and_nothing_is_written(clie
     errors = response.json()["errors"]
     assert set(errors) == {"severity", "narrative"}
     assert "Select a valid choice" in errors["severity"][0]
+    assert response.json()["labels"] == {"severity": "Severity", "narrative": "What happened?"}
     assert not Incident.objects.exists()
 
 
