@@ -93,6 +93,9 @@ def test_the_csp_lets_in_this_origins_worker_and_manifest_only(client, world):
     page = response.content.decode()
     assert '<link rel="manifest" href="/manifest.webmanifest">' in page
     assert 'data-sw="/sw.js"' in page
+    # Who files no report gets neither the worker nor the outbox (a liaison's board).
+    client.force_login(world.liaison_x)
+    assert "data-sw=" not in client.get(reverse("dispatch:board")).content.decode()
 
 
 @pytest.mark.parametrize("who", [None, "guard_a"])
