@@ -12,12 +12,13 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import get_template, render_to_string
-from django.templatetags.static import static
+from django.templatetags.static import PrefixNode, static
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 SERVICE_WORKER_TEMPLATE = "portal/service_worker.js"
-# What the service worker keeps from its installation on: the files the guard's pages need.
+# What the service worker keeps from its installation on: the files the guard's pages load (with the
+# modules they import), so that the first page opened offline has all of them.
 PRECACHED_STATIC = (
     "css/app.css",
     "img/watchpost.svg",
@@ -26,8 +27,16 @@ PRECACHED_STATIC = (
     "js/outbox-store.js",
     "js/report.js",
     "js/evidence.js",
+    "vendor/noble-hashes/sha2.js",
+    "vendor/noble-hashes/_md.js",
+    "vendor/noble-hashes/_u64.js",
+    "vendor/noble-hashes/utils.js",
     "js/panic.js",
     "js/bulletins.js",
+    "js/notifications.js",
+    "js/live.js",
+    "js/clock.js",
+    "js/alert-sounds.js",
 )
 
 
@@ -95,10 +104,13 @@ def manifest(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @require_GET
 def service_worker(request: HttpRequest) -> HttpResponse:
+    prefix = PrefixNode.handle_simple("STATIC_URL")  # "/static/", as static() writes it
     config = {
         "version": deploy_version(),
-        "static_prefix": static(""),
-        "precache": [static(name) for name in PRECACHED_STATIC],
+        "static_prefix": prefix,
+        # Each by its hashed name (the pages' tags) and its plain one (what modules import: the storage
+        # does not rewrite import statements); the same URL in development.
+        "precache": sorted({url for name in PRECACHED_STATIC for url in (static(name), prefix + name)}),
         # Network first, the last copy when offline: the guard's pages that must open in a basement.
         "pages": [reverse("home"), reverse("incidents:report")],
         "offline": reverse("offline"),

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 from PIL import Image
@@ -106,3 +107,29 @@ def test_the_offline_page_opens_for_anyone_and_points_to_the_report_form(client,
     assert response.status_code == 200
     assert reverse("incidents:report") in response.content.decode()
     assert "use your radio or phone" in response.content.decode()
+
+
+def test_in_production_the_worker_names_the_collected_files_by_their_hashed_and_plain_names(
+    client, db, tmp_path, settings
+):
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", interactive=False, verbosity=0)
+    body = client.get("/sw.js").content.decode()
+    store = re.search(
+        r'^import \{ addItem \} from "(/static/js/outbox-store\.[0-9a-f]{12}\.js)";$', body, re.M
+    )
+    assert store, "the worker imports the store by its hashed name"
+    config = json.loads(re.search(r"^const CONFIG = (\{.*\});$", body, re.MULTILINE).group(1))
+    # The pages' tags use hashed names; the modules they import ask for the plain ones.
+    assert "/static/js/evidence.js" in config["precache"]
+    assert "/static/vendor/noble-hashes/sha2.js" in config["precache"]
+    hashed = [url for url in config["precache"] if re.search(r"\.[0-9a-f]{12}\.", url)]
+    assert len(hashed) == len(webapp.PRECACHED_STATIC)
+    for url in config["precache"]:
+        assert (tmp_path / url.removeprefix("/static/")).is_file(), url
+    icons = json.loads(client.get("/manifest.webmanifest").content)["icons"]
+    assert all(re.search(r"\.[0-9a-f]{12}\.png$", icon["src"]) for icon in icons)
