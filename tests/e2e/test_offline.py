@@ -208,3 +208,38 @@ def test_the_panic_button_offline_says_it_was_not_sent_and_sends_when_the_networ
     expect(status).to_contain_text("Sent from", timeout=LIVE)
     assert Incident.objects.filter(category__code="panic").count() == 1
     guard.context.close()
+
+
+def test_a_report_posted_when_the_network_fails_unannounced_is_kept_by_the_service_worker(
+    portal, browser, look, tmp_path
+):
+    """The phone believes it is online (a Wi-Fi with no way out): the form is posted as usual, the
+    worker's request fails, and the worker keeps the report, files and key included."""
+    seed_accounts()
+    photo = make_photo(tmp_path / "gate.png", seed=5)
+    context = browser.new_context(**PHONE)
+    # navigator.onLine says true whatever the network does, as on such a Wi-Fi.
+    context.add_init_script("Object.defineProperty(Navigator.prototype, 'onLine', { get: () => true });")
+    guard = context.new_page()
+    sign_in(guard, portal, GUARD)
+    guard.goto(f"{portal}/incidents/report/")
+    installed(guard, portal)
+
+    guard.get_by_label("Trespass").check()
+    guard.get_by_label("What happened?").fill("Gate forced open at the loading bay.")
+    guard.get_by_label("Photos, video, audio or PDF").set_input_files([photo])
+    expect(guard.get_by_text("gate.png", exact=False).filter(has_text="ready to send")).to_be_visible()
+    context.set_offline(True)
+    guard.get_by_role("button", name="Send report").click()
+    guard.wait_for_url("**/incidents/report/?queued=1")
+    expect(guard.get_by_role("status").filter(has_text="the report is saved on this phone")).to_be_visible()
+    expect(guard.get_by_role("heading", name="1 report waiting to send")).to_be_visible()
+    assert not Incident.objects.exists()
+
+    context.set_offline(False)
+    guard.get_by_role("button", name="Send now").click()
+    expect(guard.get_by_role("status").filter(has_text="Sent from this phone")).to_be_visible(timeout=LIVE)
+    incident = Incident.objects.get()
+    assert incident.narrative == "Gate forced open at the loading bay."
+    assert incident.evidence.get().sha256 == sha256_of(photo)
+    context.close()
