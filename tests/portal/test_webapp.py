@@ -14,6 +14,13 @@ from PIL import Image
 from portal import webapp
 
 
+def worker_config(body: str) -> dict:
+    """The configuration the worker's view writes into it (its version, what it keeps)."""
+    found = re.search(r"^const CONFIG = (\{.*\});$", body, re.MULTILINE)
+    assert found, "no CONFIG line in /sw.js"
+    return json.loads(found.group(1))
+
+
 def test_the_manifest_is_served_as_a_web_app_manifest_to_anyone(client, db):
     response = client.get("/manifest.webmanifest")
     assert response.status_code == 200
@@ -45,7 +52,7 @@ def test_the_service_worker_is_served_from_the_root_with_its_headers(client, db)
     body = response.content.decode()
     # A module worker that imports the outbox's store by its static URL, and names its version.
     assert re.search(r'^import \{ addItem \} from "/static/js/outbox-store\.js";$', body, re.MULTILINE)
-    config = json.loads(re.search(r"^const CONFIG = (\{.*\});$", body, re.MULTILINE).group(1))
+    config = worker_config(body)
     assert config["pages"] == ["/", reverse("incidents:report")]
     assert config["offline"] == "/offline/"
     assert "/static/js/outbox.js" in config["precache"]
@@ -55,8 +62,7 @@ def test_the_service_worker_is_served_from_the_root_with_its_headers(client, db)
 
 def test_the_service_workers_version_follows_the_release_or_the_static_files(client, db, tmp_path, settings):
     def version() -> str:
-        body = client.get("/sw.js").content.decode()
-        return json.loads(re.search(r"^const CONFIG = (\{.*\});$", body, re.MULTILINE).group(1))["version"]
+        return worker_config(client.get("/sw.js").content.decode())["version"]
 
     with override_settings(APP_RELEASE="2026.12.1"):
         assert version() == "2026.12.1"
@@ -123,7 +129,7 @@ def test_in_production_the_worker_names_the_collected_files_by_their_hashed_and_
         r'^import \{ addItem \} from "(/static/js/outbox-store\.[0-9a-f]{12}\.js)";$', body, re.M
     )
     assert store, "the worker imports the store by its hashed name"
-    config = json.loads(re.search(r"^const CONFIG = (\{.*\});$", body, re.MULTILINE).group(1))
+    config = worker_config(body)
     # The pages' tags use hashed names; the modules they import ask for the plain ones.
     assert "/static/js/evidence.js" in config["precache"]
     assert "/static/vendor/noble-hashes/sha2.js" in config["precache"]
