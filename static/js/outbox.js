@@ -13,6 +13,8 @@ const user = box?.dataset.user ?? "";
 
 if (box && "serviceWorker" in navigator && window.isSecureContext) {
   navigator.serviceWorker.register(box.dataset.sw, { scope: "/", type: "module" }).catch(() => {});
+  // The guard's pages kept for offline use (again after a sign-in, which drops the ones before).
+  navigator.serviceWorker.ready.then((registration) => registration.active?.postMessage("keep-pages"));
 }
 
 const csrfToken = () => document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/)?.[1] ?? "";

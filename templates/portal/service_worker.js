@@ -99,6 +99,19 @@ async function forgetPages() {
   await caches.delete(PAGES);
 }
 
+// A page of a signed-in guard asks for this on every load: after a sign-in dropped the pages of the
+// one before, the report form and the offline page are kept again before the network goes.
+async function keepMissingPages() {
+  const pages = await caches.open(PAGES);
+  for (const url of [...CONFIG.pages, CONFIG.offline]) {
+    if (!(await pages.match(url))) await keepPage(pages, url);
+  }
+}
+
+self.addEventListener("message", (event) => {
+  if (event.data === "keep-pages") event.waitUntil(keepMissingPages());
+});
+
 self.addEventListener("fetch", (event) => {
   const { request } = event;
   const url = new URL(request.url);

@@ -4,6 +4,7 @@ waiting to send") through closing the browser, and arrives exactly once, photo a
 when the network returns; the panic button says at once that it was NOT sent."""
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -40,13 +41,22 @@ def open_phone(browser, folder):
     )
 
 
+def eventually(page, expression: str, arg=None, *, timeout_s: float = LIVE / 1000) -> None:
+    """Wait until ``expression`` (which may return a promise) is true in the page. Playwright's
+    wait_for_function takes a returned promise for a true value without awaiting it."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression, arg):
+        assert time.monotonic() < deadline, f"still false after {timeout_s} s: {expression} ({arg})"
+        page.wait_for_timeout(100)
+
+
 def installed(page, portal: str) -> None:
     """The service worker has installed, controls the page and has kept the guard's pages."""
-    page.wait_for_function(CONTROLLED, timeout=LIVE)
+    eventually(page, CONTROLLED)
     page.reload()
     assert page.evaluate("() => navigator.serviceWorker.controller !== null")
     for path in ("/", "/incidents/report/", "/offline/"):
-        page.wait_for_function(KEPT_PAGE, arg=path, timeout=LIVE)
+        eventually(page, KEPT_PAGE, path)
 
 
 def from_the_worker(page, url: str) -> None:
@@ -112,6 +122,8 @@ def test_a_report_filed_offline_waits_through_a_closed_browser_and_arrives_once(
     # report goes, once.
     phone.set_offline(False)
     sign_in(guard, portal, GUARD)
+    # The sign-in dropped the pages kept for the one before; the guard's are kept again at once.
+    eventually(guard, KEPT_PAGE, "/incidents/report/")
     sent = guard.get_by_role("status").filter(has_text="Sent from this phone")
     expect(sent).to_contain_text("sent to your supervisors", timeout=LIVE)
     expect(guard.locator("[data-outbox]")).to_be_hidden()
