@@ -418,6 +418,9 @@ CONTENT_SECURITY_POLICY = {
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:", "blob:"],
         "connect-src": ["'self'"],
+        # The guard app's service worker (/sw.js) and manifest, from this origin only.
+        "worker-src": ["'self'"],
+        "manifest-src": ["'self'"],
         "font-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
@@ -426,6 +429,9 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# The deploy's name for itself (a release tag or commit): the guard app's service worker and its
+# caches carry it, so that phones take the new pages and files. Unset: the static files' fingerprint.
+APP_RELEASE = env.string("APP_RELEASE")
 # The liaison's board: how long a cleared escalation stays under "Recently cleared", and an optional
 # tile server of the operator's for the map (e.g. https://tiles.example/{z}/{x}/{y}.png). Without one
 # the map draws the sites' outlines on a plain projection: nothing is fetched from the internet.

@@ -7,6 +7,7 @@ from rest_framework.permissions import IsAuthenticated
 
 from accounts.views import home
 from notifications.views import healthz_detail
+from portal import webapp
 from portal.health import healthz
 
 
@@ -25,6 +26,10 @@ urlpatterns = [
     path("healthz", login_not_required(healthz), name="healthz"),
     # The heartbeats behind it, for platform admins (notifications owns them).
     path("healthz/detail", healthz_detail, name="healthz_detail"),
+    # The installable guard app (portal/webapp.py): the worker at the root, so that its scope is the site.
+    path("manifest.webmanifest", webapp.manifest, name="webapp_manifest"),
+    path("sw.js", webapp.service_worker, name="service_worker"),
+    path("offline/", webapp.offline, name="offline"),
     # allauth's sign-up view is shadowed: people join only by invitation.
     path("accounts/signup/", no_signup, name="account_signup"),
     path("accounts/", include("allauth.urls")),

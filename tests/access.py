@@ -188,6 +188,10 @@ ACCESS: dict[str, Rule | tuple[Rule, ...]] = {
     "home": rule(SIGNED_IN),
     "healthz": anyone(),
     "healthz_detail": rule({PLATFORM}, note="the heartbeats behind /healthz"),
+    # The installable guard app: its manifest, its service worker and the page shown offline hold no data.
+    "webapp_manifest": anyone(),
+    "service_worker": anyone(),
+    "offline": anyone(),
     "notifications:health": rule({PLATFORM}, note="the platform's heartbeats"),
     "account_signup": rule(fixed=Outcome.NOT_FOUND, note="no sign-up, only invitations: 404 for all"),
     "api-schema": rule(SIGNED_IN, note="the API's kind: 401 for anonymous"),

@@ -5,8 +5,9 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from incidents import policy, services
@@ -14,7 +15,7 @@ from incidents.forms import EditForm, ReportForm
 from incidents.models import Incident
 from incidents.uploads import install_upload_handlers
 from incidents.views.fetch import incident_or_404
-from portal.edges import current_user, flash_errors, show_errors
+from portal.edges import current_user, show_errors, wants_json
 from portal.requests import origin_of
 
 
@@ -45,12 +46,36 @@ def incident_report(request: HttpRequest) -> HttpResponse:
     return _incident_report(request)
 
 
+def _outbox_answer(incident: Incident, *, created: bool, refusals: list[str], message: str) -> JsonResponse:
+    """What the device's outbox (static/js/outbox.js) is told of a report it sent: where it is, and
+    whether it arrived now, already, or as a draft with files refused."""
+    return JsonResponse(
+        {
+            "reference": incident.reference,
+            "url": reverse("incidents:detail", kwargs={"incident_id": incident.public_id}),
+            "created": created,
+            "status": incident.status,
+            "refusals": refusals,
+            "message": message,
+        },
+        status=201 if created else 200,
+    )
+
+
+def _form_refused(form: ReportForm) -> JsonResponse:
+    """The form's errors, field by field, for the outbox to show beside the kept report."""
+    errors = {name: [str(message) for message in messages] for name, messages in form.errors.items()}
+    labels = {name: str(form[name].label) for name in errors if name in form.fields}
+    return JsonResponse({"errors": errors, "labels": labels}, status=400)
+
+
 @csrf_protect
 def _incident_report(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     if not policy.reportable_sites(user).exists():
         raise PermissionDenied("Only guards and supervisors with a site file reports.")
     form = ReportForm(request.POST or None, user=user)
+    outbox = request.method == "POST" and wants_json(request)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         wants_submit = request.POST.get("action") != "draft"
@@ -88,27 +113,32 @@ def _incident_report(request: HttpRequest) -> HttpResponse:
         else:
             incident = result.incident
             if not result.created:
-                messages.info(request, f"{incident.reference} was already received; nothing was sent twice.")
+                already = f"{incident.reference} was already received; nothing was sent twice."
+                if outbox:
+                    return _outbox_answer(incident, created=False, refusals=[], message=already)
+                messages.info(request, already)
                 return redirect("incidents:detail", incident_id=incident.public_id)
             refusals = _attach_evidence(request, incident) if has_files else []
-            for refusal in refusals:
-                messages.error(request, refusal)
             if has_files and wants_submit and not refusals:
                 try:
                     services.submit_incident(incident=incident, by=user)
                 except ValidationError as error:
                     refusals.extend(error.messages)
-                    flash_errors(request, error)
             if refusals:
-                messages.warning(
-                    request,
-                    f"{incident.reference} is kept as a draft: fix what is listed and send it again.",
-                )
+                level = messages.WARNING
+                message = f"{incident.reference} is kept as a draft: fix what is listed and send it again."
             elif incident.status == Incident.Status.DRAFT and not wants_submit:
-                messages.success(request, f"Draft {incident.reference} kept. Finish it when you can.")
+                level, message = messages.SUCCESS, f"Draft {incident.reference} kept. Finish it when you can."
             else:
-                messages.success(request, f"{incident.reference} sent to your supervisors.")
+                level, message = messages.SUCCESS, f"{incident.reference} sent to your supervisors."
+            if outbox:
+                return _outbox_answer(incident, created=True, refusals=refusals, message=message)
+            for refusal in refusals:
+                messages.error(request, refusal)
+            messages.add_message(request, level, message)
             return redirect("incidents:detail", incident_id=incident.public_id)
+    if outbox:
+        return _form_refused(form)
     return render(request, "incidents/incident_report.html", {"form": form})
 
 

@@ -1,10 +1,12 @@
-// Evidence files: fingerprint each chosen file (SHA-256, Web Crypto) before it is sent, so that the
-// server can refuse a file that changed on the way. For every input[type=file][data-evidence], the
-// hashes go into hidden inputs named "<input name>_sha256", one per file, in the files' order.
-// Without Web Crypto (a page served over plain HTTP) the hidden inputs stay empty and the server's
-// own hash stands alone.
+// Evidence files: fingerprint each chosen file (SHA-256) before it is sent, so that the server can
+// refuse a file that changed on the way. For every input[type=file][data-evidence], the hashes go into
+// hidden inputs named "<input name>_sha256", one per file, in the files' order.
+// A file is read and hashed CHUNK_BYTES at a time (a 200 MB video is never in memory whole): Web
+// Crypto's digest takes only a whole buffer, so the incremental SHA-256 is @noble/hashes' (pinned in
+// package.json, its ES modules kept in static/vendor/noble-hashes/). It needs no secure context.
+import { sha256 as sha256Hasher } from "../vendor/noble-hashes/sha2.js";
 
-const subtle = globalThis.crypto && globalThis.crypto.subtle;
+export const CHUNK_BYTES = 4 * 1024 * 1024;
 
 function formatSize(bytes) {
   const units = ["bytes", "KB", "MB", "GB"];
@@ -68,8 +70,15 @@ function showFingerprint(row, label, hash) {
   row.replaceChildren(`${label}: ready to send`, fold);
 }
 
-async function sha256(file) {
-  return toHex(await subtle.digest("SHA-256", await file.arrayBuffer()));
+// The file's SHA-256 in hex, read in slices of CHUNK_BYTES; progress(fraction) after each slice.
+export async function sha256(file, progress = () => {}) {
+  const hash = sha256Hasher.create();
+  for (let offset = 0; offset < file.size; offset += CHUNK_BYTES) {
+    const slice = file.slice(offset, Math.min(offset + CHUNK_BYTES, file.size));
+    hash.update(new Uint8Array(await slice.arrayBuffer()));
+    progress(Math.min(offset + CHUNK_BYTES, file.size) / file.size);
+  }
+  return toHex(hash.digest());
 }
 
 async function fingerprint(input) {
@@ -95,14 +104,14 @@ async function fingerprint(input) {
       row.textContent = `${label}: larger than the ${formatSize(limit)} limit`;
       row.className = "problem";
     } else {
-      row.textContent = subtle ? `${label}: fingerprinting…` : label;
+      row.textContent = `${label}: fingerprinting…`;
     }
     list.append(row);
     return row;
   });
   // The browser itself then refuses to send the form, and says why.
   input.setCustomValidity(problems.join(" "));
-  if (!subtle || !files.length || problems.length) return;
+  if (!files.length || problems.length) return;
 
   busy(form, 1);
   const hashes = [];
@@ -110,7 +119,15 @@ async function fingerprint(input) {
     for (const [index, file] of files.entries()) {
       let hash = "";
       try {
-        hash = await sha256(file);
+        const label = `${file.name} (${formatSize(file.size)})`;
+        let shown = 0;
+        hash = await sha256(file, (done) => {
+          // Every tenth, not every slice: the list is a live region.
+          const tenth = Math.floor(done * 10);
+          if (file.size <= CHUNK_BYTES || tenth === shown || tenth === 10) return;
+          shown = tenth;
+          rows[index].textContent = `${label}: fingerprinting… ${tenth * 10} %`;
+        });
         showFingerprint(rows[index], `${file.name} (${formatSize(file.size)})`, hash);
       } catch {
         rows[index].textContent = `${file.name} (${formatSize(file.size)}): fingerprinted on arrival instead`;

@@ -1,8 +1,11 @@
 // The panic bar: press and hold for two seconds (a stray tap does nothing), then it is sent at once
 // with the location if the device has one, and retried with the same key until it lands. Its site
 // is the one the device is at (against the sites' coordinates) unless the guard chose another; after
-// sending, a short window lets the guard cancel a false press.
+// sending, a short window lets the guard cancel a false press. Without a network it says so at once,
+// tells the guard to use the radio or phone, and keeps trying (at once when the network returns):
+// it never says it was sent before the server has it.
 const HOLD_MS = 2000;
+const NO_NETWORK = "No network — panic NOT sent. Use your radio or phone. Retrying…";
 const form = document.querySelector("[data-panic]");
 
 function distanceM(lat1, lon1, lat2, lon2) {
@@ -21,6 +24,8 @@ if (form) {
   const cancelButton = form.querySelector("[data-panic-cancel]");
   const radius = Number(form.dataset.radiusM) || 1500;
   const csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+  // A page opened offline is the service worker's kept copy: a press on it is a press of its own.
+  if (window.crypto?.randomUUID) form.idempotency_key.value = window.crypto.randomUUID();
   confirm.querySelector("input").required = false;
   confirm.hidden = true;
   // The bar grows with its status (who was alerted, the site it was sent from): the page keeps
@@ -109,15 +114,30 @@ if (form) {
     status.textContent = `Sending PANIC from ${siteName()}…`;
     navigator.vibrate?.(200);
     for (let attempt = 1; ; attempt += 1) {
+      if (!navigator.onLine) {
+        form.classList.add("panic-offline");
+        status.textContent = `${NO_NETWORK} (${attempt})`;
+        await new Promise((resolve) => {
+          const wake = () => { window.removeEventListener("online", wake); resolve(); };
+          window.addEventListener("online", wake);
+          setTimeout(wake, 2000);
+        });
+        continue;
+      }
       try {
+        const body = new FormData(form);
+        // The session's token now: a page kept offline may carry an older one.
+        const token = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/)?.[1];
+        if (token) body.set("csrfmiddlewaretoken", token);
         const response = await fetch(form.action, {
           method: "POST",
-          body: new FormData(form),
+          body,
           headers: { Accept: "application/json" },
         });
         if (response.ok) {
           const body = await response.json();
           // The server says exactly who was alerted (never a promise it did not keep).
+          form.classList.remove("panic-offline");
           status.textContent = `${body.alerted || `PANIC ${body.reference} recorded.`} Sent from ${body.site}.`;
           button.classList.replace("sending", "sent");
           offerCancel(body);
@@ -133,7 +153,8 @@ if (form) {
         }
         status.textContent = `Not sent (error ${response.status}). Retrying…`;
       } catch {
-        status.textContent = `No network. Retrying (${attempt})…`;
+        form.classList.add("panic-offline");
+        status.textContent = `${NO_NETWORK} (${attempt})`;
       }
       await new Promise((resolve) => setTimeout(resolve, 2000));
     }

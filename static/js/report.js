@@ -1,7 +1,12 @@
 // The guard's report form: severity follows the category, location on request, the device clock
 // sent with the report, one submission per tap (and per report: the idempotency key survives the
 // back button), characters counted against the limit, thumbnails of the chosen photos, and the
-// error summary in view after a failed send.
+// error summary in view after a failed send. Without a network the report is kept on the phone (the
+// outbox, docs/OFFLINE.md) with its files and key, and a report the server refused opens again from
+// there with everything as typed.
+import { addItem, getItem } from "./outbox-store.js";
+import { flush, reasons } from "./outbox.js";
+
 const form = document.querySelector("[data-report-form]");
 
 if (form) {
@@ -34,6 +39,15 @@ if (form) {
   } else if (!retried && !cameBack) {
     sessionStorage.removeItem(SENT_KEY);
   }
+  // A page opened offline is the service worker's kept copy, with the key of the page it kept: a key
+  // this phone has already shown on a fresh form is replaced, or two reports would be one.
+  const SEEN_KEYS = "watchpost.report.seen-keys";
+  let seen = [];
+  try { seen = JSON.parse(localStorage.getItem(SEEN_KEYS) || "[]"); } catch { seen = []; }
+  if (key && !retried && !cameBack && seen.includes(key.value) && window.crypto?.randomUUID) {
+    key.value = window.crypto.randomUUID();
+  }
+  if (key) localStorage.setItem(SEEN_KEYS, JSON.stringify([key.value, ...seen.filter((k) => k !== key.value)].slice(0, 50)));
   window.addEventListener("pageshow", (event) => {
     if (!event.persisted) return; // restored from the back-forward cache: usable again, same key
     delete form.dataset.sending;
@@ -119,10 +133,137 @@ if (form) {
     locate.hidden = true;
   }
 
+  const outboxUser = document.querySelector("[data-outbox]")?.dataset.user ?? "";
+  const reportUrl = location.pathname;
+
+  // A notice above the form (kept on the phone, or why the server refused it), focused for a reader.
+  function notice(kind, title, lines = []) {
+    form.parentElement.querySelector("[data-outbox-notice]")?.remove();
+    const box = document.createElement("div");
+    box.dataset.outboxNotice = kind;
+    box.className = kind === "refused" ? "error-summary outbox-notice" : "message message-success outbox-notice";
+    box.setAttribute("role", kind === "refused" ? "alert" : "status");
+    box.tabIndex = -1;
+    const heading = document.createElement("p");
+    heading.className = "outbox-notice-title";
+    heading.textContent = title;
+    box.append(heading);
+    if (lines.length) {
+      const list = document.createElement("ul");
+      list.append(...lines.map((line) => Object.assign(document.createElement("li"), { textContent: line })));
+      box.append(list);
+    }
+    form.insertAdjacentElement("beforebegin", box);
+    box.scrollIntoView({ block: "start" });
+    box.focus({ preventScroll: true });
+  }
+
+
+  const startAfresh = () => {
+    form.reset();
+    if (key && window.crypto?.randomUUID) key.value = window.crypto.randomUUID();
+    const evidenceInput = form.querySelector("[data-evidence]");
+    if (evidenceInput) evidenceInput.dispatchEvent(new Event("change"));
+    form.querySelectorAll("[data-limit]").forEach((field) => field.dispatchEvent(new Event("input")));
+    severityTouched = false;
+  };
+
+  const release = () => {
+    delete form.dataset.sending;
+    form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = false; b.removeAttribute("aria-busy"); });
+  };
+
+  // The report kept in the outbox (every field and file, the key included); sent at once when there
+  // is a network (a report opened again from the outbox), else when it returns.
+  async function keep(button) {
+    form.dataset.sending = "1";
+    form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = true; });
+    const data = new FormData(form);
+    if (button?.name) data.set(button.name, button.value);
+    const fields = [...data.entries()].filter(([name, value]) => (
+      name !== "csrfmiddlewaretoken" && !(value instanceof File && !value.name && !value.size)
+    ));
+    const entry = { kind: "report", url: reportUrl, fields, user: outboxUser };
+    const id = await addItem(entry);
+    if (!navigator.onLine || !form.dataset.outboxId) {
+      notice("kept", "No network: the report is saved on this phone.", [
+        "It is sent by itself as soon as the network returns (see the list above). You can write another.",
+      ]);
+      startAfresh();
+      delete form.dataset.outboxId;
+      release();
+      return;
+    }
+    await flush();
+    const still = await getItem(id);
+    if (!still) return; // sent: outbox.js says so and links it (the "sent" event below opens it)
+    if (still.refused) notice("refused", "The report was not accepted: please check", reasons(still.refused));
+    else notice("kept", "The report is saved on this phone and will be sent when the server answers.");
+    release();
+  }
+
+  window.addEventListener("outbox:sent", (event) => {
+    if (form.dataset.outboxId && event.detail?.key === key?.value && event.detail.url) location.href = event.detail.url;
+  });
+
+  // ?queued=1: the service worker kept the report when the network failed on the way.
+  const params = new URLSearchParams(location.search);
+  if (params.has("queued")) {
+    notice("kept", "No network: the report is saved on this phone.", [
+      "It is sent by itself as soon as the network returns (see the list above).",
+    ]);
+  }
+  // ?outbox=<id>: a kept report opened again, everything as typed, with the server's reasons.
+  const restoreId = Number(params.get("outbox"));
+  if (restoreId) {
+    getItem(restoreId).then((item) => {
+      if (!item) {
+        notice("kept", "That report is no longer waiting on this phone: it was sent.");
+        return;
+      }
+      form.dataset.outboxId = String(item.id);
+      form.querySelectorAll("input[type=checkbox], input[type=radio]").forEach((input) => { input.checked = false; });
+      const files = new DataTransfer();
+      for (const [name, value] of item.fields) {
+        if (value instanceof Blob) {
+          if (name === "evidence" && value.size) files.items.add(value instanceof File ? value : new File([value], "file"));
+          continue;
+        }
+        for (const input of form.querySelectorAll(`[name="${CSS.escape(name)}"]`)) {
+          if (input.type === "checkbox" || input.type === "radio") {
+            if (input.value === value) input.checked = true;
+          } else if (input.type !== "file" && input.tagName !== "BUTTON") {
+            input.value = value;
+          }
+        }
+      }
+      severityTouched = true;
+      const evidenceInput = form.querySelector("[data-evidence]");
+      if (evidenceInput) {
+        evidenceInput.files = files.files;
+        evidenceInput.dispatchEvent(new Event("change"));
+      }
+      form.querySelectorAll("[data-limit]").forEach((field) => field.dispatchEvent(new Event("input")));
+      if (item.refused) {
+        notice("refused", "The report was not accepted: please check", reasons(item.refused));
+      } else {
+        notice("kept", "This report is still waiting on this phone. Send it again when you are ready.");
+      }
+    });
+  }
+
   form.addEventListener("submit", (event) => {
     const device = form.querySelector('input[name="device_time"]');
     if (device) device.value = new Date().toISOString();
     if (form.dataset.sending) { event.preventDefault(); return; }
+    if (!navigator.onLine || form.dataset.outboxId) {
+      event.preventDefault();
+      keep(event.submitter).catch(() => {
+        release();
+        notice("refused", "This phone could not keep the report: do not close the page; try again when online.");
+      });
+      return;
+    }
     form.dataset.sending = "1";
     if (key) sessionStorage.setItem(SENT_KEY, key.value);
     const button = event.submitter;

@@ -79,6 +79,8 @@ PEOPLE = [
 # Pages of the access table that are not HTML pages of their own, or that nobody may open.
 EXCUSED = {
     "healthz": "JSON for load balancers",
+    "webapp_manifest": "the web app manifest (JSON; tests/portal/test_webapp.py)",
+    "service_worker": "the service worker (JavaScript; tests/portal/test_webapp.py, e2e/test_offline.py)",
     "account_signup": "no sign-up: 404 for everyone",
     "api-docs": "Swagger UI's own page (drf-spectacular), not the portal's",
     "incidents:evidence_download": "the evidence file itself",
